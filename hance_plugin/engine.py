@@ -1,0 +1,161 @@
+"""The 48 kHz streaming engine: samples in, denoised samples out, exactly one window later.
+
+Per block of n samples (any n >= 0, 1 sample or a million):
+
+1. ``frame_block``      : the ring buffer turns samples into the T frames completed in this block
+2. ``np.fft.rfft``      : one batched FFT of all T frames (pocketfft, ``out=`` preallocated)
+3. ``modified_stft`` + ``band_energy_db`` : the estimator's features
+4. one ONNX run with T frames for all channels (batch = channels, explicit state)
+5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above
+6. ``np.fft.irfft``     : one batched inverse FFT
+7. ``overlap_add_block``: synthesis window, overlap-add, emit n samples
+
+The output is the processed input delayed by exactly ``latency_samples`` (= window length), and
+is identical for every partition of the same input into blocks (see ``kernels/stft.py``). Buffers
+are allocated per frame count T and cached, so a stream with a steady block size allocates
+nothing per block in our code.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .config import StftConfig
+from .kernels.masks import apply_hybrid_mask, band_energy_db
+from .kernels.modified import modified_stft
+from .kernels.stft import count_frames, frame_block, overlap_add_block
+
+__all__ = ["StreamingEngine", "MaskEstimator"]
+
+
+class MaskEstimator:
+    """Interface of a mask estimator (``OnnxMaskEstimator`` implements it)."""
+
+    feature_inputs: tuple[str, ...] = ("spec_low", "band_db")
+
+    def reset(self, batch: int) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def run(self, spec_low: np.ndarray, band_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class _Buffers:
+    """Work arrays for blocks of exactly T frames."""
+
+    def __init__(self, n_channels: int, n_frames: int, cfg: StftConfig) -> None:
+        self.frames = np.zeros((n_channels, n_frames, cfg.window_samples), dtype=np.float32)
+        self.spec = np.zeros((n_channels, n_frames, cfg.n_bins), dtype=np.complex64)
+        self.spec_low = np.zeros((n_channels, n_frames, cfg.split_bin, 2), dtype=np.float32)
+        self.band_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
+
+
+class StreamingEngine:
+    """Streaming STFT mask-estimation engine at the model's rate (48 kHz).
+
+    Args:
+        config: STFT/band settings (from the model card).
+        estimator: the mask estimator (an ``OnnxMaskEstimator``).
+        num_channels: channels processed together (one estimator batch).
+        max_frames_per_call: blocks with more frames are split into several estimator calls of at
+            most this many frames, bounding memory for huge blocks (output is unchanged).
+    """
+
+    def __init__(
+        self,
+        config: StftConfig,
+        estimator: MaskEstimator,
+        num_channels: int,
+        max_frames_per_call: int = 4096,
+    ) -> None:
+        if num_channels < 1:
+            raise ValueError(f"num_channels must be >= 1, got {num_channels}")
+        self.config = config
+        self.estimator = estimator
+        self.num_channels = num_channels
+        self.max_frames_per_call = max(1, int(max_frames_per_call))
+        self._wa, self._ws = config.windows()
+        self._table = config.derotation_table()
+        self._edges = config.band_edges.astype(np.int64)
+        self._hi_idx0, self._hi_idx1, self._hi_w = config.high_interpolation()
+        self._buffers: dict[int, _Buffers] = {}
+        self.limit_gain = 0.0
+        self.nonfinite_mask_values = 0
+        self.reset()
+
+    @property
+    def latency_samples(self) -> int:
+        return self.config.latency_samples
+
+    def reset(self) -> None:
+        """Clear all signal state (ring, overlap-add, frame counter, estimator state)."""
+        cfg = self.config
+        c = self.num_channels
+        self._ring = np.zeros((c, cfg.window_samples), dtype=np.float32)
+        self._acc = np.zeros((c, cfg.window_samples), dtype=np.float32)
+        self._ready = np.zeros((c, cfg.hop_samples), dtype=np.float32)
+        self._ring_pos = 0
+        self._hop_pos = 0
+        self._frame_index = 0
+        self.estimator.reset(c)
+
+    def _work(self, n_frames: int) -> _Buffers:
+        buf = self._buffers.get(n_frames)
+        if buf is None:
+            if len(self._buffers) >= 8:
+                self._buffers.pop(next(iter(self._buffers)))
+            buf = self._buffers[n_frames] = _Buffers(self.num_channels, n_frames, self.config)
+        return buf
+
+    def process_block(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Process ``x`` (C, n) float32 C-contiguous into ``out`` (C, n): delayed by the latency."""
+        n = x.shape[1]
+        hop = self.config.hop_samples
+        # split so that no call has more than max_frames_per_call frames
+        max_samples = self.max_frames_per_call * hop - self._hop_pos
+        if n > max_samples:
+            start = 0
+            while start < n:
+                step = self.max_frames_per_call * hop - self._hop_pos
+                stop = min(n, start + step)
+                self._process(x[:, start:stop], out[:, start:stop])
+                start = stop
+            return
+        self._process(x, out)
+
+    def _process(self, x: np.ndarray, out: np.ndarray) -> None:
+        cfg = self.config
+        n = x.shape[1]
+        n_frames = count_frames(n, self._hop_pos, cfg.hop_samples)
+        buf = self._work(n_frames)
+        self._ring_pos = frame_block(
+            x, self._ring, self._ring_pos, self._hop_pos, cfg.hop_samples, self._wa, buf.frames
+        )
+        if n_frames:
+            np.fft.rfft(buf.frames, axis=-1, out=buf.spec)
+            modified_stft(buf.spec, self._frame_index, self._table, cfg.compression_exponent, buf.spec_low)
+            band_energy_db(buf.spec, self._edges, buf.band_db)
+            mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
+            bad = apply_hybrid_mask(
+                buf.spec,
+                np.ascontiguousarray(mask_low, dtype=np.float32),
+                np.ascontiguousarray(gains_high, dtype=np.float32),
+                self._hi_idx0,
+                self._hi_idx1,
+                self._hi_w,
+                np.float32(self.limit_gain),
+            )
+            if bad:
+                if not self.nonfinite_mask_values:
+                    warnings.warn(
+                        f"mask estimator returned {bad} non-finite value(s); replaced by pass-through",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+                self.nonfinite_mask_values += bad
+            np.fft.irfft(buf.spec, n=cfg.window_samples, axis=-1, out=buf.frames)
+            self._frame_index = (self._frame_index + n_frames) % self._table.shape[0]
+        overlap_add_block(buf.frames, self._hop_pos, self._ws, self._acc, self._ready, out)
+        self._hop_pos = (self._hop_pos + n) % cfg.hop_samples
