@@ -46,8 +46,14 @@ def check_sample_rate(sample_rate: object) -> float:
     return value
 
 
-def to_channels_first(input_array: object, *, check_finite: bool = True) -> tuple[np.ndarray, Layout]:
+def to_channels_first(
+    input_array: object, *, check_finite: bool = True, stream_channels: int | None = None
+) -> tuple[np.ndarray, Layout]:
     """Validate ``input_array`` and return it as C-contiguous float32 ``(channels, samples)``.
+
+    ``stream_channels``: the channel count of a stream being continued. Short blocks are ambiguous
+    under the smaller-dimension rule (one stereo sample, ``(2, 1)``, reads as two mono samples), so
+    when exactly one dimension equals the stream's channel count, that dimension is the channels.
 
     Raises ``TypeError`` for non-arrays and non-float dtypes (pedalboard's message), ``ValueError``
     for arrays with more than two dimensions or containing NaN/Inf.
@@ -64,7 +70,10 @@ def to_channels_first(input_array: object, *, check_finite: bool = True) -> tupl
         audio = input_array[None, :]
     elif input_array.ndim == 2:
         rows, cols = input_array.shape
-        channels_last = rows > cols
+        # the smaller dimension is the channel axis; an empty axis is the sample axis
+        channels_last = rows == 0 or (cols != 0 and rows > cols)
+        if stream_channels is not None and (rows == stream_channels) != (cols == stream_channels):
+            channels_last = cols == stream_channels
         layout = Layout(ndim=2, channels_last=channels_last)
         audio = input_array.T if channels_last else input_array
     else:

@@ -1,0 +1,120 @@
+"""Signal primitives shared by the training data pipeline and the quality benchmark (numpy only).
+
+* ``load_mono_48k``: read any soundfile-readable file, average to mono, resample to 48 kHz (soxr HQ).
+* ``effective_bandwidth_hz``: the highest frequency that still carries energy. Band-limited speech
+  (e.g. 16 kHz recordings stored at 48 kHz) has an empty upper band; the loss must not learn
+  from it (see the training module).
+* ``active_level_db``: speech level over active 10 ms frames, a simplified ITU-T P.56 active speech
+  level (frames within 35 dB of the loudest frame count as active), so SNRs refer to speech, not
+  to its pauses.
+* ``noise_gain_for_snr``: gain that puts a noise at a given SNR below the speech's active level.
+* ``apply_rir``: convolve with a room impulse response and keep the direct path aligned with the
+  dry speech (the reverberant speech is the training target: we denoise, not dereverberate).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+__all__ = [
+    "MODEL_RATE_HZ",
+    "AUDIO_SUFFIXES",
+    "load_mono_48k",
+    "list_audio_files",
+    "read_manifest",
+    "effective_bandwidth_hz",
+    "active_level_db",
+    "noise_gain_for_snr",
+    "apply_rir",
+    "si_sdr_db",
+]
+
+MODEL_RATE_HZ = 48000
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
+
+
+def load_mono_48k(path: str | Path) -> np.ndarray:
+    """Return the file as float32 mono at 48 kHz."""
+    audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    mono = audio.mean(axis=1)
+    if rate != MODEL_RATE_HZ:
+        mono = soxr.resample(mono, rate, MODEL_RATE_HZ, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def list_audio_files(directory: str | Path) -> list[Path]:
+    """All audio files under ``directory`` (recursive), sorted for reproducibility."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"audio directory not found: {directory}")
+    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+
+
+def read_manifest(data_dir: str | Path) -> list[dict]:
+    """Rows of ``data_dir/MANIFEST.csv`` (path, kind, split, subset, sample_rate, channels, seconds)."""
+    manifest = Path(data_dir) / "MANIFEST.csv"
+    if not manifest.is_file():
+        raise FileNotFoundError(f"no MANIFEST.csv in {data_dir}")
+    with manifest.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def effective_bandwidth_hz(
+    x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, threshold_db: float = -60.0, n_fft: int = 2048
+) -> float:
+    """Highest frequency whose long-term power is within ``threshold_db`` of the spectrum's peak."""
+    if x.shape[0] < n_fft:
+        x = np.pad(x, (0, n_fft - x.shape[0]))
+    hop = n_fft // 2
+    n_frames = 1 + (x.shape[0] - n_fft) // hop
+    idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
+    power = np.mean(np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft), axis=-1)) ** 2, axis=0)
+    # smooth over ~250 Hz so single-bin dips do not end the band early
+    kernel = np.ones(11) / 11
+    power_db = 10 * np.log10(np.convolve(power, kernel, mode="same") + 1e-20)
+    above = np.nonzero(power_db > power_db.max() + threshold_db)[0]
+    return float(above[-1] * sample_rate_hz / n_fft) if above.size else 0.0
+
+
+def active_level_db(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, range_db: float = 35.0) -> float:
+    """Active speech level in dBFS (RMS over 10 ms frames within ``range_db`` of the loudest)."""
+    frame = sample_rate_hz // 100
+    n = x.shape[0] // frame
+    if n == 0:
+        return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-20))
+    energy = np.mean(x[: n * frame].astype(np.float64).reshape(n, frame) ** 2, axis=1)
+    energy_db = 10 * np.log10(energy + 1e-20)
+    active = energy[energy_db > energy_db.max() - range_db]
+    return float(10 * np.log10(np.mean(active) + 1e-20))
+
+
+def noise_gain_for_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
+    """Linear gain for ``noise`` so that active speech level - noise RMS level == ``snr_db``."""
+    speech_db = active_level_db(speech)
+    noise_db = 10 * np.log10(np.mean(noise.astype(np.float64) ** 2) + 1e-20)
+    return float(10 ** ((speech_db - snr_db - noise_db) / 20))
+
+
+def apply_rir(speech: np.ndarray, rir: np.ndarray) -> np.ndarray:
+    """Reverberant speech, same length, with the RIR's direct-path peak aligned to time 0."""
+    from scipy.signal import fftconvolve
+
+    rir = rir / (np.max(np.abs(rir)) + 1e-12)
+    direct = int(np.argmax(np.abs(rir)))
+    wet = fftconvolve(speech, rir[direct:], mode="full")[: speech.shape[0]]
+    # keep the direct path at the dry level (the room adds energy, it does not rescale the talker)
+    return wet.astype(np.float32)
+
+
+def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Scale-invariant SDR in dB (Le Roux et al., "SDR - half-baked or well done?", ICASSP 2019)."""
+    ref = reference.astype(np.float64) - np.mean(reference)
+    est = estimate.astype(np.float64) - np.mean(estimate)
+    alpha = np.dot(est, ref) / (np.dot(ref, ref) + 1e-20)
+    target = alpha * ref
+    return float(10 * np.log10((np.dot(target, target) + 1e-20) / (np.dot(est - target, est - target) + 1e-20)))

@@ -1,0 +1,256 @@
+"""The Denoiser plugin: pedalboard contract, latency at every rate, bad input, parameters."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hance_plugin import Denoiser
+
+RATES = [16000, 44100, 48000, 96000]
+
+
+def _impulse(channels: int, n: int, at: int) -> np.ndarray:
+    x = np.zeros((channels, n), np.float32)
+    x[:, at] = 0.5
+    return x
+
+
+@pytest.mark.parametrize("sample_rate", RATES)
+@pytest.mark.parametrize("channels", [1, 2])
+def test_impulse_latency_streaming_and_one_shot(identity_model, sample_rate, channels):
+    d = Denoiser(identity_model)
+    latency = d.get_latency_samples(sample_rate)
+    n = latency + sample_rate // 4
+    at = 1234
+    x = _impulse(channels, n, at)
+    one_shot = d.process(x, sample_rate)
+    assert one_shot.shape == x.shape
+    d.reset()
+    streamed = np.concatenate([d.process(x[:, i : i + 1000], sample_rate, reset=False) for i in range(0, n, 1000)], axis=1)
+    assert d.reported_latency_samples == latency
+    for ch in range(channels):
+        assert int(np.argmax(np.abs(one_shot[ch]))) == at
+        assert int(np.argmax(np.abs(streamed[ch]))) == at + latency
+    # the stream is exactly the one-shot output delayed by the reported latency
+    np.testing.assert_allclose(streamed[:, latency:], one_shot[:, : n - latency], atol=1e-6)
+    np.testing.assert_allclose(streamed[:, :latency], 0.0, atol=1e-6)
+
+
+def test_latency_at_48k_is_one_window(identity_model):
+    d = Denoiser(identity_model)
+    assert d.get_latency_samples(48000) == d.card.stft.window_samples == 960
+    assert d.reported_latency_samples == 960
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000])
+def test_identity_model_preserves_signal(identity_model, sample_rate):
+    rng = np.random.default_rng(0)
+    t = np.arange(sample_rate) / sample_rate
+    x = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 3000 * t)]).astype(np.float32) * 0.5
+    if sample_rate == 48000:  # no resampling: exact reconstruction, any content
+        x += 0.01 * rng.standard_normal(x.shape).astype(np.float32)
+        np.testing.assert_allclose(Denoiser(identity_model)(x, sample_rate), x, atol=1e-5)
+    else:  # the resampling round trip is transparent in band (away from the abrupt edges)
+        y = Denoiser(identity_model)(x, sample_rate)
+        np.testing.assert_allclose(y[:, 2000:-2000], x[:, 2000:-2000], atol=2e-3)
+
+
+@pytest.mark.parametrize("sample_rate", [44100, 48000])
+def test_mix_zero_returns_input_exactly(rotating_model, sample_rate):
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 20000)).astype(np.float32)
+    d = Denoiser(rotating_model, mix=0.0)
+    np.testing.assert_allclose(d(x, sample_rate), x, atol=1e-7)
+    d.reset()
+    latency = d.get_latency_samples(sample_rate)
+    y = d.process(x, sample_rate, reset=False)
+    np.testing.assert_allclose(y[:, latency:], x[:, :-latency], atol=1e-7)
+
+
+def test_attenuation_limit_bounds_suppression(rotating_model):
+    """The rotating model applies gain 0.25 (-12 dB) above 6 kHz; a 6 dB limit caps it."""
+    sr = 48000
+    t = np.arange(sr) / sr
+    x = (0.5 * np.sin(2 * np.pi * 12000 * t)).astype(np.float32)[None]
+    rms = lambda a: np.sqrt(np.mean(a[:, 2000:-2000] ** 2))  # noqa: E731
+    full = Denoiser(rotating_model)(x, sr)
+    limited = Denoiser(rotating_model, attenuation_limit_db=6.0)(x, sr)
+    bypass = Denoiser(rotating_model, attenuation_limit_db=0.0)(x, sr)
+    assert 20 * np.log10(rms(full) / rms(x)) == pytest.approx(-12.04, abs=0.1)
+    lim = 10 ** (-6 / 20)
+    assert 20 * np.log10(rms(limited) / rms(x)) == pytest.approx(20 * np.log10(lim + (1 - lim) * 0.25), abs=0.1)
+    np.testing.assert_allclose(bypass, x, atol=1e-5)
+
+
+def test_complex_mask_is_unbounded_and_rotates_phase(rotating_model):
+    sr = 48000
+    t = np.arange(sr) / sr
+    x = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)[None]
+    y = Denoiser(rotating_model)(x, sr)
+    seg = slice(4000, -4000)
+    assert np.sqrt(np.mean(y[:, seg] ** 2)) / np.sqrt(np.mean(x[:, seg] ** 2)) == pytest.approx(1.2, rel=1e-3)
+    analytic = np.fft.rfft(x[0, seg]), np.fft.rfft(y[0, seg])
+    k = int(np.argmax(np.abs(analytic[0])))
+    assert np.angle(analytic[1][k] / analytic[0][k]) == pytest.approx(0.5, abs=1e-2)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(min_value=1, max_value=44100), min_size=1, max_size=8))
+def test_streaming_is_block_size_invariant_at_44k(stateful_model_path, sizes):
+    rng = np.random.default_rng(3)
+    x = (0.1 * rng.standard_normal((2, 30000))).astype(np.float32)
+    d = Denoiser(stateful_model_path)
+    reference = d.process(x, 44100, reset=False)
+    d.reset()
+    parts, start, i = [], 0, 0
+    while start < x.shape[1]:
+        stop = min(x.shape[1], start + sizes[i % len(sizes)])
+        parts.append(d.process(x[:, start:stop], 44100, reset=False))
+        start, i = stop, i + 1
+    np.testing.assert_array_equal(np.concatenate(parts, axis=1), reference)
+
+
+@pytest.mark.parametrize("buffer_size", [1, 480, 4096, 8192, 10**7])
+def test_buffer_size_never_changes_output(stateful_model_path, buffer_size):
+    x = (0.1 * np.random.default_rng(4).standard_normal((2, 20000))).astype(np.float32)
+    d = Denoiser(stateful_model_path)
+    np.testing.assert_array_equal(d(x, 48000, buffer_size=buffer_size), d(x, 48000))
+
+
+@pytest.mark.parametrize(
+    "shape, expected",
+    [((1000,), (1000,)), ((2, 1000), (2, 1000)), ((1000, 2), (1000, 2)), ((1, 1000), (1, 1000)), ((0,), (0,)), ((2, 0), (2, 0)), ((1,), (1,))],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layouts_and_dtypes_like_pedalboard(identity_model, shape, expected, dtype):
+    x = np.random.default_rng(5).uniform(-0.5, 0.5, shape).astype(dtype)
+    y = Denoiser(identity_model)(x, 48000)
+    assert y.shape == expected and y.dtype == np.float32
+    if x.size:
+        assert np.all(np.isfinite(y))
+        np.testing.assert_allclose(y, x.astype(np.float32), atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.uint8, np.complex64, bool])
+def test_integer_audio_raises_pedalboards_type_error(identity_model, dtype):
+    with pytest.raises(TypeError, match="only supports 32-bit and 64-bit floating point"):
+        Denoiser(identity_model)(np.zeros((2, 100), dtype=dtype), 48000)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_raises_clear_error(identity_model, bad):
+    x = np.zeros((2, 1000), np.float32)
+    x[1, 10] = bad
+    with pytest.raises(ValueError, match="non-finite sample.*channel 1, sample 10"):
+        Denoiser(identity_model)(x, 48000)
+
+
+@pytest.mark.parametrize(
+    "array, error",
+    [(np.zeros((2, 3, 100), np.float32), ValueError), ([0.0, 0.1], TypeError), (np.zeros((0, 0), np.float32), ValueError)],
+)
+def test_bad_arrays(identity_model, array, error):
+    with pytest.raises(error):
+        Denoiser(identity_model)(array, 48000)
+
+
+@pytest.mark.parametrize(
+    "rate, error", [("48000", TypeError), (None, TypeError), (True, TypeError), (0, ValueError), (-44100, ValueError), (float("nan"), ValueError), (float("inf"), ValueError)]
+)
+def test_bad_sample_rates(identity_model, rate, error):
+    with pytest.raises(error, match="sample_rate"):
+        Denoiser(identity_model)(np.zeros(100, np.float32), rate)
+
+
+def test_numpy_scalar_rates_are_accepted(identity_model):
+    x = np.zeros((1, 100), np.float32)
+    assert Denoiser(identity_model)(x, np.int64(48000)).shape == x.shape
+    assert Denoiser(identity_model)(x, np.float32(44100.0)).shape == x.shape
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"attenuation_limit_db": -1}, ValueError, "attenuation_limit_db"),
+        ({"attenuation_limit_db": 101}, ValueError, "attenuation_limit_db"),
+        ({"attenuation_limit_db": float("nan")}, ValueError, "attenuation_limit_db"),
+        ({"attenuation_limit_db": "12"}, TypeError, "attenuation_limit_db"),
+        ({"mix": 1.5}, ValueError, "mix"),
+        ({"num_threads": 0}, ValueError, "num_threads"),
+        ({"resampler_quality": "best"}, ValueError, "resampler_quality"),
+        ({"model": "no-such-model"}, ValueError, "unknown model"),
+    ],
+)
+def test_parameter_validation(identity_model, kwargs, error, match):
+    kwargs = {"model": identity_model, **kwargs}
+    with pytest.raises(error, match=match):
+        Denoiser(**kwargs)
+
+
+def test_missing_model_file_and_card(tmp_path, identity_model):
+    with pytest.raises(FileNotFoundError, match="model file not found"):
+        Denoiser(tmp_path / "nope.onnx")
+    lone = tmp_path / "lone.onnx"
+    lone.write_bytes(identity_model.read_bytes())
+    with pytest.raises(FileNotFoundError, match="model card not found"):
+        Denoiser(lone)
+
+
+def test_bad_buffer_size_and_reset(identity_model):
+    d = Denoiser(identity_model)
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(ValueError, match="buffer_size"):
+            d(np.zeros(10, np.float32), 48000, buffer_size=bad)
+    with pytest.raises(TypeError, match="reset"):
+        d(np.zeros(10, np.float32), 48000, reset="yes")
+
+
+def test_stream_cannot_change_rate_or_channels_without_reset(identity_model):
+    d = Denoiser(identity_model)
+    d.process(np.zeros((2, 100), np.float32), 48000, reset=False)
+    with pytest.raises(ValueError, match="cannot continue a stream"):
+        d.process(np.zeros((2, 100), np.float32), 44100, reset=False)
+    with pytest.raises(ValueError, match="cannot continue a stream"):
+        d.process(np.zeros((1, 100), np.float32), 48000, reset=False)
+    assert d.process(np.zeros((1, 100), np.float32), 44100, reset=True).shape == (1, 100)
+
+
+def test_repr_and_properties(identity_model):
+    d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8)
+    assert repr(d).startswith('<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 at 0x')
+    d.mix = 0.5
+    d.attenuation_limit_db = 30
+    assert (d.mix, d.attenuation_limit_db) == (0.5, 30.0)
+    with pytest.raises(ValueError):
+        d.mix = -0.1
+
+
+def test_pickle_round_trip_mid_stream(stateful_model_path):
+    d = Denoiser(stateful_model_path, attenuation_limit_db=20)
+    x = (0.1 * np.random.default_rng(6).standard_normal((1, 9600))).astype(np.float32)
+    d.process(x, 48000, reset=False)
+    clone = pickle.loads(pickle.dumps(d))
+    assert clone.attenuation_limit_db == 20 and clone.model == d.model
+    np.testing.assert_array_equal(clone(x, 48000), d(x, 48000))
+
+
+def test_cannot_be_hosted_by_native_pedalboard(identity_model):
+    import pedalboard
+
+    with pytest.raises(TypeError):
+        pedalboard.Pedalboard([Denoiser(identity_model)])
+
+
+def test_product_never_imports_torch(identity_model):
+    code = (
+        "import sys, numpy as np; from hance_plugin import Denoiser; "
+        f"Denoiser(r'{identity_model}')(np.zeros((1, 4800), np.float32), 44100); "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

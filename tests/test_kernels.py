@@ -1,0 +1,190 @@
+"""Kernels against straightforward numpy references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SUPPORTED_STFTS
+
+from hance_plugin.config import StftConfig, erb_band_edges
+from hance_plugin.kernels.delay import delay_mix
+from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db
+from hance_plugin.kernels.modified import derotation_table, inverse_modified_stft, modified_stft
+from hance_plugin.kernels.windows import analysis_window, synthesis_window
+from hance_plugin.stft import istft, stft
+
+
+@pytest.mark.parametrize("n, hop, window", SUPPORTED_STFTS)
+def test_window_pair_reconstructs(n, hop, window):
+    wa = analysis_window(window, n)
+    ws = synthesis_window(wa, hop)
+    total = np.zeros(n + 8 * hop)
+    for start in range(0, total.shape[0] - n + 1, hop):
+        total[start : start + n] += wa * ws
+    np.testing.assert_allclose(total[n : n + 4 * hop], 1.0, atol=1e-12)
+
+
+def test_princen_bradley_windows_need_no_synthesis_correction():
+    for name in ("vorbis", "sqrt_hann"):
+        wa = analysis_window(name, 960)
+        np.testing.assert_allclose(synthesis_window(wa, 480), wa, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, hop, window", SUPPORTED_STFTS)
+@pytest.mark.parametrize("channels", [1, 2])
+def test_stft_round_trip_float32(n, hop, window, channels):
+    cfg = StftConfig(window_samples=n, hop_samples=hop, window=window)
+    rng = np.random.default_rng(n + hop)
+    x = rng.uniform(-1, 1, (channels, 12345)).astype(np.float32)
+    y = istft(stft(x, cfg), x.shape[1], cfg)
+    np.testing.assert_allclose(y, x, rtol=0, atol=1e-5 * np.abs(x).max())
+
+
+def test_stft_matches_numpy_reference():
+    cfg = StftConfig()
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(4800).astype(np.float32)
+    spec = stft(x, cfg)[0]
+    wa, _ = cfg.windows()
+    padded = np.concatenate([np.zeros(cfg.window_samples - cfg.hop_samples), x, np.zeros(cfg.window_samples)])
+    t = 3  # frame t covers [(t+1)H - N, (t+1)H) of x
+    frame = padded[t * cfg.hop_samples : t * cfg.hop_samples + cfg.window_samples]
+    np.testing.assert_allclose(spec[t], np.fft.rfft(wa * frame), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("n, hop", [(960, 480), (960, 240), (1024, 480), (960, 320)])
+def test_derotation_table_matches_formula(n, hop):
+    table = derotation_table(n, hop, n // 2 + 1)
+    k = np.arange(n // 2 + 1)
+    for t in (0, 1, 5, 12345):
+        expected = np.exp(-2j * np.pi * k * t * hop / n)
+        np.testing.assert_allclose(table[t % table.shape[0]], expected, atol=2e-6)
+
+
+def test_derotation_makes_stationary_partial_phase_constant():
+    cfg = StftConfig()
+    k0 = 37  # bin-centred sinusoid
+    n = np.arange(48000)
+    x = np.cos(2 * np.pi * k0 * n / cfg.window_samples + 0.3).astype(np.float32)
+    spec = stft(x, cfg)
+    feat = np.zeros((1, spec.shape[1], cfg.split_bin, 2), dtype=np.float32)
+    modified_stft(spec, 0, cfg.derotation_table(), np.float32(1.0), feat)
+    raw_phase = np.angle(spec[0, 5:-5, k0])
+    derotated_phase = np.angle(feat[0, 5:-5, k0, 0] + 1j * feat[0, 5:-5, k0, 1])
+    assert np.ptp(np.unwrap(derotated_phase)) < 1e-3
+    assert np.ptp(np.unwrap(raw_phase)) > 1.0  # the raw phase spins (k0 odd: pi per frame)
+
+
+@pytest.mark.parametrize("compression", [0.3, 0.5, 1.0])
+@pytest.mark.parametrize("n, hop", [(960, 480), (960, 240), (960, 320)])
+def test_modified_stft_is_exactly_invertible(compression, n, hop):
+    cfg = StftConfig(window_samples=n, hop_samples=hop)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 9600)).astype(np.float32) * 0.1
+    x[:, 2000:2100] = 0.0
+    spec = stft(x, cfg)
+    k = cfg.n_bins
+    feat = np.zeros(spec.shape + (2,), dtype=np.float32)
+    t0 = 123457  # arbitrary stream position
+    modified_stft(spec, t0, cfg.derotation_table(), np.float32(compression), feat)
+    # compressed magnitude is |X|^c
+    np.testing.assert_allclose(np.hypot(feat[..., 0], feat[..., 1]), np.abs(spec) ** compression, rtol=1e-4, atol=1e-6)
+    back = np.zeros_like(spec)
+    inverse_modified_stft(feat, t0, cfg.derotation_table(), np.float32(compression), back)
+    np.testing.assert_allclose(back, spec, rtol=1e-4, atol=1e-4 * np.abs(spec).max())
+    y = istft(back, x.shape[1], cfg)
+    np.testing.assert_allclose(y, x, atol=1e-5 * np.abs(x).max() * 10)
+    assert back.shape[2] == k
+
+
+def _reference_hybrid(spec, mask_low, gains, cfg, limit):
+    f = cfg.split_bin
+    idx0, idx1, w = cfg.high_interpolation()
+    g = (1 - w) * gains[..., idx0] + w * gains[..., idx1]
+    g = np.maximum(g, 0)
+    out = spec.copy()
+    m = mask_low[..., 0] + 1j * mask_low[..., 1]
+    out[..., :f] *= limit + (1 - limit) * m
+    out[..., f:] *= limit + (1 - limit) * g
+    return out
+
+
+@pytest.mark.parametrize("high_gains", ["bands", "bins"])
+@pytest.mark.parametrize("limit", [0.0, 0.1, 1.0])
+def test_apply_hybrid_mask_matches_reference(high_gains, limit):
+    cfg = StftConfig(high_gains=high_gains)
+    rng = np.random.default_rng(3)
+    shape = (2, 5, cfg.n_bins)
+    spec = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    mask_low = rng.normal(0, 2, (2, 5, cfg.split_bin, 2)).astype(np.float32)  # |M| > 1 allowed
+    gains = rng.normal(0.5, 0.7, (2, 5, cfg.n_high_gains)).astype(np.float32)  # some negative
+    expected = _reference_hybrid(spec, mask_low, gains, cfg, limit)
+    out = spec.copy()
+    bad = apply_hybrid_mask(out, mask_low, gains, *cfg.high_interpolation(), np.float32(limit))
+    assert bad == 0
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_band_gains_interpolate_between_band_centres():
+    cfg = StftConfig()
+    idx0, idx1, w = cfg.high_interpolation()
+    gains = np.arange(cfg.n_high_gains, dtype=np.float64)
+    per_bin = (1 - w) * gains[idx0] + w * gains[idx1]
+    assert np.all(np.diff(per_bin) >= -1e-9)  # monotone ramp for a monotone band gain
+    edges = cfg.band_edges[cfg.band_edges >= cfg.split_bin]
+    centre = int(round(0.5 * (edges[2] + edges[3] - 1))) - cfg.split_bin
+    assert per_bin[centre] == pytest.approx(2.0, abs=0.1)
+
+
+def test_nonfinite_masks_become_pass_through():
+    cfg = StftConfig()
+    spec = np.ones((1, 2, cfg.n_bins), dtype=np.complex64)
+    mask_low = np.zeros((1, 2, cfg.split_bin, 2), dtype=np.float32)
+    mask_low[0, 0, 3, 0] = np.nan
+    gains = np.zeros((1, 2, cfg.n_high_gains), dtype=np.float32)
+    gains[0, 1, 0] = np.inf
+    bad = apply_hybrid_mask(spec, mask_low, gains, *cfg.high_interpolation(), np.float32(0.0))
+    assert bad >= 2
+    assert np.all(np.isfinite(spec))
+    assert spec[0, 0, 3] == 1.0 and spec[0, 0, 4] == 0.0
+
+
+def test_band_energy_db_matches_numpy():
+    cfg = StftConfig()
+    rng = np.random.default_rng(4)
+    spec = (rng.standard_normal((1, 3, cfg.n_bins)) * 10).astype(np.complex64)
+    out = np.zeros((1, 3, cfg.n_bands), dtype=np.float32)
+    band_energy_db(spec, cfg.band_edges.astype(np.int64), out)
+    e = cfg.band_edges
+    ref = [10 * np.log10(np.mean(np.abs(spec[0, :, e[b] : e[b + 1]]) ** 2, axis=-1) + 1e-12) for b in range(cfg.n_bands)]
+    np.testing.assert_allclose(out[0], np.stack(ref, -1), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("n_bands", [16, 24, 32, 48])
+def test_erb_band_edges_cover_spectrum_with_split_edge(n_bands):
+    edges = erb_band_edges(960, 48000, n_bands, split_bin=120)
+    assert edges[0] == 0 and edges[-1] == 481 and 120 in edges
+    assert np.all(np.diff(edges) >= 2)
+    widths = np.diff(edges)
+    assert widths[-1] > widths[0]  # ERB bands widen with frequency
+
+
+def test_erb_band_edges_reject_impossible_layout():
+    with pytest.raises(ValueError, match="cannot fit"):
+        erb_band_edges(960, 48000, 200, split_bin=120)
+
+
+@pytest.mark.parametrize("delay", [0, 1, 960])
+def test_delay_mix(delay):
+    rng = np.random.default_rng(5)
+    dry = rng.standard_normal((2, 3000)).astype(np.float32)
+    wet = rng.standard_normal((2, 3000)).astype(np.float32)
+    ring = np.zeros((2, delay), dtype=np.float32)
+    out = np.empty_like(dry)
+    pos = 0
+    for a, b in [(0, 7), (7, 1500), (1500, 3000)]:  # blockwise
+        blk = np.empty((2, b - a), dtype=np.float32)
+        pos = delay_mix(np.ascontiguousarray(dry[:, a:b]), ring, pos, np.ascontiguousarray(wet[:, a:b]), np.float32(0.25), blk)
+        out[:, a:b] = blk
+    delayed = np.concatenate([np.zeros((2, delay), np.float32), dry], axis=1)[:, :3000]
+    np.testing.assert_allclose(out, 0.25 * wet + 0.75 * delayed, rtol=1e-6, atol=1e-6)
