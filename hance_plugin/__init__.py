@@ -9,15 +9,10 @@ pedalboard's built-in and VST3 plugins (pedalboard itself cannot host Python plu
 """
 
 from .card import ModelCard, list_models, resolve_model
+from .chain import Pedalboard
 from .denoiser import Denoiser
+from .protocol import PythonPlugin
 
-__all__ = ["Denoiser", "ModelCard", "list_models", "resolve_model", "__version__"]
-
-try:  # the chain is developed alongside; keep the package importable without it
-    from .chain import Pedalboard  # noqa: F401
-
-    __all__.append("Pedalboard")
-except ImportError:  # pragma: no cover
-    pass
+__all__ = ["Denoiser", "ModelCard", "Pedalboard", "PythonPlugin", "list_models", "resolve_model", "__version__"]
 
 __version__ = "0.1.0"

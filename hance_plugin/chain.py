@@ -113,32 +113,6 @@ def _native_latency_samples(plugin: pedalboard.Plugin) -> int:
     return int(getattr(plugin, "reported_latency_samples", 0))
 
 
-def _read_input(input_array: object, num_channels_hint: int | None) -> tuple[np.ndarray, Layout]:
-    """Return ``input_array`` as channels-first float32 plus its layout.
-
-    Adds two things to ``to_channels_first``: 2-D arrays with zero samples (``(channels, 0)`` or
-    ``(0, channels)``) are accepted, as pedalboard does; and while streaming, the stream's channel
-    count resolves short chunks such as a stereo ``(2, 1)`` that the shape heuristic would misread.
-    """
-    if isinstance(input_array, np.ndarray) and input_array.ndim == 2 and input_array.size == 0:
-        rows, cols = input_array.shape
-        if rows or cols:
-            to_channels_first(input_array.reshape(-1))  # the same type/dtype errors
-            channels_last = rows == 0
-            num_channels = cols if channels_last else rows
-            return np.zeros((num_channels, 0), np.float32), Layout(ndim=2, channels_last=channels_last)
-    audio, layout = to_channels_first(input_array)
-    if (
-        num_channels_hint is not None
-        and layout.ndim == 2
-        and audio.shape[0] != num_channels_hint
-        and audio.shape[1] == num_channels_hint
-    ):
-        audio = np.ascontiguousarray(audio.T)
-        layout = Layout(ndim=2, channels_last=not layout.channels_last)
-    return audio, layout
-
-
 def _run_native_oneshot(
     segment: pedalboard.Pedalboard, audio: np.ndarray, sample_rate_hz: float, buffer_size_samples: int
 ) -> np.ndarray:
@@ -159,6 +133,7 @@ def _call_python(
     reset: bool,
 ) -> np.ndarray:
     """Call a Python plugin and check it kept the ``(channels, samples)`` shape, as it must."""
+    audio = np.ascontiguousarray(audio, dtype=np.float32)
     out = np.asarray(plugin.process(audio, sample_rate_hz, buffer_size=buffer_size_samples, reset=reset))
     if out.ndim == 1 and audio.shape[0] == 1:
         out = out[None, :]
@@ -189,7 +164,11 @@ class _NativeFeed:
     """
 
     def __init__(
-        self, segment: pedalboard.Pedalboard, sample_rate_hz: float, num_channels: int, block_size_samples: int
+        self,
+        segment: pedalboard.Pedalboard,
+        sample_rate_hz: float,
+        num_channels: int,
+        block_size_samples: int,
     ) -> None:
         self.segment = segment
         self.sample_rate_hz = sample_rate_hz
@@ -325,6 +304,7 @@ class Pedalboard(MutableSequence):
         self._plugins: list[ChainPlugin] = items
         self._stages_cache: tuple[tuple[int, ...], tuple[_Stage, ...]] | None = None
         self._stream: _Stream | None = None
+        self._last_num_channels: int | None = None  # resolves ambiguous chunks, as pedalboard does
 
     # ----------------------------------------------------------------------------- list protocol
     def __len__(self) -> int:
@@ -341,7 +321,8 @@ class Pedalboard(MutableSequence):
             positions = range(len(self._plugins))[index]
             extended = index.step not in (None, 1)  # list itself rejects a length mismatch here
             for k, plugin in enumerate(values):
-                _check_plugin(positions[k] if extended and k < len(positions) else positions.start + k, plugin)
+                position = positions[k] if extended and k < len(positions) else positions.start + k
+                _check_plugin(position, plugin)
             self._plugins[index] = values
             return
         position = operator.index(index)
@@ -468,7 +449,8 @@ class Pedalboard(MutableSequence):
         buffer_size_samples = _check_buffer_size(buffer_size)
         if reset:
             self._stream = None
-            audio, layout = _read_input(input_array, None)
+            audio, layout = to_channels_first(input_array)
+            self._last_num_channels = audio.shape[0]
             if audio.shape[1] == 0:
                 return from_channels_first(audio, layout)
             _, stages = self._stages()
@@ -486,8 +468,11 @@ class Pedalboard(MutableSequence):
         self, input_array: np.ndarray, sample_rate_hz: float, buffer_size_samples: int
     ) -> np.ndarray:
         stream = self._stream
-        audio, layout = _read_input(input_array, None if stream is None else stream.num_channels)
+        audio, layout = to_channels_first(
+            input_array, stream_channels=self._last_num_channels if stream is None else stream.num_channels
+        )
         num_channels, num_samples = audio.shape
+        self._last_num_channels = num_channels
         if stream is not None:
             self._check_stream(stream, sample_rate_hz, num_channels, buffer_size_samples)
         if num_samples == 0:
