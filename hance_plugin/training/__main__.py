@@ -1,0 +1,140 @@
+"""Command line of the training package (needs torch; ``pip install -e .[train]``).
+
+    python -m hance_plugin.training train --data-dir ../shared/data --out runs/<name> \\
+        --variant phase_aware --steps N --batch-size B --segment-seconds S --seed 0 [--resume]
+    python -m hance_plugin.training export --checkpoint runs/<name>/best.pt --name <model-name>
+    python -m hance_plugin.training plot runs/<name>
+    python -m hance_plugin.training bench models/<model-name>.onnx
+
+``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
+exit; ``--max-minutes`` stops cleanly (with a checkpoint) before a time limit; ``--resume``
+continues exactly where ``last.pt`` stopped. ``export`` writes ``<out-dir>/<name>.onnx`` and its
+card (default out-dir: ``models``), verifying torch vs onnxruntime T = N vs T = 1 parity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from .train import TrainConfig
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig()
+    helps = {
+        "data_dir": "shared data folder (MANIFEST.csv, speech/, noise/, rir/)",
+        "out": "run directory (checkpoints, log.jsonl)",
+        "variant": "phase_aware | magnitude_twin",
+        "size": "base | fast",
+        "threads": "torch intra-op threads",
+        "workers": "DataLoader worker processes (0 = mix in the main process)",
+        "val_every": "steps between validations (0 = never)",
+        "best_metric": "val_si_sdr | val_pesq_wb | val_loss (selects best.pt)",
+        "checkpoint_minutes": "minutes between periodic last.pt checkpoints",
+        "max_minutes": "stop cleanly (checkpoint) before this many minutes of wall time; 0 = no limit",
+        "stop_at_step": "stop with a checkpoint at this step (the LR schedule still spans --steps)",
+    }
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        value = getattr(defaults, f.name)
+        if isinstance(value, bool):
+            p.add_argument(flag, action="store_true", help=helps.get(f.name, "continue from <out>/last.pt"))
+        else:
+            p.add_argument(flag, type=type(value), default=value, help=helps.get(f.name, f"default {value}"))
+
+
+def _cmd_train(args) -> int:
+    from .train import train
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    summary = train(cfg)
+    print(json.dumps(summary))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .export import export_onnx, time_onnx
+    from .train import load_checkpoint, model_from_checkpoint
+
+    ckpt = load_checkpoint(args.checkpoint)
+    model = model_from_checkpoint(ckpt)
+    tc = ckpt.get("train_config", {})
+    prog = ckpt.get("progress", {})
+    hours = prog.get("audio_seconds", 0.0) / 3600.0
+    training_data = (
+        f"on-the-fly mixtures from {tc.get('data_dir')} (train split; hance_plugin.training.mixing, "
+        f"{tc.get('segment_seconds')} s segments, seed {tc.get('seed')}): {prog.get('step', 0)} steps x "
+        f"batch {tc.get('batch_size')} = {hours:.1f} h of mixtures seen"
+    )
+    scores = {}
+    last_val = prog.get("last_val") or {}
+    for key, value in last_val.items():
+        if key.startswith("val_"):
+            scores[key] = value
+    if scores:
+        scores["measured_by"] = (
+            f"hance_plugin.training.train.Trainer.validate at step {last_val.get('step')}: first "
+            f"{last_val.get('val_items')} val-split mixtures, SI-SDR on all, PESQ-WB (16 kHz) on the first "
+            f"{tc.get('pesq_items')}"
+        )
+    path = export_onnx(
+        model,
+        args.out_dir,
+        args.name,
+        description=args.description,
+        training_data=training_data,
+        steps=prog.get("step", 0),
+        scores=scores,
+        extra={"checkpoint": str(args.checkpoint)},
+        verify=not args.no_verify,
+    )
+    print(json.dumps({"onnx": str(path), "card": str(path.with_suffix(".json")), **time_onnx(path)}))
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from .train import plot_log
+
+    print(plot_log(args.run_dir, args.output))
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    from .export import time_onnx
+
+    print(json.dumps(time_onnx(args.model, tuple(args.frames), threads=args.threads)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hance_plugin.training", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="train a mask estimator")
+    _add_train_args(p)
+    p.set_defaults(func=_cmd_train)
+    p = sub.add_parser("export", help="export a checkpoint to ONNX + card")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--out-dir", default="models")
+    p.add_argument("--description", default="")
+    p.add_argument("--no-verify", action="store_true", help="skip the torch/onnxruntime parity check")
+    p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
+    p.add_argument("run_dir")
+    p.add_argument("--output", default=None)
+    p.set_defaults(func=_cmd_plot)
+    p = sub.add_parser("bench", help="onnxruntime timing of an exported model")
+    p.add_argument("model")
+    p.add_argument("--frames", type=int, nargs="+", default=[1, 100])
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_cmd_bench)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

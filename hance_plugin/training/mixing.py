@@ -1,0 +1,557 @@
+"""On-the-fly, seeded training mixtures (numpy only; the torch training loop wraps ``MixtureSource``).
+
+``MixtureSource(speech_dirs, noise_dirs, rir_dirs, config, seed)[index]`` returns a ``Mixture``
+(noisy input, clean target, valid target bandwidth, SNR, metadata) that depends only on
+``(seed, index)`` and the files: the same pair gives a bit-identical mixture in any process and in
+any order (every random draw comes from ``np.random.default_rng([seed, index, stream])``, one
+stream per stage, so switching one augmentation off does not reshuffle the others). Indices
+beyond ``len(source)`` are valid and give new mixtures: use ``index + epoch * len(source)`` (or a
+per-epoch seed) so that epochs differ; ``len`` is the nominal epoch (speech seconds / segment).
+
+How a mixture is made (``MixConfig.augment=True``; ``False`` keeps only steps 1, 3 with one corpus
+noise, and 6):
+
+1. **Speech**: index i covers the i-th ``segment_seconds`` stretch of the concatenated speech
+   files (stratified: an epoch visits all speech); a random point in that stretch picks the file.
+   Files longer than the segment are cropped there (a crop with less than 30 % active 10 ms frames
+   is re-drawn, deterministically); shorter files (the corpus is mostly 0.3-3 s words) are
+   followed by other files of the same folder (same talker / language / recording set) with
+   50-500 ms gaps. The segment's valid bandwidth is the smallest of its pieces', so of three
+   candidate followers the one with the bandwidth closest to the segment's is taken. Each file's bandwidth
+   (``effective_bandwidth_hz``) and active level are computed once, on first load.
+2. **Voice** (``p_voice_perturb``): speed, formant-preserving pitch and formant shifts
+   (``augment.perturb_voice``); speed and pitch scale the valid bandwidth with them.
+   **Room** (``p_reverb``, if RIRs exist): ``apply_rir`` on the speech with 0.5 s of pre-roll so
+   the reverberant tail of earlier speech is present; the target is the reverberant speech.
+3. **Noise** (not for speech-only items): a corpus noise crop (files shorter than the segment are
+   followed by others of the same folder, 0-300 ms gaps; near-silent crops re-drawn), with
+   ``p_synthetic_noise`` a synthesised one (``noises``: white/pink/brown/coloured, mains hum,
+   fan/HVAC, clicks, or babble of 3-6 other speech segments of this split) that replaces the
+   corpus noise or is added to it (-10..+5 dB), with ``p_second_noise`` a second corpus noise
+   (-10..0 dB). Noise is not reverberated (recorded ambience already is).
+4. **Channel**: EQ (``p_eq``) and low-pass (``p_lowpass``, 4-16 kHz, log-uniform) are applied to
+   speech AND noise, and so to the target: the model learns to denoise, not to undo a microphone
+   or a codec. The low-pass lowers ``bandwidth_hz`` to its cutoff.
+5. **Levels**: active speech level (P.56-style ``active_level_db``) uniform in
+   ``level_dbfs_range``; noise gain from ``noise_gain_for_snr`` for an SNR uniform in
+   ``snr_db_range``. Noise-only items put the noise at level - SNR; their ``snr_db`` is -inf and
+   the target is zero; speech-only items have ``snr_db`` +inf and ``noisy == clean``.
+6. **Peak**: if the noisy input or the target would exceed 0.99, both are scaled by the same
+   factor (the SNR does not change). Finally, clipping (``p_clip``) of the noisy input only at
+   30-80 % of its peak.
+
+Memory: decoded 48 kHz audio is cached per process as int16 (+ one float scale per file: 16-bit
+precision, half the memory of float32) in an LRU bounded by ``cache_mb``. The whole shared corpus
+(97 min speech + 35 min noise train) is about 0.8 GB. ``preload()`` fills the cache; call it before
+forking DataLoader workers so they share the pages copy-on-write, otherwise every worker fills
+its own cache lazily. Pickling (spawned workers) drops the cache.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from . import augment, noises
+from .signals import (
+    MODEL_RATE_HZ,
+    active_level_db,
+    apply_rir,
+    effective_bandwidth_hz,
+    list_audio_files,
+    load_mono_48k,
+    noise_gain_for_snr,
+)
+
+__all__ = ["MixConfig", "Mixture", "MixtureSource"]
+
+SR = MODEL_RATE_HZ
+NYQUIST_HZ = SR / 2
+_PEAK_LIMIT = 0.99
+_REVERB_PREROLL_S = 0.5
+_MIN_ACTIVE_FRACTION = 0.3
+_SYNTH_KINDS = ("white", "pink", "brown", "colored", "hum", "fan", "clicks", "babble")
+_SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
+
+# random streams (third element of the seed); one per stage so stages do not perturb each other
+_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM = range(8)
+
+
+@dataclass
+class MixConfig:
+    segment_seconds: float = 3.0
+    snr_db_range: tuple[float, float] = (-5.0, 20.0)
+    level_dbfs_range: tuple[float, float] = (-40.0, -10.0)  # active speech level of the mixture's speech
+    p_reverb: float = 0.5
+    p_second_noise: float = 0.3
+    p_lowpass: float = 0.15  # low-pass of speech + noise + target; bandwidth_hz drops to the cutoff
+    p_eq: float = 0.3  # mild random EQ of speech + noise + target (the model must not undo EQ)
+    p_clip: float = 0.03  # clipping of the noisy input only
+    p_noise_only: float = 0.05  # target is silence
+    p_speech_only: float = 0.05  # target is the input: model must pass clean speech untouched
+    p_synthetic_noise: float = 0.3  # a synthesised noise instead of / added to a corpus noise
+    p_voice_perturb: float = 0.5  # speed / pitch / formant perturbation of speech
+    augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
+
+    def __post_init__(self) -> None:
+        if self.segment_seconds <= 0:
+            raise ValueError("segment_seconds must be positive")
+        if self.p_noise_only + self.p_speech_only > 1:
+            raise ValueError("p_noise_only + p_speech_only must not exceed 1")
+
+
+@dataclass
+class Mixture:
+    noisy: np.ndarray  # float32 (n,) at 48 kHz
+    clean: np.ndarray  # float32 (n,) the target: (reverberant) speech, same scaling as inside noisy
+    bandwidth_hz: float  # upper limit of valid target content; the loss ignores bins above it
+    snr_db: float  # +inf for speech-only, -inf for noise-only items
+    meta: dict = field(default_factory=dict)  # files, offsets, augmentations
+
+
+class _LruCache:
+    """path -> (int16 samples, scale) with a byte budget."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Path, tuple[np.ndarray, float]] = OrderedDict()
+
+    def get(self, path: Path) -> tuple[np.ndarray, float] | None:
+        item = self._items.get(path)
+        if item is not None:
+            self._items.move_to_end(path)
+        return item
+
+    def put(self, path: Path, item: tuple[np.ndarray, float]) -> None:
+        self._items[path] = item
+        self.bytes += item[0].nbytes
+        while self.bytes > self.max_bytes and len(self._items) > 1:
+            _, (old, _) = self._items.popitem(last=False)
+            self.bytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
+
+def _as_dirs(dirs) -> list[Path]:
+    if dirs is None:
+        return []
+    if isinstance(dirs, (str, Path)):
+        return [Path(dirs)]
+    return [Path(d) for d in dirs]
+
+
+def _scan(dirs: list[Path]) -> list[tuple[Path, float]]:
+    """(path, seconds) of every readable audio file under ``dirs``, in a stable order."""
+    out = []
+    for directory in dirs:
+        for path in list_audio_files(directory):
+            info = sf.info(str(path))
+            seconds = info.frames / info.samplerate
+            if seconds > 0.05:
+                out.append((path, seconds))
+    return out
+
+
+def _rms_db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+def _fit(x: np.ndarray, n: int) -> np.ndarray:
+    return x[:n] if x.shape[0] >= n else np.pad(x, (0, n - x.shape[0]))
+
+
+def _trim_rir(rir: np.ndarray) -> np.ndarray:
+    """Cut the RIR where its energy decay curve (from the direct path) reaches -60 dB, 10 ms fade."""
+    direct = int(np.argmax(np.abs(rir)))
+    energy = np.cumsum(np.square(rir[direct:], dtype=np.float64)[::-1])[::-1]
+    below = np.nonzero(energy < energy[0] * 1e-6)[0]
+    end = direct + (int(below[0]) if below.size else energy.shape[0])
+    out = rir[:end].astype(np.float32)
+    fade = min(out.shape[0] - direct, int(0.01 * SR))
+    if fade > 1:
+        out[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return out
+
+
+class MixtureSource:
+    """Map-style source of seeded training mixtures (see the module docstring)."""
+
+    def __init__(
+        self,
+        speech_dirs: list[Path],
+        noise_dirs: list[Path],
+        rir_dirs: list[Path],
+        config: MixConfig,
+        seed: int,
+        *,
+        cache_mb: float = 2048.0,
+    ) -> None:
+        self.config = config
+        self.seed = int(seed)
+        if self.seed < 0:
+            raise ValueError("seed must be non-negative")
+        speech = _scan(_as_dirs(speech_dirs))
+        if not speech:
+            raise ValueError(f"no speech files under {speech_dirs}")
+        self._speech = [p for p, _ in speech]
+        seconds = np.array([s for _, s in speech])
+        self._speech_seconds = float(seconds.sum())
+        self._speech_end = np.cumsum(seconds)
+        self._speech_start = self._speech_end - seconds
+        self._speech_group = self._groups(self._speech)
+        noise = _scan(_as_dirs(noise_dirs))
+        self._noise = [p for p, _ in noise]
+        noise_seconds = np.array([s for _, s in noise])
+        self._noise_p = noise_seconds / noise_seconds.sum() if noise else None
+        self._noise_group = self._groups(self._noise)
+        self._rir_paths = [p for d in _as_dirs(rir_dirs) for p in list_audio_files(d)]
+        self._rirs: dict[int, np.ndarray] = {}
+        self._roots = [Path(d) for d in _as_dirs(speech_dirs) + _as_dirs(noise_dirs) + _as_dirs(rir_dirs)]
+        self._seg_n = int(round(config.segment_seconds * SR))
+        self._len = max(1, int(self._speech_seconds // config.segment_seconds))
+        self._cache = _LruCache(int(cache_mb * 2**20))
+        self._stats: dict[int, tuple[float, float]] = {}  # speech file -> (bandwidth Hz, active level dB)
+
+    @classmethod
+    def from_shared_data(
+        cls, data_dir: Path, split: str, config: MixConfig, seed: int, *, allow_test: bool = False, **kwargs
+    ) -> MixtureSource:
+        """``data_dir/{speech,noise,rir}/<split>``; a split without RIRs (val) gets no reverb.
+
+        ``split='test'`` is refused unless ``allow_test=True`` (for evaluation code, never training).
+        """
+        if split == "test" and not allow_test:
+            raise ValueError("the test split must not feed training; pass allow_test=True for evaluation")
+        data_dir = Path(data_dir)
+        speech = data_dir / "speech" / split
+        if not speech.is_dir():
+            raise FileNotFoundError(f"no speech for split {split!r} under {data_dir}")
+        noise = [data_dir / "noise" / split] if (data_dir / "noise" / split).is_dir() else []
+        rir = [data_dir / "rir" / split] if (data_dir / "rir" / split).is_dir() else []
+        return cls([speech], noise, rir, config, seed, **kwargs)
+
+    # ------------------------------------------------------------------------------------ plumbing
+
+    @staticmethod
+    def _groups(paths: list[Path]) -> list[np.ndarray]:
+        """For each file, the indices of the files in its folder (itself included)."""
+        by_dir: dict[Path, list[int]] = {}
+        for i, path in enumerate(paths):
+            by_dir.setdefault(path.parent, []).append(i)
+        members = {d: np.array(v) for d, v in by_dir.items()}
+        return [members[p.parent] for p in paths]
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cache"] = _LruCache(self._cache.max_bytes)
+        return state
+
+    def _entry(self, path: Path, speech_index: int | None = None) -> tuple[np.ndarray, float]:
+        item = self._cache.get(path)
+        if item is None:
+            x = load_mono_48k(path)
+            if speech_index is not None and speech_index not in self._stats:
+                self._stats[speech_index] = (effective_bandwidth_hz(x), active_level_db(x))
+            peak = float(np.max(np.abs(x))) if x.size else 0.0
+            scale = peak / 32767.0 if peak > 0 else 1.0
+            item = (np.round(x / scale).astype(np.int16), scale)
+            self._cache.put(path, item)
+        return item
+
+    def _speech_audio(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        q, scale = self._entry(self._speech[i], i)
+        return q[start:stop].astype(np.float32) * np.float32(scale)
+
+    def _speech_len(self, i: int) -> int:
+        return self._entry(self._speech[i], i)[0].shape[0]
+
+    def _speech_stats(self, i: int) -> tuple[float, float]:
+        """(effective bandwidth Hz, active level dB) of speech file i, computed once per process."""
+        if i not in self._stats:
+            if self._cache.get(self._speech[i]) is None:
+                self._entry(self._speech[i], i)  # computes the statistics from the float audio
+            else:  # cached by another path (e.g. a file that is also listed as noise)
+                x = self._speech_audio(i)
+                self._stats[i] = (effective_bandwidth_hz(x), active_level_db(x))
+        return self._stats[i]
+
+    def _noise_audio(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        q, scale = self._entry(self._noise[i])
+        return q[start:stop].astype(np.float32) * np.float32(scale)
+
+    def _rir(self, i: int) -> np.ndarray:
+        if i not in self._rirs:
+            self._rirs[i] = _trim_rir(load_mono_48k(self._rir_paths[i]))
+        return self._rirs[i]
+
+    def _name(self, path: Path) -> str:
+        for root in self._roots:
+            try:
+                return str(path.relative_to(root.parent))
+            except ValueError:
+                continue
+        return str(path)
+
+    def preload(self) -> None:
+        """Decode every file into the cache (and compute speech statistics) now."""
+        for i in range(len(self._speech)):
+            self._speech_stats(i)
+        for i in range(len(self._noise)):
+            self._entry(self._noise[i])
+        for i in range(len(self._rir_paths)):
+            self._rir(i)
+
+    # ------------------------------------------------------------------------------------- speech
+
+    def _active_fraction(self, x: np.ndarray, level_db: float) -> float:
+        frame = SR // 100
+        n = x.shape[0] // frame
+        if n == 0:
+            return 0.0
+        energy = np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
+        return float(np.mean(10 * np.log10(energy + 1e-20) > level_db - 30.0))
+
+    def _follower(self, rng: np.random.Generator, i: int, bandwidth_hz: float) -> int:
+        """Next file for a concatenation: of three random files of i's folder, the one whose
+        bandwidth is closest to ``bandwidth_hz`` (lower ones count double: they cut the segment's
+        valid band, higher ones only waste some of their own)."""
+        candidates = [int(j) for j in rng.choice(self._speech_group[i], 3)]
+
+        def cost(j: int) -> float:
+            ratio = math.log(max(self._speech_stats(j)[0], 1.0) / max(bandwidth_hz, 1.0))
+            return -2 * ratio if ratio < 0 else ratio
+
+        return min(candidates, key=cost)
+
+    def _speech_track(self, rng: np.random.Generator, n: int, i: int, offset_s: float) -> tuple[np.ndarray, float, list]:
+        """n samples of speech starting from file i; returns (track, valid bandwidth, pieces)."""
+        length = self._speech_len(i)
+        bandwidth, level_db = self._speech_stats(i)
+        if length >= n:
+            start = min(int(offset_s * SR), length - n)
+            best = None
+            for _ in range(8):
+                crop = self._speech_audio(i, start, start + n)
+                fraction = self._active_fraction(crop, level_db)
+                if best is None or fraction > best[0]:
+                    best = (fraction, start, crop)
+                if fraction >= _MIN_ACTIVE_FRACTION:
+                    break
+                start = int(rng.integers(0, length - n + 1))
+            _, start, crop = best
+            return crop, bandwidth, [(self._name(self._speech[i]), start, n, 0)]
+        track = np.zeros(n, dtype=np.float32)
+        position = int(rng.integers(0, int(0.2 * SR)))
+        pieces = []
+        current = i
+        while position < n and len(pieces) < 64:
+            x = self._speech_audio(current)
+            take = min(x.shape[0], n - position)
+            track[position : position + take] = x[:take]
+            pieces.append((self._name(self._speech[current]), 0, take, position))
+            bandwidth = min(bandwidth, self._speech_stats(current)[0])
+            position += take + int(rng.uniform(0.05, 0.5) * SR)
+            current = self._follower(rng, current, bandwidth)
+        return track, bandwidth, pieces
+
+    def _random_speech_position(self, rng: np.random.Generator) -> tuple[int, float]:
+        position = rng.uniform(0.0, self._speech_seconds)
+        i = int(np.searchsorted(self._speech_end, position, side="right"))
+        i = min(i, len(self._speech) - 1)
+        return i, position - self._speech_start[i]
+
+    # -------------------------------------------------------------------------------------- noise
+
+    def _corpus_noise(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray | None, dict]:
+        """A unit-RMS corpus noise crop of n samples (None if there are no noise files)."""
+        if not self._noise:
+            return None, {}
+        for _ in range(6):
+            i = int(rng.choice(len(self._noise), p=self._noise_p))
+            length = self._entry(self._noise[i])[0].shape[0]
+            pieces = []
+            if length >= n:
+                start = int(rng.integers(0, length - n + 1))
+                x = self._noise_audio(i, start, start + n)
+                pieces.append((self._name(self._noise[i]), start, n, 0))
+            else:
+                x = np.zeros(n, dtype=np.float32)
+                position, current = 0, i
+                start = int(rng.integers(0, length))
+                while position < n and len(pieces) < 256:
+                    piece = self._noise_audio(current, start)
+                    take = min(piece.shape[0], n - position)
+                    x[position : position + take] = piece[:take]
+                    pieces.append((self._name(self._noise[current]), start, take, position))
+                    position += take + int(rng.uniform(0.0, 0.3) * SR)
+                    current, start = int(rng.choice(self._noise_group[i])), 0
+            if _rms_db(x) > -70.0:
+                return x / np.float32(10 ** (_rms_db(x) / 20)), {"kind": "corpus", "pieces": pieces}
+        return None, {}
+
+    def _synthetic_noise(self, rng: np.random.Generator, babble_rng: np.random.Generator, n: int, avoid: int):
+        kind = str(rng.choice(_SYNTH_KINDS, p=_SYNTH_WEIGHTS / _SYNTH_WEIGHTS.sum()))
+        if kind != "babble":
+            return noises.synthesize(rng, n, kind)
+        clips, names = [], []
+        for _ in range(int(babble_rng.integers(3, 7))):
+            i, offset = self._random_speech_position(babble_rng)
+            if i == avoid and len(self._speech) > 1:
+                i = (i + 1) % len(self._speech)
+                offset = 0.0
+            clip, _, pieces = self._speech_track(babble_rng, n, i, offset)
+            clips.append(clip)
+            names.append(pieces[0][0])
+        return noises.babble(babble_rng, clips), {"kind": "babble", "talkers": names}
+
+    # ------------------------------------------------------------------------------------ mixture
+
+    def __getitem__(self, index: int) -> Mixture:
+        index = operator.index(index)
+        if index < 0:
+            raise IndexError("index must be non-negative")
+        cfg = self.config
+        aug = cfg.augment
+        n = self._seg_n
+
+        def stream(k: int) -> np.random.Generator:
+            return np.random.default_rng([self.seed, index, k])
+
+        # the plan: every number drawn unconditionally, in a fixed order
+        plan = stream(_S_PLAN)
+        u = plan.random(8)
+        snr_db = float(plan.uniform(*cfg.snr_db_range))
+        level_db = float(plan.uniform(*cfg.level_dbfs_range))
+        stratum_u = float(plan.random())
+        if not aug:
+            kind = "mix"
+        elif u[0] < cfg.p_noise_only:
+            kind = "noise_only"
+        elif u[0] < cfg.p_noise_only + cfg.p_speech_only:
+            kind = "speech_only"
+        else:
+            kind = "mix"
+        use_reverb = aug and bool(self._rir_paths) and u[1] < cfg.p_reverb and kind != "noise_only"
+        use_second = aug and u[2] < cfg.p_second_noise
+        use_lowpass = aug and u[3] < cfg.p_lowpass
+        use_eq = aug and u[4] < cfg.p_eq
+        use_clip = aug and u[5] < cfg.p_clip and kind != "speech_only"
+        use_synth = aug and u[6] < cfg.p_synthetic_noise
+        use_voice = aug and u[7] < cfg.p_voice_perturb and kind != "noise_only"
+        meta: dict = {"seed": self.seed, "index": index, "kind": kind}
+        bandwidth = NYQUIST_HZ
+
+        # 1-2. speech, voice, room
+        speech = None
+        primary = -1
+        if kind != "noise_only":
+            speech_rng = stream(_S_SPEECH)
+            position = ((index % self._len) + stratum_u) * cfg.segment_seconds % self._speech_seconds
+            primary = min(int(np.searchsorted(self._speech_end, position, side="right")), len(self._speech) - 1)
+            offset_s = position - self._speech_start[primary]
+            voice = augment.random_voice_params(stream(_S_VOICE)) if use_voice else None
+            pre = int(_REVERB_PREROLL_S * SR) if use_reverb else 0
+            need = n + pre
+            raw_n = int(math.ceil(need * (voice["speed"] if voice else 1.0))) + 16
+            track, bandwidth, pieces = self._speech_track(speech_rng, raw_n, primary, offset_s)
+            meta["speech"] = {"pieces": pieces, "bandwidth_hz": bandwidth}
+            if voice is not None:
+                track, bandwidth, meta["voice"] = augment.perturb_voice(track, voice, bandwidth)
+            track = _fit(track, need)
+            if use_reverb:
+                r = int(stream(_S_ROOM).integers(0, len(self._rir_paths)))
+                track = apply_rir(track, self._rir(r))
+                meta["rir"] = self._name(self._rir_paths[r])
+            speech = np.ascontiguousarray(track[pre:], dtype=np.float32)
+
+        # 3. noise
+        noise = None
+        if kind != "speech_only":
+            noise_rng = stream(_S_NOISE)
+            draws = noise_rng.random(1)
+            synth_replaces = draws[0] < 0.5
+            synth_gain_db = float(noise_rng.uniform(-10.0, 5.0))
+            second_gain_db = float(noise_rng.uniform(-10.0, 0.0))
+            components = []
+            if not use_synth or not synth_replaces:
+                x, info = self._corpus_noise(noise_rng, n)
+                if x is not None:
+                    components.append((x, 0.0, info))
+            if use_synth or not components:
+                x, info = self._synthetic_noise(stream(_S_SYNTH), stream(_S_BABBLE), n, primary)
+                components.append((x, synth_gain_db if components else 0.0, info))
+            if use_second:
+                x, info = self._corpus_noise(noise_rng, n)
+                if x is not None:
+                    components.append((x, second_gain_db, info))
+            noise = np.zeros(n, dtype=np.float32)
+            for x, gain_db, _ in components:
+                noise += x * np.float32(10 ** (gain_db / 20))
+            meta["noise"] = [dict(info, gain_db=gain_db) for _, gain_db, info in components]
+
+        # 4. channel: same filters on speech and noise (and so on the target)
+        channel_rng = stream(_S_CHANNEL)
+        eq_sos, eq_bands = augment.random_eq(channel_rng)
+        cutoff_hz = float(np.exp(channel_rng.uniform(np.log(4000.0), np.log(16000.0))))
+        clip_fraction = float(channel_rng.uniform(0.3, 0.8))
+        filters = []
+        if use_eq:
+            filters.append(eq_sos)
+            meta["eq"] = eq_bands
+        if use_lowpass:
+            filters.append(augment.lowpass(cutoff_hz))
+            bandwidth = min(bandwidth, cutoff_hz)
+            meta["lowpass_hz"] = cutoff_hz
+        for sos in filters:
+            speech = augment.apply_sos(speech, sos) if speech is not None else None
+            noise = augment.apply_sos(noise, sos) if noise is not None else None
+
+        # 5. levels
+        if speech is not None:
+            speech *= np.float32(10 ** ((level_db - active_level_db(speech)) / 20))
+            if noise is not None:
+                noise *= np.float32(noise_gain_for_snr(speech, noise, snr_db))
+        elif noise is not None:
+            noise *= np.float32(10 ** ((level_db - snr_db - _rms_db(noise)) / 20))
+        clean = speech if speech is not None else np.zeros(n, dtype=np.float32)
+        noisy = clean + noise if noise is not None else clean.copy()
+
+        # 6. peak, clipping
+        peak = max(float(np.max(np.abs(noisy))), float(np.max(np.abs(clean))))
+        if peak > _PEAK_LIMIT:
+            scale = np.float32(_PEAK_LIMIT / peak)
+            noisy *= scale
+            clean = clean * scale
+            meta["peak_scale"] = float(scale)
+        if use_clip:
+            threshold = clip_fraction * float(np.max(np.abs(noisy)))
+            noisy = augment.hard_clip(noisy, threshold)
+            meta["clip_threshold"] = threshold
+        if kind == "noise_only":
+            snr_db = -math.inf
+        elif kind == "speech_only":
+            snr_db = math.inf
+        meta["level_dbfs"] = active_level_db(clean) if speech is not None else -math.inf
+        meta["bandwidth_hz"] = float(bandwidth)
+        return Mixture(
+            noisy=np.ascontiguousarray(noisy, dtype=np.float32),
+            clean=np.ascontiguousarray(clean, dtype=np.float32),
+            bandwidth_hz=float(bandwidth),
+            snr_db=float(snr_db),
+            meta=meta,
+        )

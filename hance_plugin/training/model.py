@@ -1,0 +1,200 @@
+"""The mask estimator network: causal, streaming, explicit state, no look-ahead (needs torch).
+
+Per frame (100 frames/s at 48 kHz, hop 480) the network sees the engine's features
+
+    spec_low (F=120 bins x (re, im), derotated and |X|^0.3-compressed)  -> 240 values
+    band_db  (32 ERB band energies in dB)                               -> 32 values
+
+and predicts ``mask_low`` (F x 2) and ``gains_high`` (G = 9 band gains above 6 kHz).
+
+Architecture (ideas from RNNoise, Valin 2018: band energies + GRUs at 100 frames/s; and
+DeepFilterNet, Schröter et al. 2022: ERB-band features with a complex low-band path, causal
+convolutions with state, grouped/efficient GRUs):
+
+    input norm   fixed per-feature affine: (band_db - mu_b) / sigma_b and spec_low / rms_k, with
+                 mu, sigma, rms estimated once from training mixtures before step 0 (buffers,
+                 saved in the checkpoint, exported as constants). Purely per frame, so causal.
+    embed        Linear(272 -> H) -> LayerNorm(H) -> ReLU
+    tconv        depthwise causal conv over the current and previous ``conv_frames - 1`` frames
+                 (+ residual); its past frames come from ``state_conv`` [B, conv_frames-1, H]
+    GRU stack    ``gru_layers`` single-layer GRUs (residual between layers); state
+                 ``state_gru`` [B, layers, H]
+    heads        phase_aware:    mask_low = Linear(H -> 2F), LINEAR (unbounded complex mask,
+                                 Williamson et al. 2016 cIRM without compression/bounding)
+                 magnitude_twin: mask_low = (softplus(Linear(H -> F)), 0): a non-negative real
+                                 magnitude mask that keeps the noisy phase
+                 both:           gains_high = softplus(Linear(H -> G)) >= 0 (may exceed 1)
+
+Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
+signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the
+state carried, with identical results; this is what the ONNX export relies on.
+
+Budget (asserted by ``count_params_and_macs``): <= 1 M parameters and <= 150 M multiply-
+accumulates per second of audio (network only; STFT and feature DSP not counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..config import StftConfig
+
+__all__ = ["ModelConfig", "MaskEstimatorNet", "SIZES", "VARIANTS", "count_params_and_macs", "build_model"]
+
+VARIANTS = ("phase_aware", "magnitude_twin")
+SIZES = {"base": 256, "fast": 128}
+MAX_PARAMS = 1_000_000
+MAX_MACS_PER_SECOND = 150_000_000
+_SOFTPLUS_ONE = 0.5413248546129181  # softplus(x) == 1  <=>  x = log(e - 1)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild the network (stored in checkpoints)."""
+
+    variant: str = "phase_aware"
+    hidden: int = 256
+    gru_layers: int = 2
+    conv_frames: int = 3
+    split_bin: int = 120
+    n_bands: int = 32
+    n_high_gains: int = 9
+    frames_per_second: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        if self.conv_frames < 2 or self.gru_layers < 1:
+            raise ValueError("conv_frames must be >= 2 and gru_layers >= 1")
+
+    @classmethod
+    def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
+        if size not in SIZES:
+            raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+        return cls(
+            variant=variant,
+            hidden=SIZES[size],
+            split_bin=stft.split_bin,
+            n_bands=stft.n_bands,
+            n_high_gains=stft.n_high_gains,
+            frames_per_second=stft.sample_rate_hz / stft.hop_samples,
+            **kw,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class MaskEstimatorNet(nn.Module):
+    """Causal mask estimator; see the module docstring. States are explicit tensors."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        h, f, nb = config.hidden, config.split_bin, config.n_bands
+        self.n_in = 2 * f + nb
+        # fixed input normalisation (set by ``set_input_stats``; identity until then)
+        self.register_buffer("band_mean", torch.zeros(nb))
+        self.register_buffer("band_inv_std", torch.ones(nb))
+        self.register_buffer("spec_inv_rms", torch.ones(f))
+        self.embed = nn.Linear(self.n_in, h)
+        self.embed_norm = nn.LayerNorm(h)
+        self.tconv = nn.Conv1d(h, h, kernel_size=config.conv_frames, groups=h)
+        self.grus = nn.ModuleList(nn.GRU(h, h, batch_first=True) for _ in range(config.gru_layers))
+        n_mask = 2 * f if config.variant == "phase_aware" else f
+        self.mask_head = nn.Linear(h, n_mask)
+        self.gain_head = nn.Linear(h, config.n_high_gains)
+        self._init_heads()
+
+    def _init_heads(self) -> None:
+        with torch.no_grad():
+            for head in (self.mask_head, self.gain_head):
+                head.weight.mul_(0.1)
+            self.gain_head.bias.fill_(_SOFTPLUS_ONE)
+            if self.config.variant == "phase_aware":
+                bias = self.mask_head.bias.view(self.config.split_bin, 2)
+                bias[:, 0] = 1.0
+                bias[:, 1] = 0.0
+            else:
+                self.mask_head.bias.fill_(_SOFTPLUS_ONE)
+
+    # --- state ---------------------------------------------------------------------------------
+    def state_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Static shapes (after the batch dim) of the states, by contract suffix."""
+        c = self.config
+        return {"conv": (c.conv_frames - 1, c.hidden), "gru": (c.gru_layers, c.hidden)}
+
+    def initial_state(self, batch: int, device: torch.device | str | None = None) -> dict[str, torch.Tensor]:
+        """Zero states (what the engine feeds after ``reset()``)."""
+        return {k: torch.zeros((batch,) + s, device=device) for k, s in self.state_shapes().items()}
+
+    @torch.no_grad()
+    def set_input_stats(self, spec_low: torch.Tensor, band_db: torch.Tensor) -> None:
+        """Estimate the fixed input normalisation from training features (B, T, F, 2) / (B, T, nb)."""
+        bands = band_db.reshape(-1, band_db.shape[-1]).double()
+        self.band_mean.copy_(bands.mean(0).float())
+        self.band_inv_std.copy_((1.0 / bands.std(0).clamp_min(1.0)).float())
+        power = spec_low.double().pow(2).sum(-1).reshape(-1, spec_low.shape[-2])
+        self.spec_inv_rms.copy_((1.0 / power.mean(0).sqrt().clamp_min(1e-3)).float())
+
+    # --- forward -------------------------------------------------------------------------------
+    def forward(
+        self, spec_low: torch.Tensor, band_db: torch.Tensor, state: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """(mask_low [B,T,F,2], gains_high [B,T,G], new state) for T frames."""
+        c = self.config
+        spec = spec_low * self.spec_inv_rms[:, None]
+        bands = (band_db - self.band_mean) * self.band_inv_std
+        x = torch.cat((spec.flatten(2), bands), dim=-1)
+        x = F.relu(self.embed_norm(self.embed(x)))  # [B, T, H]
+        past = torch.cat((state["conv"], x), dim=1)  # [B, k-1+T, H]
+        new_conv = past[:, -(c.conv_frames - 1) :]
+        x = self.tconv(past.transpose(1, 2)).transpose(1, 2) + x
+        h_in = state["gru"].transpose(0, 1)  # [layers, B, H]
+        h_out = []
+        for i, gru in enumerate(self.grus):
+            y, h = gru(x, h_in[i : i + 1].contiguous())
+            x = y + x if i > 0 else y
+            h_out.append(h)
+        new_gru = torch.cat(h_out, dim=0).transpose(0, 1)
+        gains = F.softplus(self.gain_head(x))
+        raw = self.mask_head(x)
+        if c.variant == "phase_aware":
+            mask = raw.unflatten(-1, (c.split_bin, 2))
+        else:
+            mag = F.softplus(raw)
+            mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
+        return mask, gains, {"conv": new_conv, "gru": new_gru}
+
+
+def build_model(stft: StftConfig | None = None, variant: str = "phase_aware", size: str = "base") -> MaskEstimatorNet:
+    return MaskEstimatorNet(ModelConfig.for_stft(stft or StftConfig(), variant=variant, size=size))
+
+
+def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
+    """Trainable parameters and multiply-accumulates per second of audio; assert the budget.
+
+    MACs per frame count every weight multiplication (Linear: in*out; depthwise conv: H*k; GRU:
+    3H(in + H) for the gates plus 3H for the reset/update products; LayerNorm: 2H) and the
+    input normalisation (272). MACs/s = MACs/frame x frames per second (100 at 48 kHz, hop 480).
+    """
+    c = model.config
+    h = c.hidden
+    params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    macs = model.n_in  # input normalisation
+    macs += model.embed.in_features * model.embed.out_features + 2 * h
+    macs += h * c.conv_frames
+    for gru in model.grus:
+        macs += 3 * h * (gru.input_size + h) + 3 * h
+    macs += model.mask_head.in_features * model.mask_head.out_features
+    macs += model.gain_head.in_features * model.gain_head.out_features
+    per_second = int(round(macs * c.frames_per_second))
+    result = {"parameters": int(params), "macs_per_frame": int(macs), "macs_per_second": per_second}
+    if check:
+        assert params <= MAX_PARAMS, f"{params} parameters exceed the budget of {MAX_PARAMS}"
+        assert per_second <= MAX_MACS_PER_SECOND, f"{per_second} MAC/s exceed the budget of {MAX_MACS_PER_SECOND}"
+    return result

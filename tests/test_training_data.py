@@ -1,0 +1,375 @@
+"""Training data pipeline: seeded mixtures, augmentations and synthesised noises.
+
+Everything runs on a tiny generated corpus in a temporary folder (never the shared corpus).
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import sosfreqz, welch
+
+from hance_plugin.training import augment, noises
+from hance_plugin.training.mixing import MixConfig, Mixture, MixtureSource
+from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz
+
+SR = 48000
+
+
+# ----------------------------------------------------------------------------------- fake corpus
+
+
+def _voiced(rng: np.random.Generator, f0: float, seconds: float, rate: int, top_hz: float) -> np.ndarray:
+    """Harmonic 'speech': f0 with slight vibrato, 1/k harmonics up to top_hz, 2.5 syllables/s."""
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    inst = f0 * (1 + 0.03 * np.sin(2 * np.pi * 3 * t))
+    phase = 2 * np.pi * np.cumsum(inst) / rate
+    x = np.zeros(n)
+    for k in range(1, int(top_hz / (f0 * 1.03))):
+        x += np.sin(k * phase + rng.uniform(0, 2 * np.pi)) / k
+    syllables = np.clip(np.sin(2 * np.pi * 1.25 * t + rng.uniform(0, 1)), 0, None) ** 0.5
+    return (0.3 * x * syllables / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    rng = np.random.default_rng(7)
+    for sub in ("speech/fullband", "speech/narrow", "noise/hiss", "noise/events", "rir"):
+        (root / sub).mkdir(parents=True)
+    for i, (f0, seconds) in enumerate([(120.0, 1.2), (210.0, 2.0), (160.0, 4.0)]):
+        sf.write(root / f"speech/fullband/talker{i}.flac", _voiced(rng, f0, seconds, 48000, 20000.0), 48000)
+    for i, (f0, seconds) in enumerate([(140.0, 1.5), (230.0, 2.5)]):
+        sf.write(root / f"speech/narrow/talker{i}.flac", _voiced(rng, f0, seconds, 16000, 7600.0), 16000)
+    sf.write(root / "noise/hiss/hiss.flac", 0.05 * rng.standard_normal(4 * 48000).astype(np.float32), 48000)
+    event = np.zeros(int(0.4 * 44100), dtype=np.float32)
+    event[:4000] = 0.3 * rng.standard_normal(4000) * np.exp(-np.arange(4000) / 800)
+    sf.write(root / "noise/events/knock.wav", event, 44100)
+    t = np.arange(int(0.3 * SR)) / SR
+    rir = 0.3 * rng.standard_normal(t.shape[0]) * np.exp(-t / 0.05)
+    rir[:100] = 0.0
+    rir[100] = 1.0
+    sf.write(root / "rir/room.flac", rir.astype(np.float32), SR, subtype="PCM_24")
+    return root
+
+
+def _source(corpus: Path, seed: int = 0, speech=("speech/fullband", "speech/narrow"), **overrides) -> MixtureSource:
+    config = MixConfig(segment_seconds=1.0, **overrides)
+    return MixtureSource(
+        [corpus / s for s in speech], [corpus / "noise"], [corpus / "rir"], config, seed
+    )
+
+
+def _measured_snr_db(m: Mixture) -> float:
+    noise = (m.noisy.astype(np.float64) - m.clean) + 0.0
+    return active_level_db(m.clean) - 10 * np.log10(np.mean(noise**2) + 1e-20)
+
+
+# ----------------------------------------------------------------------------------- f0 helpers
+
+
+def _f0_autocorrelation(x: np.ndarray, fmin: float = 60.0, fmax: float = 600.0) -> float:
+    """f0 from the first autocorrelation peak within 85 % of the maximum (parabolic refinement)."""
+    x = x - x.mean()
+    n = x.shape[0]
+    r = np.fft.irfft(np.abs(np.fft.rfft(x, 2 * n)) ** 2)[:n]
+    lo, hi = int(SR / fmax), int(SR / fmin)
+    seg = r[lo:hi]
+    peaks = [j for j in range(1, seg.shape[0] - 1) if seg[j] >= seg[j - 1] and seg[j] >= seg[j + 1]]
+    j = next(j for j in peaks if seg[j] > 0.85 * seg.max())
+    a, b, c = seg[j - 1], seg[j], seg[j + 1]
+    return SR / (lo + j + 0.5 * (a - c) / (a - 2 * b + c))
+
+
+def _vowel(f0: float, formants, seconds: float = 1.0):
+    def envelope(f):
+        e = np.full_like(f, 0.01, dtype=np.float64)
+        for centre, width, gain in formants:
+            e += gain / np.sqrt(1 + ((f - centre) / (width / 2)) ** 2)
+        return e
+
+    t = np.arange(int(seconds * SR)) / SR
+    freqs = f0 * np.arange(1, int(8000 / f0))
+    x = sum(envelope(np.array([f]))[0] * np.sin(2 * np.pi * f * t + 0.7 * (f / f0) ** 2) for f in freqs)
+    return (0.3 * x / np.max(np.abs(x))).astype(np.float32), freqs, envelope
+
+
+def _harmonic_db(y: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(y.shape[0])))
+    bins = np.round(freqs * y.shape[0] / SR).astype(int)
+    amps = spectrum[bins]
+    return 20 * np.log10(amps / amps.max())
+
+
+# ------------------------------------------------------------------------------ MixtureSource
+
+
+def test_deterministic_in_seed_and_index(corpus):
+    a = _source(corpus, seed=3)
+    b = _source(corpus, seed=3)
+    order_b = {i: b[i] for i in (9, 4, 0)}  # another instance, another order
+    for i in (0, 4, 9):
+        ma = a[i]
+        assert np.array_equal(ma.noisy, order_b[i].noisy)
+        assert np.array_equal(ma.clean, order_b[i].clean)
+        assert ma.snr_db == order_b[i].snr_db and ma.bandwidth_hz == order_b[i].bandwidth_hz
+        assert ma.meta == order_b[i].meta
+    # a pickled copy (as a spawned DataLoader worker gets it) without the cache
+    c = pickle.loads(pickle.dumps(a))
+    assert np.array_equal(c[4].noisy, a[4].noisy)
+    assert not np.array_equal(a[0].noisy, a[1].noisy)
+    assert not np.array_equal(a[0].noisy, _source(corpus, seed=4)[0].noisy)
+    # indices past the nominal epoch are new mixtures
+    assert not np.array_equal(a[0].noisy, a[len(a)].noisy)
+
+
+def test_mixtures_are_well_formed(corpus):
+    source = _source(corpus, seed=1, p_clip=0.3)
+    n = int(round(source.config.segment_seconds * SR))
+    kinds = set()
+    for i in range(24):
+        m = source[i]
+        kinds.add(m.meta["kind"])
+        assert m.noisy.dtype == np.float32 and m.clean.dtype == np.float32
+        assert m.noisy.shape == m.clean.shape == (n,)
+        assert np.all(np.isfinite(m.noisy)) and np.all(np.isfinite(m.clean))
+        assert np.max(np.abs(m.noisy)) <= 1.0 and np.max(np.abs(m.clean)) <= 1.0
+        assert 0 < m.bandwidth_hz <= SR / 2
+        if m.meta["kind"] != "noise_only":
+            assert np.any(m.clean != 0)
+    assert "mix" in kinds
+
+
+def test_snr_matches_meta(corpus):
+    source = _source(corpus, seed=2, p_clip=0.0, p_noise_only=0.0, p_speech_only=0.0)
+    checked = 0
+    for i in range(16):
+        m = source[i]
+        assert m.meta["kind"] == "mix"
+        assert abs(_measured_snr_db(m) - m.snr_db) < 0.5, m.meta
+        assert source.config.snr_db_range[0] <= m.snr_db <= source.config.snr_db_range[1]
+        if "peak_scale" not in m.meta:
+            lo, hi = source.config.level_dbfs_range
+            assert lo - 0.1 <= m.meta["level_dbfs"] <= hi + 0.1
+        checked += 1
+    assert checked == 16
+
+
+def test_band_limited_source_bandwidth(corpus):
+    plain = _source(corpus, speech=("speech/narrow",), augment=False)
+    for i in range(4):
+        m = plain[i]
+        assert 6000 < m.bandwidth_hz <= 8000
+        assert effective_bandwidth_hz(m.clean) <= m.bandwidth_hz + 200
+    # with augmentation the declared bandwidth follows speed/pitch/low-pass and still bounds the content
+    augmented = _source(corpus, seed=5, speech=("speech/narrow",), p_voice_perturb=1.0, p_lowpass=0.5)
+    for i in range(10):
+        m = augmented[i]
+        assert m.bandwidth_hz <= 8000 * 1.1 * 2 ** (3 / 12) + 1
+        # (a low-pass's transition band reaches -60 dB at 1.06 × its cutoff)
+        margin = 1.08 if "lowpass_hz" in m.meta else 1.0
+        if m.meta["kind"] != "noise_only":
+            assert effective_bandwidth_hz(m.clean) <= margin * m.bandwidth_hz + 300, m.meta
+        if "lowpass_hz" in m.meta:
+            assert m.bandwidth_hz <= m.meta["lowpass_hz"]
+
+
+def test_fullband_source_bandwidth(corpus):
+    m = _source(corpus, speech=("speech/fullband",), augment=False)[0]
+    assert m.bandwidth_hz > 18000
+
+
+def test_speech_only_and_noise_only(corpus):
+    speech_only = _source(corpus, seed=6, p_speech_only=1.0, p_noise_only=0.0, p_clip=1.0)
+    for i in range(4):
+        m = speech_only[i]
+        assert m.meta["kind"] == "speech_only" and m.snr_db == math.inf
+        assert np.array_equal(m.noisy, m.clean) and np.any(m.clean != 0)
+    noise_only = _source(corpus, seed=6, p_noise_only=1.0, p_speech_only=0.0)
+    for i in range(4):
+        m = noise_only[i]
+        assert m.meta["kind"] == "noise_only" and m.snr_db == -math.inf
+        assert not np.any(m.clean) and np.any(m.noisy)
+        assert m.bandwidth_hz > 0
+
+
+def test_plain_mixing_has_no_augmentation(corpus):
+    source = _source(corpus, seed=8, augment=False)
+    for i in range(6):
+        m = source[i]
+        assert m.meta["kind"] == "mix"
+        assert not {"voice", "rir", "eq", "lowpass_hz", "clip_threshold"} & set(m.meta)
+        assert [c["kind"] for c in m.meta["noise"]] == ["corpus"]
+
+
+def test_reverb_target_is_reverberant(corpus):
+    common = dict(p_voice_perturb=0.0, p_eq=0.0, p_lowpass=0.0, p_speech_only=1.0, p_noise_only=0.0)
+    dry = _source(corpus, seed=9, p_reverb=0.0, **common)
+    wet = _source(corpus, seed=9, p_reverb=1.0, **common)
+
+    def silent_fraction(x):  # 10 ms frames 60 dB below the loudest (syllable gaps of the fake speech)
+        energy = np.mean(x[: x.shape[0] // 480 * 480].reshape(-1, 480).astype(np.float64) ** 2, axis=1)
+        return np.mean(energy < energy.max() * 1e-6)
+
+    for i in range(3):
+        m_dry, m_wet = dry[i], wet[i]
+        assert "rir" not in m_dry.meta and m_wet.meta["rir"].endswith("room.flac")
+        assert m_dry.meta["speech"]["pieces"][0][0] == m_wet.meta["speech"]["pieces"][0][0]  # same file
+        assert np.array_equal(m_wet.noisy, m_wet.clean)  # the target is the reverberant speech
+        assert silent_fraction(m_wet.clean) < silent_fraction(m_dry.clean)  # the tail fills the gaps
+
+
+def test_from_shared_data_layout(tmp_path, corpus):
+    for split in ("train", "val", "test"):
+        shutil.copytree(corpus / "speech" / "fullband", tmp_path / "speech" / split)
+        shutil.copytree(corpus / "noise" / "hiss", tmp_path / "noise" / split)
+    shutil.copytree(corpus / "rir", tmp_path / "rir" / "train")
+    config = MixConfig(segment_seconds=1.0, p_reverb=1.0)
+    train = MixtureSource.from_shared_data(tmp_path, "train", config, seed=0)
+    val = MixtureSource.from_shared_data(tmp_path, "val", config, seed=0)
+    assert any("rir" in train[i].meta for i in range(3))
+    assert all("rir" not in val[i].meta for i in range(3))  # no val RIRs: no reverb, never train/test ones
+    with pytest.raises(ValueError):
+        MixtureSource.from_shared_data(tmp_path, "test", config, seed=0)
+    assert len(train) == int(7.2 // 1.0)
+
+
+# ---------------------------------------------------------------------------------- noises
+
+
+def _slope_db_per_octave(x: np.ndarray) -> float:
+    f, p = welch(x, SR, nperseg=8192)
+    band = (f > 100) & (f < 10000)
+    return float(np.polyfit(np.log2(f[band]), 10 * np.log10(p[band]), 1)[0])
+
+
+def test_colored_noise_slopes():
+    rng = np.random.default_rng(0)
+    n = 4 * SR
+    assert abs(_slope_db_per_octave(noises.colored_noise(rng, n, 1.0)) + 3.0) < 1.0  # pink
+    assert abs(_slope_db_per_octave(noises.colored_noise(rng, n, 2.0)) + 6.0) < 1.0  # brown
+    assert abs(_slope_db_per_octave(noises.colored_noise(rng, n, 0.0))) < 1.0  # white
+    x = noises.colored_noise(rng, n, 1.0)
+    assert x.dtype == np.float32 and abs(np.sqrt(np.mean(x.astype(np.float64) ** 2)) - 1) < 1e-3
+
+
+@pytest.mark.parametrize("mains", [50.0, 60.0])
+def test_hum_has_mains_fundamental_and_harmonics(mains):
+    x = noises.hum(np.random.default_rng(1), 4 * SR, mains)
+    f, p = welch(x, SR, nperseg=SR)  # 1 Hz resolution
+    assert abs(f[np.argmax(p[(f > 30) & (f < 100)]) + 30] - mains) <= 1.0
+    floor = np.median(p[(f > 20) & (f < 4000)])
+    for k in (1, 2, 3):
+        local = p[(f > k * mains - 3) & (f < k * mains + 3)].max()
+        assert 10 * np.log10(local / floor) > 20, k
+
+
+def test_synthesize_all_kinds_and_seeded():
+    for kind in noises.NOISE_KINDS:
+        x, info = noises.synthesize(np.random.default_rng(2), SR, kind)
+        y, _ = noises.synthesize(np.random.default_rng(2), SR, kind)
+        assert info["kind"] == kind and x.shape == (SR,) and x.dtype == np.float32
+        assert np.all(np.isfinite(x)) and abs(np.sqrt(np.mean(x.astype(np.float64) ** 2)) - 1) < 1e-3
+        assert np.array_equal(x, y)
+    # fan: energy concentrated below 8 kHz; clicks: impulsive (high crest factor)
+    fan = noises.fan(np.random.default_rng(3), 2 * SR)
+    f, p = welch(fan, SR, nperseg=4096)
+    assert p[f < 8000].sum() > 0.9 * p.sum()
+    click = noises.clicks(np.random.default_rng(4), 2 * SR)
+    assert np.max(np.abs(click)) > 5.0
+
+
+def test_babble_sums_talkers():
+    rng = np.random.default_rng(5)
+    clips = [_voiced(rng, f0, 1.0, SR, 8000.0) for f0 in (110.0, 170.0, 230.0)]
+    out = noises.babble(rng, clips)
+    assert out.shape == (SR,) and abs(np.sqrt(np.mean(out.astype(np.float64) ** 2)) - 1) < 1e-3
+    for clip in clips:
+        assert abs(np.corrcoef(out, clip)[0, 1]) > 0.2  # every talker is in the sum
+
+
+# ------------------------------------------------------------------------------- augmentations
+
+
+@pytest.mark.parametrize("factor", [0.9, 1.1])
+def test_speed_perturbation_scales_f0_and_length(factor):
+    x, _, _ = _vowel(150.0, [(700, 150, 1.0)])
+    y = augment.speed_perturb(x, factor)
+    assert abs(x.shape[0] / y.shape[0] - factor) < 1e-3
+    assert abs(_f0_autocorrelation(y) / _f0_autocorrelation(x) - factor) < 0.005
+
+
+# vowel-like test signal: formant bandwidths wide enough to be seen through 120 Hz harmonic sampling
+FORMANTS = [(600, 250, 1.0), (1700, 300, 0.5), (2600, 400, 0.3)]
+
+
+@pytest.mark.parametrize("factor", [0.85, 0.95, 1.12, 1.19])
+def test_pitch_shift_scales_f0_keeps_length_and_formants(factor):
+    x, freqs, envelope = _vowel(120.0, FORMANTS)
+    y, realised = augment.pitch_formant_shift(x, pitch_factor=factor)
+    assert y.shape == x.shape and abs(realised - factor) < 0.005
+    core = slice(4000, -4000)
+    assert abs(_f0_autocorrelation(y[core]) / _f0_autocorrelation(x[core]) - realised) < 0.005
+    if abs(factor - 1) < 0.15:  # small shifts hardly move the envelope: nothing to measure
+        return
+    # the envelope stays put: harmonics at the new f0 follow the original formants
+    new_freqs = freqs * realised
+    new_freqs = new_freqs[new_freqs < 5000]
+    ideal = 20 * np.log10(envelope(new_freqs) / envelope(new_freqs).max())
+    moved = 20 * np.log10(envelope(new_freqs / realised) / envelope(new_freqs / realised).max())
+    error = np.mean(np.abs(_harmonic_db(y[core], new_freqs) - ideal))
+    assert error < 0.6 * np.mean(np.abs(moved - ideal))
+
+
+@pytest.mark.parametrize("beta", [0.87, 1.15])
+def test_formant_shift_moves_envelope_not_f0(beta):
+    x, freqs, envelope = _vowel(120.0, FORMANTS)
+    y, realised = augment.pitch_formant_shift(x, formant_factor=beta)
+    assert realised == 1.0 and y.shape == x.shape
+    core = slice(4000, -4000)
+    assert abs(_f0_autocorrelation(y[core]) / 120.0 - 1) < 0.005
+    freqs = freqs[freqs < 5000]
+    ideal = 20 * np.log10(envelope(freqs / beta) / envelope(freqs / beta).max())
+    unshifted = 20 * np.log10(envelope(freqs) / envelope(freqs).max())
+    error = np.mean(np.abs(_harmonic_db(y[core], freqs) - ideal))
+    assert error < 0.6 * np.mean(np.abs(unshifted - ideal))
+
+
+def test_voice_perturbation_bandwidth_and_identity():
+    rng = np.random.default_rng(0)
+    x = _voiced(rng, 140.0, 1.0, SR, 7600.0)
+    y, bandwidth, params = augment.perturb_voice(x, {"speed": 1.1, "pitch": 1.0, "formant": 1.0}, 7600.0)
+    assert abs(bandwidth - 7600 * 1.1) < 1 and y.shape[0] == round(x.shape[0] / 1.1)
+    same, ratio = augment.pitch_formant_shift(x)
+    assert ratio == 1.0 and np.array_equal(same, x)
+    params = augment.random_voice_params(np.random.default_rng(1))
+    assert set(params) == {"speed", "pitch", "formant"} and any(v != 1.0 for v in params.values())
+
+
+def test_eq_and_lowpass():
+    sos, bands = augment.random_eq(np.random.default_rng(0))
+    assert sos.shape == (len(bands), 6)
+    assert np.all(np.abs(np.roots([1, sos[0, 4], sos[0, 5]])) < 1)
+    _, h = sosfreqz(sos, worN=4096, fs=SR)
+    gain_db = 20 * np.log10(np.abs(h))
+    assert np.max(np.abs(gain_db)) <= 6.0 * len(bands) + 0.1
+    # single peaking filter: exact gain at its centre
+    _, h = sosfreqz(augment.peaking_sos(1000.0, 6.0, 1.0)[None], worN=[1000.0], fs=SR)
+    assert abs(20 * np.log10(np.abs(h[0])) - 6.0) < 0.01
+    noise = np.random.default_rng(1).standard_normal(SR).astype(np.float32)
+    low = augment.apply_sos(noise, augment.lowpass(5000.0))
+    assert effective_bandwidth_hz(low) < 5600
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        MixConfig(p_noise_only=0.6, p_speech_only=0.6)
+    assert replace(MixConfig(), augment=False).augment is False

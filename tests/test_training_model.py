@@ -1,0 +1,283 @@
+"""Training package: DSP twin parity, model budget/heads, ONNX export, resumable training.
+
+Needs torch (the ``[train]`` extra); the whole module is skipped without it. Kept fast (< 60 s
+on 2 shared cores): small signals, the ``fast`` model size for training runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from hance_plugin import Denoiser  # noqa: E402
+from hance_plugin.config import StftConfig  # noqa: E402
+from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db  # noqa: E402
+from hance_plugin.kernels.modified import modified_stft  # noqa: E402
+from hance_plugin.stft import istft, stft  # noqa: E402
+from hance_plugin.training.dsp_torch import TorchDsp, compress  # noqa: E402
+from hance_plugin.training.export import check_streaming_parity, export_onnx  # noqa: E402
+from hance_plugin.training.losses import EnhancementLoss  # noqa: E402
+from hance_plugin.training.model import (  # noqa: E402
+    MaskEstimatorNet,
+    ModelConfig,
+    build_model,
+    count_params_and_macs,
+)
+from hance_plugin.training.train import TrainConfig, enhance, load_checkpoint, read_log, train  # noqa: E402
+
+CFG = StftConfig()
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)) / (np.linalg.norm(b) + 1e-30))
+
+
+def _signal(n: int = 9613, channels: int = 2, seed: int = 0) -> np.ndarray:
+    x = (np.random.default_rng(seed).standard_normal((channels, n)) * 0.1).astype(np.float32)
+    x[:, 2000:4500] = 0.0  # whole frames of digital silence: |X| = 0 -> compressed feature 0
+    return x
+
+
+def _perturbed(variant: str = "phase_aware", size: str = "base", seed: int = 0) -> MaskEstimatorNet:
+    torch.manual_seed(seed)
+    net = build_model(CFG, variant=variant, size=size)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    return net.eval()
+
+
+# --- DSP twin ----------------------------------------------------------------------------------
+def test_stft_istft_parity():
+    dsp = TorchDsp(CFG)
+    x = _signal()
+    ref = stft(x, CFG)
+    got = dsp.stft(torch.from_numpy(x)).numpy()
+    assert got.shape == ref.shape
+    assert _rel(got, ref) < 1e-5
+    y_ref = istft(ref, x.shape[1], CFG)
+    y = dsp.istft(torch.from_numpy(ref), x.shape[1]).numpy()
+    assert _rel(y, y_ref) < 1e-5
+    np.testing.assert_allclose(y, x, atol=1e-5)
+
+
+@pytest.mark.parametrize("frame_index0", [0, 1, 7])
+def test_feature_parity(frame_index0):
+    dsp = TorchDsp(CFG)
+    spec = stft(_signal(), CFG)
+    ref = np.zeros(spec.shape[:2] + (CFG.split_bin, 2), np.float32)
+    modified_stft(spec, frame_index0, CFG.derotation_table(), CFG.compression_exponent, ref)
+    got = dsp.spec_low(torch.from_numpy(spec), frame_index0).numpy()
+    assert _rel(got, ref) < 1e-5
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6 * np.abs(ref).max())
+    silent = np.all(spec[..., : CFG.split_bin] == 0, axis=-1)
+    assert silent.any() and np.all(got[silent] == 0.0)
+    bands_ref = np.zeros(spec.shape[:2] + (CFG.n_bands,), np.float32)
+    band_energy_db(spec, CFG.band_edges.astype(np.int64), bands_ref)
+    bands = dsp.band_db(torch.from_numpy(spec)).numpy()
+    np.testing.assert_allclose(bands, bands_ref, rtol=1e-5, atol=1e-4)
+
+
+def test_compression_gradient_is_finite_at_zero():
+    re = torch.tensor([0.0, 1e-20, 0.5, -2.0], requires_grad=True)
+    im = torch.tensor([0.0, 0.0, -0.25, 1.0], requires_grad=True)
+    out = compress(re, im, 0.3)
+    assert out[0].tolist() == [0.0, 0.0]  # exact forward value
+    z = complex(0.5, -0.25)
+    expected = z * abs(z) ** (0.3 - 1)
+    assert out[2].tolist() == pytest.approx([expected.real, expected.imag], rel=1e-6)
+    out.sum().backward()
+    assert torch.isfinite(re.grad).all() and torch.isfinite(im.grad).all()
+
+
+@pytest.mark.parametrize("limit_gain", [0.0, 0.25])
+def test_mask_application_parity(limit_gain):
+    dsp = TorchDsp(CFG)
+    rng = np.random.default_rng(1)
+    spec = stft(_signal(), CFG)
+    mask = (rng.standard_normal(spec.shape[:2] + (CFG.split_bin, 2)) * 2).astype(np.float32)
+    gains = rng.standard_normal(spec.shape[:2] + (CFG.n_high_gains,)).astype(np.float32)  # < 0 clipped
+    ref = spec.copy()
+    idx0, idx1, w = CFG.high_interpolation()
+    apply_hybrid_mask(ref, mask, gains, idx0, idx1, w, np.float32(limit_gain))
+    got = dsp.apply_mask(torch.from_numpy(spec), torch.from_numpy(mask), torch.from_numpy(gains), limit_gain)
+    assert _rel(got.numpy(), ref) < 1e-5
+
+
+# --- model -------------------------------------------------------------------------------------
+def test_budget():
+    results = {}
+    for variant in ("phase_aware", "magnitude_twin"):
+        for size in ("base", "fast"):
+            r = count_params_and_macs(build_model(CFG, variant, size))
+            assert r["parameters"] <= 1_000_000 and r["macs_per_second"] <= 150_000_000
+            results[variant, size] = r
+    assert results["phase_aware", "base"]["parameters"] > 500_000  # the budget is actually used
+    too_big = MaskEstimatorNet(ModelConfig.for_stft(CFG, gru_layers=3))
+    with pytest.raises(AssertionError, match="budget"):
+        count_params_and_macs(too_big)
+
+
+def test_heads_unbounded_and_gains_nonnegative():
+    net = build_model(CFG, "phase_aware", "fast").eval()
+    with torch.no_grad():
+        net.mask_head.weight.zero_()
+        net.mask_head.bias.copy_(torch.linspace(-50.0, 50.0, net.mask_head.bias.numel()))
+        net.gain_head.weight.zero_()
+        net.gain_head.bias.fill_(-30.0)
+        b, t = 2, 4
+        mask, gains, _ = net(torch.randn(b, t, CFG.split_bin, 2), torch.randn(b, t, CFG.n_bands), net.initial_state(b))
+    expected = torch.linspace(-50.0, 50.0, 2 * CFG.split_bin).view(CFG.split_bin, 2)
+    torch.testing.assert_close(mask[1, 3], expected)  # linear: no sigmoid/tanh squashing
+    assert (gains >= 0).all() and gains.shape == (b, t, CFG.n_high_gains)
+    twin = build_model(CFG, "magnitude_twin", "fast").eval()
+    with torch.no_grad():
+        mask, gains, _ = twin(torch.randn(1, 3, CFG.split_bin, 2), torch.randn(1, 3, CFG.n_bands), twin.initial_state(1))
+    assert (mask[..., 1] == 0).all() and (mask[..., 0] >= 0).all() and (gains >= 0).all()
+
+
+def test_untrained_model_is_identity():
+    net = build_model(CFG).eval()
+    with torch.no_grad():
+        net.mask_head.weight.zero_()
+        net.gain_head.weight.zero_()
+        x = torch.from_numpy(_signal(4800, 1))
+        y = enhance(net, TorchDsp(CFG), x)
+    torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+
+
+def test_torch_streaming_equals_offline():
+    net = _perturbed(size="fast")
+    spec, bands = torch.randn(2, 17, CFG.split_bin, 2), torch.randn(2, 17, CFG.n_bands) * 10
+    with torch.no_grad():
+        mask, gains, state = net(spec, bands, net.initial_state(2))
+        st = net.initial_state(2)
+        parts = []
+        for lo, hi in [(0, 1), (1, 6), (6, 7), (7, 17)]:
+            m, g, st = net(spec[:, lo:hi], bands[:, lo:hi], st)
+            parts.append(m)
+    torch.testing.assert_close(torch.cat(parts, 1), mask, atol=1e-5, rtol=0)
+    torch.testing.assert_close(st["gru"], state["gru"], atol=1e-5, rtol=0)
+
+
+# --- export ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["phase_aware", "magnitude_twin"])
+def test_export_parity_and_denoiser(tmp_path, variant):
+    net = _perturbed(variant)
+    path = export_onnx(net, tmp_path, f"t-{variant}", steps=3, scores={"x": 1.0}, training_data="none")
+    diffs = check_streaming_parity(net, path, n_frames=20)
+    assert max(diffs.values()) <= 1e-4, diffs
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["latency_samples"] == 960 and card["stft"] == CFG.to_card_fields()
+    assert card["parameters"] == count_params_and_macs(net)["parameters"] and card["scores"] == {"x": 1.0}
+    den = Denoiser(model=str(path))  # contract validation
+    x = _signal(14400, 1, seed=3)[0]
+    y = den.process(x, 48000)
+    with torch.no_grad():
+        y_torch = enhance(net, TorchDsp(CFG), torch.from_numpy(x)[None])[0].numpy()
+    # the product (numba + onnxruntime, streaming engine) equals the training pipeline
+    np.testing.assert_allclose(y, y_torch, atol=1e-4)
+
+
+# --- losses ------------------------------------------------------------------------------------
+def test_loss_ignores_bins_above_bandwidth():
+    loss_fn = EnhancementLoss(CFG)
+    rng = np.random.default_rng(0)
+    t = np.arange(9600) / 48000
+    clean = torch.from_numpy((rng.standard_normal((1, 9600)) * 0.05).astype(np.float32))
+    est = clean * 0.7
+    tone = torch.from_numpy((0.1 * np.sin(2 * np.pi * 18000 * t) * np.hanning(t.size)).astype(np.float32))[None]
+    bw = torch.tensor([9000.0])
+    base, _ = loss_fn(est, clean, bw)
+    with_tone, _ = loss_fn(est + tone, clean, bw)
+    assert float(with_tone) == pytest.approx(float(base), rel=1e-3)
+    full = torch.tensor([24000.0])
+    assert float(loss_fn(est + tone, clean, full)[0]) > 1.2 * float(loss_fn(est, clean, full)[0])
+    assert float(loss_fn(clean, clean, bw)[0]) < 1e-4
+
+
+# --- training ----------------------------------------------------------------------------------
+class StubSource:
+    """Stand-in for ``mixing.MixtureSource``: deterministic harmonic 'speech' + noise per index."""
+
+    def __init__(self, n_items: int, seconds: float, seed: int, kill_at: int | None = None) -> None:
+        self.n_items, self.n, self.seed, self.kill_at = n_items, int(seconds * 48000), seed, kill_at
+
+    def __len__(self) -> int:
+        return self.n_items
+
+    def __getitem__(self, i: int):
+        if self.kill_at is not None and i == self.kill_at:
+            self.kill_at = None
+            os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler would
+        rng = np.random.default_rng([self.seed, i])
+        t = np.arange(self.n) / 48000
+        f0 = rng.uniform(100, 250)
+        clean = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 40) if f0 * k < 20000)
+        clean = clean * (0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(2, 5) * t))
+        clean = (0.1 * clean / np.std(clean)).astype(np.float32)
+        snr = rng.uniform(0, 15)
+        noise = rng.standard_normal(self.n).astype(np.float32) * np.std(clean) * 10 ** (-snr / 20)
+        return SimpleNamespace(
+            noisy=(clean + noise).astype(np.float32), clean=clean,
+            bandwidth_hz=24000.0 if i % 2 == 0 else 8000.0, snr_db=snr, meta={"i": i},
+        )
+
+
+def _factory(seconds: float, kill_at: int | None = None):
+    def make(cfg: TrainConfig):
+        return StubSource(24, seconds, cfg.seed, kill_at), StubSource(3, seconds, cfg.seed + 1)
+
+    return make
+
+
+def test_training_resumes_exactly(tmp_path):
+    pytest.importorskip("matplotlib")
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import plot_log
+
+    common = dict(size="fast", steps=6, batch_size=2, segment_seconds=0.4, warmup_steps=2, val_every=3,
+                  val_items=3, pesq_items=1, log_every=2, workers=0, stats_items=4, seed=0, threads=1)
+    straight = train(TrainConfig(out=str(tmp_path / "a"), **common), _factory(0.4))
+    assert straight["reason"] == "done" and straight["step"] == 6
+    # stopped by SIGTERM while the 3rd batch is being mixed (data position 5), then resumed
+    perm_positions = _first_positions(TrainConfig(**common), 24)
+    interrupted = train(TrainConfig(out=str(tmp_path / "b"), **common), _factory(0.4, kill_at=perm_positions[5]))
+    assert interrupted == {**interrupted, "reason": "SIGTERM", "step": 3}
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["data_position"] == 6
+    resumed = train(TrainConfig(out=str(tmp_path / "b"), resume=True, **common), _factory(0.4))
+    assert resumed["reason"] == "done" and resumed["step"] == 6
+    a = load_checkpoint(tmp_path / "a" / "last.pt")
+    b = load_checkpoint(tmp_path / "b" / "last.pt")
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    assert a["optimizer"]["state"][0]["exp_avg"].equal(b["optimizer"]["state"][0]["exp_avg"])
+    # stop_at_step: the schedule still spans --steps
+    half = train(TrainConfig(out=str(tmp_path / "c"), stop_at_step=4, **common), _factory(0.4))
+    assert half["reason"] == "stop_at_step"
+    records = read_log(tmp_path / "b")
+    vals = [r for r in records if r["kind"] == "val"]
+    assert [r["step"] for r in vals] == [3, 6] and all(np.isfinite(r["val_si_sdr"]) for r in vals)
+    assert (tmp_path / "b" / "best.pt").is_file()
+    assert plot_log(tmp_path / "b").is_file()
+    assert main(["export", "--checkpoint", str(tmp_path / "a" / "best.pt"), "--name", "tiny",
+                 "--out-dir", str(tmp_path / "models")]) == 0
+    card = json.loads((tmp_path / "models" / "tiny.json").read_text())
+    assert card["steps"] in (3, 6) and "val_si_sdr" in card["scores"]
+    Denoiser(model=str(tmp_path / "models" / "tiny.onnx"))
+
+
+def _first_positions(cfg: TrainConfig, length: int) -> list[int]:
+    """Source indices of the first training positions (epoch 0 permutation)."""
+    from hance_plugin.training.train import PositionDataset
+
+    ds = PositionDataset(StubSource(length, 0.01, cfg.seed), cfg.seed, 480)
+    return [ds.index(p) for p in range(length)]
