@@ -58,7 +58,6 @@ The functions (``oracle_reconstructions``, ``si_sdr``, ``compute_metrics`` ...) 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as _dt
 import json
 import multiprocessing as mp
@@ -75,6 +74,8 @@ import numpy as np
 from hance_plugin.config import StftConfig
 from hance_plugin.kernels.masks import apply_hybrid_mask
 from hance_plugin.stft import istft, stft
+from hance_plugin.training.signals import active_level_db, load_mono_48k, read_manifest
+from hance_plugin.training.signals import si_sdr_db as si_sdr
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -107,26 +108,6 @@ MASK_KEYS = tuple(k for k, _ in MASKS)
 # --------------------------------------------------------------------------------------------
 # metrics
 # --------------------------------------------------------------------------------------------
-def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
-    """Scale-invariant SDR in dB (Le Roux et al. 2019), both signals made zero-mean first."""
-    s = np.asarray(reference, dtype=np.float64).ravel()
-    e = np.asarray(estimate, dtype=np.float64).ravel()
-    if s.shape != e.shape:
-        raise ValueError(f"length mismatch: reference {s.shape} vs estimate {e.shape}")
-    s = s - s.mean()
-    e = e - e.mean()
-    alpha = np.dot(e, s) / max(np.dot(s, s), np.finfo(np.float64).tiny)
-    target = alpha * s
-    residual = e - target
-    num = np.dot(target, target)
-    den = np.dot(residual, residual)
-    if den <= 0.0:
-        return float("inf")
-    if num <= 0.0:
-        return float("-inf")
-    return float(10.0 * np.log10(num / den))
-
-
 def to_metric_rate(x: np.ndarray, fs: int = FS) -> np.ndarray:
     """Resample to 16 kHz with soxr (HQ), as PESQ-WB and ESTOI expect."""
     import soxr
@@ -270,20 +251,7 @@ def load_manifest(data_dir: Path) -> list[dict]:
             f"error: data directory {data_dir} not found or has no MANIFEST.csv.\n"
             f"Pass --data-dir pointing at the shared corpus (default: {DEFAULT_DATA_DIR})."
         )
-    with manifest.open(newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def read_audio(path: Path) -> np.ndarray:
-    """Mono float32 at 48 kHz (channels averaged; other rates resampled with soxr)."""
-    import soundfile as sf
-    import soxr
-
-    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    x = x.mean(axis=1)
-    if sr != FS:
-        x = soxr.resample(x, sr, FS)
-    return np.ascontiguousarray(x, dtype=np.float32)
+    return read_manifest(data_dir)
 
 
 def _frame_rms_db(x: np.ndarray, frame: int) -> np.ndarray:
@@ -292,13 +260,6 @@ def _frame_rms_db(x: np.ndarray, frame: int) -> np.ndarray:
         return np.array([10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-20)])
     f = x[: n * frame].astype(np.float64).reshape(n, frame)
     return 10 * np.log10(np.mean(f**2, axis=1) + 1e-20)
-
-
-def active_level_db(x: np.ndarray, fs: int = FS) -> float:
-    """Simplified active speech level: power over 20 ms frames within 40 dB of the loudest frame."""
-    db = _frame_rms_db(x, int(0.02 * fs))
-    active = db > db.max() - 40.0
-    return float(10 * np.log10(np.mean(10 ** (db[active] / 10))))
 
 
 def noise_is_usable(x: np.ndarray, fs: int = FS) -> bool:
@@ -358,7 +319,7 @@ class Corpus:
             path = self.data_dir / rel
             if not path.is_file():
                 raise SystemExit(f"error: {path} listed in MANIFEST.csv but missing")
-            self._cache[rel] = read_audio(path)
+            self._cache[rel] = load_mono_48k(path)
         return self._cache[rel]
 
 

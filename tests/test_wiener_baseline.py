@@ -1,6 +1,6 @@
-"""The bundled classical default model ``wiener-baseline`` (models/build_wiener_baseline.py).
+"""The bundled classical model ``wiener-baseline`` (models/build_wiener_baseline.py).
 
-It must follow the mask-estimator contract (loads as "default", streaming == offline), compute the
+It must follow the mask-estimator contract (loads by name, streaming == offline), compute the
 documented algorithm (graph == numpy reference), actually remove stationary noise through the
 engine, and be rebuilt identically by its builder.
 """
@@ -21,7 +21,7 @@ FS = 48000
 
 @pytest.fixture(scope="module")
 def card():
-    return resolve_model("default")
+    return resolve_model("wiener-baseline")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def _features(rng, batch: int, frames: int, cfg):
     return spec_low, band_db
 
 
-def test_default_model_is_the_wiener_baseline(card, estimator):
+def test_wiener_baseline_card_and_contract(card, estimator):
     cfg = card.stft
     assert card.name == builder.NAME
     assert card.latency_samples == cfg.window_samples

@@ -112,9 +112,24 @@ def apply_rir(speech: np.ndarray, rir: np.ndarray) -> np.ndarray:
 
 
 def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
-    """Scale-invariant SDR in dB (Le Roux et al., "SDR - half-baked or well done?", ICASSP 2019)."""
-    ref = reference.astype(np.float64) - np.mean(reference)
-    est = estimate.astype(np.float64) - np.mean(estimate)
-    alpha = np.dot(est, ref) / (np.dot(ref, ref) + 1e-20)
-    target = alpha * ref
-    return float(10 * np.log10((np.dot(target, target) + 1e-20) / (np.dot(est - target, est - target) + 1e-20)))
+    """Scale-invariant SDR in dB (Le Roux et al., "SDR - half-baked or well done?", ICASSP 2019).
+
+    Both signals are made zero-mean first; a perfect estimate gives +inf, an estimate orthogonal
+    to the reference (or silent) gives -inf. Lengths must match.
+    """
+    s = np.asarray(reference, dtype=np.float64).ravel()
+    e = np.asarray(estimate, dtype=np.float64).ravel()
+    if s.shape != e.shape:
+        raise ValueError(f"length mismatch: reference {s.shape} vs estimate {e.shape}")
+    s = s - s.mean()
+    e = e - e.mean()
+    alpha = np.dot(e, s) / max(np.dot(s, s), np.finfo(np.float64).tiny)
+    target = alpha * s
+    residual = e - target
+    num = np.dot(target, target)
+    den = np.dot(residual, residual)
+    if den <= 0.0:
+        return float("inf")
+    if num <= 0.0:
+        return float("-inf")
+    return float(10.0 * np.log10(num / den))

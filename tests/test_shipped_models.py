@@ -1,0 +1,83 @@
+"""Every model shipped in ``models/`` (and the ``DEFAULT`` alias) keeps the contract.
+
+For each bundled ``<name>.onnx`` + card: the card describes the engine's STFT, the graph passes
+contract validation, onnxruntime gives the same masks for T = N frames at once and for T = 1
+frame at a time with the state carried (<= 1e-4, the streaming/offline promise of
+``models/README.md``), neural models respect the budget written on their card, and the plugin's
+output with the model is deterministic (two fresh ``Denoiser`` objects, bit-identical output),
+finite and of the input's length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hance_plugin import Denoiser
+from hance_plugin.card import bundled_models_dir, list_models, resolve_model
+from hance_plugin.config import StftConfig
+from hance_plugin.estimator import OnnxMaskEstimator
+
+MODELS = list_models()
+FS = 48000
+
+
+def test_default_alias_points_at_a_shipped_model():
+    alias = (bundled_models_dir() / "DEFAULT").read_text().strip()
+    assert alias in MODELS
+    assert resolve_model("default").name == alias
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_card_matches_engine_stft(name):
+    card = resolve_model(name)
+    assert card.stft.sample_rate_hz == StftConfig().sample_rate_hz
+    assert card.latency_samples <= 960  # <= 20 ms at 48 kHz, no look-ahead
+    assert card.stft.split_bin == int(round(card.stft.split_hz * card.stft.window_samples / FS))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_streaming_equals_offline(name):
+    card = resolve_model(name)
+    cfg = card.stft
+    rng = np.random.default_rng(7)
+    frames = 60
+    spec_low = (0.3 * rng.standard_normal((2, frames, cfg.split_bin, 2))).astype(np.float32)
+    band_db = rng.normal(-40.0, 12.0, (2, frames, cfg.n_bands)).astype(np.float32)
+    offline = OnnxMaskEstimator(card)
+    offline.reset(2)
+    mask_all, gains_all = offline.run(spec_low, band_db)
+    stream = OnnxMaskEstimator(card)
+    stream.reset(2)
+    masks, gains = [], []
+    for t in range(frames):
+        m, g = stream.run(spec_low[:, t : t + 1], band_db[:, t : t + 1])
+        masks.append(m)
+        gains.append(g)
+    np.testing.assert_allclose(np.concatenate(masks, axis=1), mask_all, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(np.concatenate(gains, axis=1), gains_all, atol=1e-4, rtol=0)
+    assert np.all(gains_all >= 0.0)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_neural_models_respect_the_budget(name):
+    card = resolve_model(name)
+    raw = card.extra
+    if str(raw.get("training_data", "")).startswith("none"):
+        pytest.skip(f"{name} is not a trained network")
+    assert raw["parameters"] <= 1_000_000
+    assert raw["macs_per_second"] <= 150_000_000
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("channels", [1, 2])
+def test_plugin_output_is_deterministic(name, channels):
+    rng = np.random.default_rng(11)
+    t = np.arange(int(0.8 * FS)) / FS
+    speechy = 0.2 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    x = (speechy + 0.05 * rng.standard_normal((channels, t.size))).astype(np.float32)
+    y1 = Denoiser(model=name)(x, FS)
+    y2 = Denoiser(model=name).process(x, FS, buffer_size=480)
+    assert y1.shape == x.shape and y1.dtype == np.float32
+    assert np.all(np.isfinite(y1))
+    np.testing.assert_array_equal(y1, y2)
