@@ -1,71 +1,302 @@
-"""Denoise audio files in constant memory: stream the file through the plugin in chunks.
+"""Process audio files through any chain in constant memory.
 
-The Denoiser's streaming output is delayed by its latency L, so the first L output samples are
-dropped and L samples of silence are fed at the end to flush the tail; the written file has the
-input's length, sample rate, channel count and sample format, time-aligned with the input.
-The output is written to a temporary file beside the destination and renamed into place only
-when complete, so an interrupted run never leaves a truncated file under the final name.
+:func:`process_file` streams a file through a :class:`hance_plugin.Pedalboard` (or one plugin) in
+chunks: the chain runs with ``reset=False`` and :meth:`~hance_plugin.Pedalboard.flush` returns its
+tail, so the output is time-aligned with the input and has its length (streaming + flush equals
+one-shot processing). Memory does not depend on the file's length.
+
+* **Format.** The output format comes from the output path's suffix (WAV, FLAC, OGG, MP3, AIFF).
+  The input's sample rate, channel count and sample format are kept unless ``OutputOptions`` say
+  otherwise (a different rate is converted with libsoxr, VHQ, after the chain).
+* **Loudness** (a chain ending in a :class:`~hance_plugin.loudness.LoudnessNormalizer`, i.e. a
+  preset with ``[loudness]``): the integrated loudness of the whole programme is needed before any
+  gain can be applied, so there are two streaming passes. Pass 1 runs the chain and writes its
+  float32 output to a temporary raw file beside the output while measuring loudness (only 100 ms
+  block energies are kept). Pass 2 reads it back, applies gain and the true-peak limiter, measures
+  the result and writes the file; it repeats in the rare case the ceiling or the target was missed
+  (see :func:`hance_plugin.loudness.normalize_passes`).
+* **Atomic.** Everything is written to hidden temporary files in the output's folder
+  (``.NAME.hance-XXXX.part`` / ``.f32``) and renamed into place only when complete (after
+  ``fsync``), so an interrupted run never leaves a truncated file under the final name.
+* **Mono into stereo-only plugins.** If the input is mono and the chain holds external (VST3)
+  plugins, the chain runs on two identical channels and the output is their average (many VST3
+  plugins, e.g. the zam-plugins, are stereo-only).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import soundfile as sf
+import pedalboard
+import soxr
 
-from .denoiser import Denoiser
+from .audio_files import AudioReader, AudioWriter, choose_subtype, format_for_path
+from .chain import Pedalboard
+from .loudness import LoudnessMeter, LoudnessNormalizer, normalize_passes
 
-__all__ = ["denoise_file"]
+__all__ = ["denoise_file", "process_file", "file_info", "TEMP_MARKER"]
+
+TEMP_MARKER = ".hance-"  # every temporary file this module writes has it in its name
+RESAMPLER_QUALITY = "VHQ"
+
+
+def _as_board(chain: Any) -> Pedalboard:
+    if isinstance(chain, Pedalboard):
+        return chain
+    if isinstance(chain, (list, tuple)):
+        return Pedalboard(chain)
+    if isinstance(chain, pedalboard.Pedalboard):
+        return Pedalboard(list(chain))
+    return Pedalboard([chain])
+
+
+def _has_external(chain: Any) -> bool:
+    external = getattr(pedalboard, "ExternalPlugin", ())
+    for plugin in chain:
+        if isinstance(plugin, (Pedalboard, pedalboard.Pedalboard, pedalboard.Chain, pedalboard.Mix)):
+            if _has_external(plugin):
+                return True
+        elif isinstance(plugin, external):
+            return True
+    return False
+
+
+def _progress(total: int, desc: str, enabled: bool, position: int = 0):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, desc=desc, unit="s", unit_scale=False, disable=not enabled, leave=False,
+        position=position, dynamic_ncols=True, bar_format="{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s audio [{elapsed}<{remaining}]",
+    )
+
+
+class _Resampler:
+    """Streaming sample-rate conversion after the chain (identity when the rates match)."""
+
+    def __init__(self, in_rate: int, out_rate: int, channels: int) -> None:
+        self.stream = None
+        if in_rate != out_rate:
+            self.stream = soxr.ResampleStream(in_rate, out_rate, channels, dtype="float32", quality=RESAMPLER_QUALITY)
+
+    def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        if self.stream is None:
+            return block
+        out = self.stream.resample_chunk(np.ascontiguousarray(block.T), last=last)
+        if out.ndim == 1:
+            out = out[:, None]
+        return np.ascontiguousarray(out.T)
+
+
+def _chain_output(
+    reader: AudioReader, board: Pedalboard, out_rate: int, chunk: int, buffer_size: int, bar
+) -> Iterator[np.ndarray]:
+    """Pass 1: the chain's (and resampler's) output of the whole file, in chunks."""
+    info = reader.info
+    rate, channels = info.sample_rate, info.num_channels
+    upmix = channels == 1 and len(board) and _has_external(board)
+    resampler = _Resampler(rate, out_rate, channels)
+    board.reset()
+    seconds_per_sample = 1.0 / rate
+
+    def run(block: np.ndarray, last: bool) -> np.ndarray:
+        if len(board):
+            if upmix:
+                block = np.repeat(block, 2, axis=0)
+            out = board.process(block, rate, buffer_size=buffer_size, reset=False) if block.shape[1] else block
+            if last:
+                tail = board.flush(rate)
+                if tail.ndim == 1:  # no stream was started, or a mono 1-D layout
+                    tail = tail.reshape(1, -1) if tail.size else np.zeros((out.shape[0], 0), np.float32)
+                out = np.concatenate([out, tail], axis=1)
+            if upmix:
+                out = out.mean(axis=0, keepdims=True, dtype=np.float32)
+            block = np.ascontiguousarray(out, dtype=np.float32)
+        return resampler.push(block, last=last)
+
+    for block in reader.blocks(chunk):
+        out = run(block, last=False)
+        bar.update(block.shape[1] * seconds_per_sample)
+        if out.shape[1]:
+            yield out
+    out = run(np.zeros((channels, 0), np.float32), last=True)
+    if out.shape[1]:
+        yield out
+
+
+def _fsync(path: str | Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _temp_path(output_path: Path, suffix: str) -> str:
+    """Create a new hidden temporary file beside ``output_path`` (mode 0666 minus the umask, like
+    any file the user writes, unlike ``tempfile.mkstemp``'s 0600)."""
+    for _ in range(100):
+        name = str(output_path.parent / f".{output_path.name}{TEMP_MARKER}{secrets.token_hex(4)}{suffix}")
+        try:
+            fd = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return name
+    raise FileExistsError(f"cannot create a temporary file beside {output_path}")
+
+
+def process_file(
+    chain: Any,
+    input_path: str | Path,
+    output_path: str | Path,
+    output: Any = None,
+    chunk_seconds: float = 1.0,
+    buffer_size: int = 8192,
+    progress: bool = False,
+    progress_position: int = 0,
+) -> dict:
+    """Process ``input_path`` through ``chain`` into ``output_path``; returns a summary dict.
+
+    ``chain``: a :class:`hance_plugin.Pedalboard` (e.g. from :func:`hance_plugin.load_preset`), a
+    list of plugins or one plugin. ``output``: :class:`hance_plugin.presets.OutputOptions`
+    (sample rate, bit depth, dither); by default the chain's own ``.output`` if it has one. The
+    output format is the output path's suffix. Raises ``AudioFileError`` for unreadable input.
+    """
+    started = time.perf_counter()
+    input_path, output_path = Path(input_path), Path(output_path)
+    board = _as_board(chain)
+    if output is None:
+        output = getattr(chain, "output", None)
+    out_rate_opt = getattr(output, "sample_rate", None)
+    bit_depth = getattr(output, "bit_depth", None)
+    dither = getattr(output, "dither", True)
+    fmt = format_for_path(output_path)
+    if output_path.exists() and input_path.exists() and os.path.samefile(output_path, input_path):
+        raise ValueError(f"refusing to overwrite the input file {input_path}")
+    loudness: LoudnessNormalizer | None = None
+    if len(board) and isinstance(board[-1], LoudnessNormalizer):
+        loudness = board[-1]
+        board = Pedalboard(list(board)[:-1])
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    temps: list[str] = []
+    with AudioReader(input_path) as reader:
+        info = reader.info
+        out_rate = int(out_rate_opt or info.sample_rate)
+        channels = info.num_channels
+        subtype = choose_subtype(fmt, info.subtype, bit_depth)
+        chunk = max(1, int(round(chunk_seconds * info.sample_rate)))
+        out_chunk = max(1, int(round(chunk_seconds * out_rate)))
+        bar = _progress(info.duration_s, f"{input_path.name}", progress, progress_position)
+        part = _temp_path(output_path, ".part")
+        temps.append(part)
+        writer_box: list[AudioWriter] = []
+
+        def open_writer() -> AudioWriter:
+            writer = AudioWriter(part, out_rate, channels, fmt, subtype, dither=dither)
+            writer_box.append(writer)
+            return writer
+
+        try:
+            report = None
+            if loudness is None:
+                meter = LoudnessMeter(out_rate, channels)
+                with open_writer() as writer:
+                    for block in _chain_output(reader, board, out_rate, chunk, buffer_size, bar):
+                        meter.add(block)
+                        writer.write(block)
+                out_stats = meter.result()
+            else:
+                raw = _temp_path(output_path, ".f32")
+                temps.append(raw)
+                meter = LoudnessMeter(out_rate, channels)
+                bar.set_description(f"{input_path.name} [1/2]")
+                with open(raw, "wb") as handle:
+                    for block in _chain_output(reader, board, out_rate, chunk, buffer_size, bar):
+                        meter.add(block)
+                        handle.write(np.ascontiguousarray(block.T, dtype="<f4").tobytes())
+                first = meter.result()
+                bar.set_description(f"{input_path.name} [2/2]")
+
+                def chunks() -> Iterator[np.ndarray]:
+                    bar.reset(total=first.duration_s)
+                    with open(raw, "rb") as handle:
+                        while True:
+                            data = np.fromfile(handle, dtype="<f4", count=out_chunk * channels)
+                            if data.size == 0:
+                                return
+                            block = np.ascontiguousarray(data.reshape(-1, channels).T)
+                            bar.update(block.shape[1] / out_rate)
+                            yield block
+
+                def open_sink():
+                    return open_writer().write
+
+                def discard():
+                    writer_box[-1].close()
+
+                report = normalize_passes(chunks, open_sink, discard, first, loudness.settings)
+                writer_box[-1].close()
+                out_stats = report.output
+                loudness.gain_db = report.gain_db
+            _fsync(part)
+            os.replace(part, output_path)
+            temps.remove(part)
+        finally:
+            for writer in writer_box:
+                try:
+                    writer.close()
+                except Exception:
+                    pass
+            for name in temps:
+                Path(name).unlink(missing_ok=True)
+            bar.close()
+    result = {
+        "input": str(input_path),
+        "output": str(output_path),
+        "input_format": info.format,
+        "input_subtype": info.subtype,
+        "format": fmt,
+        "subtype": subtype,
+        "sample_rate": out_rate,
+        "input_sample_rate": info.sample_rate,
+        "channels": channels,
+        "duration_s": info.duration_s,
+        "seconds": time.perf_counter() - started,
+        "clipped_samples": sum(w.clipped_samples for w in writer_box[-1:]),
+        "output_stats": out_stats.as_dict(),
+    }
+    if report is not None:
+        result["loudness"] = report.as_dict()
+    return result
+
+
+def file_info(path: str | Path, chunk_seconds: float = 4.0) -> dict:
+    """Format, rate, channels, duration, integrated loudness, sample and true peak of a file."""
+    with AudioReader(path) as reader:
+        info = reader.info
+        meter = LoudnessMeter(info.sample_rate, info.num_channels)
+        for block in reader.blocks(max(1, int(chunk_seconds * info.sample_rate))):
+            meter.add(block)
+        stats = meter.result()
+    out = info.as_dict()
+    out.update(
+        integrated_lufs=stats.as_dict()["integrated_lufs"],
+        sample_peak_dbfs=stats.as_dict()["sample_peak_dbfs"],
+        true_peak_dbtp=stats.as_dict()["true_peak_dbtp"],
+    )
+    return out
 
 
 def denoise_file(
-    denoiser: Denoiser,
+    denoiser: Any,
     input_path: str | Path,
     output_path: str | Path,
     chunk_seconds: float = 1.0,
     progress: bool = True,
 ) -> Path:
-    """Denoise ``input_path`` into ``output_path`` (format from the suffix; subtype kept if possible)."""
-    input_path, output_path = Path(input_path), Path(output_path)
-    if input_path.resolve() == output_path.resolve():
-        raise ValueError(f"refusing to overwrite the input file {input_path}")
-    info = sf.info(str(input_path))
-    rate, channels = info.samplerate, info.channels
-    out_format = output_path.suffix.lstrip(".").upper() or info.format
-    subtype = info.subtype if sf.check_format(out_format, info.subtype) else None
-    latency = denoiser.get_latency_samples(rate)
-    chunk = max(1, int(chunk_seconds * rate))
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", suffix=".part", dir=output_path.parent)
-    os.close(fd)
-    bar = _progress(info.frames, input_path.name, progress)
-    try:
-        with sf.SoundFile(str(input_path)) as src, sf.SoundFile(
-            tmp_name, "w", samplerate=rate, channels=channels, format=out_format, subtype=subtype
-        ) as dst:
-            denoiser.reset()
-            to_skip = latency
-            for block in src.blocks(blocksize=chunk, dtype="float32", always_2d=True):
-                y = denoiser.process(np.ascontiguousarray(block.T), rate, reset=False)
-                skip = min(to_skip, y.shape[1])
-                to_skip -= skip
-                dst.write(y[:, skip:].T)
-                bar.update(block.shape[0])
-            tail = denoiser.process(np.zeros((channels, latency), np.float32), rate, reset=False)
-            dst.write(tail[:, to_skip:].T)
-        os.replace(tmp_name, output_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    finally:
-        bar.close()
-    return output_path
-
-
-def _progress(total: int, name: str, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=name, unit="sample", unit_scale=True, disable=not enabled, leave=False)
+    """Denoise ``input_path`` into ``output_path`` with one ``Denoiser`` (kept for compatibility)."""
+    process_file(Pedalboard([denoiser]), input_path, output_path, chunk_seconds=chunk_seconds, progress=progress)
+    return Path(output_path)
