@@ -5,7 +5,7 @@ contract validation, onnxruntime gives the same masks for T = N frames at once a
 frame at a time with the state carried (<= 1e-4, the streaming/offline promise of
 ``models/README.md``), neural models respect the budget written on their card, and the plugin's
 output with the model is deterministic (two fresh ``Denoiser`` objects, bit-identical output),
-finite and of the input's length.
+finite, of the input's length, and the same to 1e-6 for another host block size.
 """
 
 from __future__ import annotations
@@ -77,7 +77,11 @@ def test_plugin_output_is_deterministic(name, channels):
     speechy = 0.2 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))
     x = (speechy + 0.05 * rng.standard_normal((channels, t.size))).astype(np.float32)
     y1 = Denoiser(model=name)(x, FS)
-    y2 = Denoiser(model=name).process(x, FS, buffer_size=480)
+    y2 = Denoiser(model=name)(x, FS)
     assert y1.shape == x.shape and y1.dtype == np.float32
     assert np.all(np.isfinite(y1))
-    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(y1, y2)  # same call, same bits
+    # another partition runs the network on other frame counts per call: onnxruntime's matrix
+    # kernels may then round differently (float32 ulps), so equality is to 1e-6, not bitwise
+    y3 = Denoiser(model=name).process(x, FS, buffer_size=480)
+    np.testing.assert_allclose(y3, y1, rtol=0, atol=1e-6)
