@@ -74,7 +74,7 @@ import numpy as np
 from hance_plugin.config import StftConfig
 from hance_plugin.kernels.masks import apply_hybrid_mask
 from hance_plugin.stft import istft, stft
-from hance_plugin.training.signals import active_level_db, load_mono_48k, read_manifest
+from hance_plugin.training.signals import active_level_db, load_mono_48k, read_manifest, to_metric_rate
 from hance_plugin.training.signals import si_sdr_db as si_sdr
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -108,13 +108,6 @@ MASK_KEYS = tuple(k for k, _ in MASKS)
 # --------------------------------------------------------------------------------------------
 # metrics
 # --------------------------------------------------------------------------------------------
-def to_metric_rate(x: np.ndarray, fs: int = FS) -> np.ndarray:
-    """Resample to 16 kHz with soxr (HQ), as PESQ-WB and ESTOI expect."""
-    import soxr
-
-    return soxr.resample(np.asarray(x, dtype=np.float64), fs, METRIC_FS).astype(np.float64)
-
-
 def compute_metrics(clean: np.ndarray, estimate: np.ndarray, fs: int = FS, with_perceptual: bool = True) -> dict:
     """SI-SDR (at ``fs``), and PESQ-WB / ESTOI at 16 kHz; a failed PESQ/ESTOI is NaN with a note."""
     out: dict = {"si_sdr": si_sdr(clean, estimate)}

@@ -137,6 +137,7 @@ from hance_plugin.training.signals import (  # noqa: E402
     noise_gain_for_snr,
     read_manifest,
     si_sdr_db,
+    to_metric_rate,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -501,7 +502,7 @@ def lsd_hf_db(reference: np.ndarray, estimate: np.ndarray, sample_rate_hz: int =
 
 
 def to_16k(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(soxr.resample(np.asarray(x, dtype=np.float32), FS, METRIC_FS, quality="HQ"), dtype=np.float32)
+    return to_metric_rate(x, FS)
 
 
 class _Dnsmos:

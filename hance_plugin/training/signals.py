@@ -32,9 +32,12 @@ __all__ = [
     "noise_gain_for_snr",
     "apply_rir",
     "si_sdr_db",
+    "METRIC_RATE_HZ",
+    "to_metric_rate",
 ]
 
 MODEL_RATE_HZ = 48000
+METRIC_RATE_HZ = 16000  # PESQ-WB (ITU-T P.862.2) and ESTOI are defined on 16 kHz audio
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
 
 
@@ -45,6 +48,12 @@ def load_mono_48k(path: str | Path) -> np.ndarray:
     if rate != MODEL_RATE_HZ:
         mono = soxr.resample(mono, rate, MODEL_RATE_HZ, quality="HQ")
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def to_metric_rate(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:
+    """``x`` resampled to ``METRIC_RATE_HZ`` (soxr HQ, float32): the input of PESQ-WB and ESTOI."""
+    y = soxr.resample(np.asarray(x, dtype=np.float32), sample_rate_hz, METRIC_RATE_HZ, quality="HQ")
+    return np.ascontiguousarray(y, dtype=np.float32)
 
 
 def list_audio_files(directory: str | Path) -> list[Path]:

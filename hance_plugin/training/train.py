@@ -40,7 +40,7 @@ from ..config import StftConfig
 from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
-from .signals import si_sdr_db
+from .signals import METRIC_RATE_HZ, si_sdr_db, to_metric_rate
 
 __all__ = ["TrainConfig", "Trainer", "train", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
@@ -197,14 +197,11 @@ def model_from_checkpoint(ckpt: dict) -> MaskEstimatorNet:
 
 def _pesq_wb(ref: np.ndarray, deg: np.ndarray) -> float | None:
     try:
-        import soxr
         from pesq import pesq
     except ImportError:
         return None
     try:
-        r = soxr.resample(ref, SAMPLE_RATE, 16000, quality="HQ")
-        d = soxr.resample(deg, SAMPLE_RATE, 16000, quality="HQ")
-        return float(pesq(16000, r, d, "wb"))
+        return float(pesq(METRIC_RATE_HZ, to_metric_rate(ref, SAMPLE_RATE), to_metric_rate(deg, SAMPLE_RATE), "wb"))
     except Exception:  # pesq raises on silent references ("no utterances detected")
         return None
 
