@@ -10,8 +10,9 @@
 Every command takes ``--quiet`` (no progress bars, no messages) and ``--json`` (one JSON document
 on stdout, nothing else there; implies no progress bars).
 
-Exit codes: 0 all done, 1 some files failed (listed on stderr, or in the JSON), 2 usage error
-(bad arguments, missing input, invalid preset), 130 interrupted.
+Exit codes: 0 all done, 1 some files failed (listed on stderr, and in the JSON with ``--json``) or
+stdout was closed early (``| head``), 2 usage error (bad arguments, missing input, invalid preset),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -125,12 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
-        return {
+        code = {
             "process": _cmd_process, "batch": _cmd_batch, "presets": _cmd_presets, "models": _cmd_models, "info": _cmd_info,
         }[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        return code
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (``hance-plugin models list | head -1``): stop quietly, as the Python
+        # docs recommend (docs.python.org/3/library/signal.html#note-on-sigpipe): point stdout at
+        # devnull so the interpreter's final flush does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -315,15 +325,14 @@ def _cmd_batch(args) -> int:
         return EXIT_USAGE
     if args.json:
         _emit_json(report.as_dict())
-    else:
-        if not args.quiet:
-            counts = report.as_dict()["counts"]
-            print(
-                f"{counts['processed']} processed, {counts['skipped']} already done, {counts['failed']} failed, "
-                f"{counts['ignored']} ignored (not audio) in {report.seconds:.1f} s [{report.executor}] -> {args.out_dir}"
-            )
-        for failure in report.failed:
-            print(f"failed: {failure['input']}: {failure['error']}", file=sys.stderr)
+    elif not args.quiet:
+        counts = report.as_dict()["counts"]
+        print(
+            f"{counts['processed']} processed, {counts['skipped']} already done, {counts['failed']} failed, "
+            f"{counts['ignored']} ignored (not audio) in {report.seconds:.1f} s [{report.executor}] -> {args.out_dir}"
+        )
+    for failure in report.failed:  # always on stderr, with --json too (stdout stays one JSON document)
+        print(f"failed: {failure['input']}: {failure['error']}", file=sys.stderr)
     return report.exit_code
 
 

@@ -198,6 +198,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path, capsys):
     assert sorted(_outputs(out)) == sorted(p["output"] for p in report["processed"])  # no output for a bad file
     assert not _temporaries(out)  # the mid-file failure left no temporary file behind
     assert _snapshot(show) == before
+    assert all(f"failed: {name}" in err for name in bad)  # with --json too, on stderr (stdout is the JSON)
     # without --json the failures are listed on stderr, exit code still 1
     assert main(["batch", str(show), str(out), "--preset", "podcast-voice", "--quiet"]) == 1
     _, err = capsys.readouterr()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -254,6 +255,20 @@ def test_models_list(capsys):
     assert code == 0 and "wiener-baseline" in out
     code, out, _ = _run(capsys, "models", "list", "--json")
     assert code == 0 and "wiener-baseline" in {row["name"] for row in json.loads(out)}
+
+
+def test_closed_stdout_ends_quietly_without_a_traceback():
+    # ``hance-plugin presets list | head -0``: the reader is gone before anything is written
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hance_plugin", "presets", "list"], stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
 
 
 def test_info_reports_rate_channels_duration_loudness_and_peak(tmp_path, capsys):
