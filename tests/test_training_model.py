@@ -31,7 +31,14 @@ from hance_plugin.training.model import (  # noqa: E402
     build_model,
     count_params_and_macs,
 )
-from hance_plugin.training.train import TrainConfig, enhance, load_checkpoint, read_log, train  # noqa: E402
+from hance_plugin.training.train import (  # noqa: E402
+    TrainConfig,
+    enhance,
+    load_checkpoint,
+    read_log,
+    train,
+    validate_checkpoint,
+)
 
 CFG = StftConfig()
 
@@ -268,6 +275,15 @@ def test_training_resumes_exactly(tmp_path):
     assert [r["step"] for r in vals] == [3, 6] and all(np.isfinite(r["val_si_sdr"]) for r in vals)
     assert (tmp_path / "b" / "best.pt").is_file()
     assert plot_log(tmp_path / "b").is_file()
+    # validating the saved checkpoint reproduces the val record logged at that step, writes nothing
+    before = sorted(p.name for p in (tmp_path / "b").iterdir())
+    again = validate_checkpoint(tmp_path / "b" / "last.pt", source_factory=_factory(0.4))
+    assert again["step"] == 6
+    for key in ("val_loss", "val_si_sdr", "val_si_sdr_noisy"):
+        np.testing.assert_allclose(again[key], vals[-1][key], rtol=1e-6)
+    more = validate_checkpoint(tmp_path / "b" / "last.pt", source_factory=_factory(0.4), pesq_items=3)
+    assert more["val_si_sdr"] == again["val_si_sdr"] and more.get("val_pesq_items", 3) <= 3
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == before
     assert main(["export", "--checkpoint", str(tmp_path / "a" / "best.pt"), "--name", "tiny",
                  "--out-dir", str(tmp_path / "models")]) == 0
     card = json.loads((tmp_path / "models" / "tiny.json").read_text())

@@ -4,6 +4,7 @@
         --variant phase_aware --steps N --batch-size B --segment-seconds S --seed 0 [--resume]
     python -m hance_plugin.training export --checkpoint runs/<name>/best.pt --name <model-name>
     python -m hance_plugin.training plot runs/<name>
+    python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32]
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -96,6 +97,18 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_validate(args) -> int:
+    from .train import validate_checkpoint
+
+    overrides = {"threads": args.threads}
+    if args.val_items is not None:
+        overrides["val_items"] = args.val_items
+    if args.pesq_items is not None:
+        overrides["pesq_items"] = args.pesq_items
+    print(json.dumps(validate_checkpoint(args.checkpoint, args.data_dir, **overrides)))
+    return 0
+
+
 def _cmd_plot(args) -> int:
     from .train import plot_log
 
@@ -123,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--description", default="")
     p.add_argument("--no-verify", action="store_true", help="skip the torch/onnxruntime parity check")
     p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("validate", help="validation metrics of a checkpoint (JSON on stdout)")
+    p.add_argument("checkpoint")
+    p.add_argument("--data-dir", default=None, help="default: the folder the checkpoint was trained on")
+    p.add_argument("--val-items", type=int, default=None, help="default: the run's")
+    p.add_argument("--pesq-items", type=int, default=None, help="default: the run's")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")
     p.add_argument("--output", default=None)

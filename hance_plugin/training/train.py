@@ -28,6 +28,7 @@ import random
 import signal
 import threading
 import time
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,7 +43,7 @@ from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
 from .signals import METRIC_RATE_HZ, si_sdr_db, to_metric_rate
 
-__all__ = ["TrainConfig", "Trainer", "train", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
+__all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
 SAMPLE_RATE = 48000
 CHECKPOINT_VERSION = 1
@@ -220,7 +221,14 @@ class _Progress:
 class Trainer:
     """Owns model, optimiser, data and checkpoints of one run directory."""
 
-    def __init__(self, cfg: TrainConfig, source_factory: Callable[[TrainConfig], tuple] | None = None) -> None:
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        source_factory: Callable[[TrainConfig], tuple] | None = None,
+        checkpoint: str | Path | None = None,
+    ) -> None:
+        """``checkpoint``: restore this file instead of ``<out>/last.pt`` (to validate it; ``run``
+        would then continue from it into ``cfg.out``)."""
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +243,9 @@ class Trainer:
         self._stop_reason: str | None = None
         self._val_cache: list | None = None
         resume_path = self.out / "last.pt"
-        if cfg.resume and resume_path.is_file():
+        if checkpoint is not None:
+            self._restore(load_checkpoint(checkpoint))
+        elif cfg.resume and resume_path.is_file():
             self._restore(load_checkpoint(resume_path))
         else:
             self._fresh()
@@ -485,6 +495,21 @@ class Trainer:
                    "wall_s": round(time.monotonic() - t_start, 2)}
         self.log(summary)
         return summary
+
+
+def validate_checkpoint(
+    checkpoint: str | Path, data_dir: str | None = None, source_factory=None, **overrides
+) -> dict:
+    """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
+    except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing."""
+    ckpt = load_checkpoint(checkpoint)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
+    settings.update(overrides, out=str(Path(checkpoint).parent), resume=False, workers=0)
+    if data_dir is not None:
+        settings["data_dir"] = str(data_dir)
+    trainer = Trainer(TrainConfig(**settings), source_factory, checkpoint=checkpoint)
+    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **trainer.validate()}
 
 
 def train(cfg: TrainConfig, source_factory=None) -> dict:
