@@ -48,6 +48,11 @@ _MAX_RATE = {"mp3": 48000}
 _KEEPABLE = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 
 
+def max_sample_rate(fmt: str) -> int | None:
+    """Highest sample rate (Hz) format ``fmt`` can store, or None if libsndfile sets no limit."""
+    return _MAX_RATE.get(fmt)
+
+
 class AudioFileError(Exception):
     """A file that cannot be read or written as audio (corrupt, empty, unsupported)."""
 

@@ -7,7 +7,8 @@ one-shot processing). Memory does not depend on the file's length.
 
 * **Format.** The output format comes from the output path's suffix (WAV, FLAC, OGG, MP3, AIFF).
   The input's sample rate, channel count and sample format are kept unless ``OutputOptions`` say
-  otherwise (a different rate is converted with libsoxr, VHQ, after the chain).
+  otherwise (a different rate is converted with libsoxr, VHQ, after the chain). A rate the format
+  cannot store (MP3 above 48 kHz) becomes the format's highest unless a rate was asked for.
 * **Loudness** (a chain ending in a :class:`~hance_plugin.loudness.LoudnessNormalizer`, i.e. a
   preset with ``[loudness]``): the integrated loudness of the whole programme is needed before any
   gain can be applied, so there are two streaming passes. Pass 1 runs the chain and writes its
@@ -36,7 +37,7 @@ import numpy as np
 import pedalboard
 import soxr
 
-from .audio_files import AudioReader, AudioWriter, choose_subtype, format_for_path
+from .audio_files import AudioReader, AudioWriter, choose_subtype, format_for_path, max_sample_rate
 from .chain import Pedalboard
 from .loudness import LoudnessMeter, LoudnessNormalizer, normalize_passes
 
@@ -185,6 +186,9 @@ def process_file(
     with AudioReader(input_path) as reader:
         info = reader.info
         out_rate = int(out_rate_opt or info.sample_rate)
+        limit = max_sample_rate(fmt)
+        if out_rate_opt is None and limit is not None and out_rate > limit:
+            out_rate = limit  # e.g. a 96 kHz recording written as MP3: resample to 48 kHz, not fail
         channels = info.num_channels
         subtype = choose_subtype(fmt, info.subtype, bit_depth)
         chunk = max(1, int(round(chunk_seconds * info.sample_rate)))

@@ -111,6 +111,17 @@ def test_process_converts_formats_by_suffix(tmp_path, capsys):
             assert sf.info(str(back)).subtype == "PCM_16"
 
 
+def test_mp3_output_of_a_96k_file_is_written_at_48k(tmp_path, capsys):
+    source = _write(tmp_path / "hi.wav", 96000, 2, "PCM_24", seconds=0.5)
+    code, stdout, _ = _run(capsys, "process", source, tmp_path / "hi.mp3", "--json")
+    assert code == 0
+    report = json.loads(stdout)
+    assert (report["sample_rate"], report["input_sample_rate"]) == (48000, 96000)
+    info = sf.info(str(tmp_path / "hi.mp3"))
+    assert (info.samplerate, info.channels) == (48000, 2)
+    assert abs(info.frames - 24000) <= 1152  # same duration (MP3 frames are 1152 samples)
+
+
 def test_preset_output_options_change_rate_and_bit_depth(tmp_path, capsys):
     source = _write(tmp_path / "in.flac", 44100, 1, "PCM_16", seconds=1.0)
     out = tmp_path / "delivery.wav"
