@@ -74,7 +74,7 @@ import numpy as np
 from hance_plugin.config import StftConfig
 from hance_plugin.kernels.masks import apply_hybrid_mask
 from hance_plugin.stft import istft, stft
-from hance_plugin.training.signals import active_level_db, load_mono_48k, read_manifest, to_metric_rate
+from hance_plugin.training.signals import active_level_db, load_mono_48k, perceptual_metrics, read_manifest
 from hance_plugin.training.signals import si_sdr_db as si_sdr
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,6 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT_DIR = REPO_ROOT / "benchmarks" / "results"
 
 FS = 48000
-METRIC_FS = 16000
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)
 SPEECH_LEVEL_DBFS = -26.0
 MIN_SECONDS, MAX_SECONDS = 4.0, 8.0
@@ -113,22 +112,11 @@ def compute_metrics(clean: np.ndarray, estimate: np.ndarray, fs: int = FS, with_
     out: dict = {"si_sdr": si_sdr(clean, estimate)}
     if not with_perceptual:
         return out
-    ref16 = to_metric_rate(clean, fs)
-    est16 = to_metric_rate(estimate, fs)
-    try:
-        from pesq import pesq
-
-        out["pesq_wb"] = float(pesq(METRIC_FS, ref16, est16, "wb"))
-    except Exception as exc:  # NoUtterancesError etc.: record, never crash the run
-        out["pesq_wb"] = float("nan")
-        out["pesq_error"] = f"{type(exc).__name__}: {exc}"
-    try:
-        from pystoi import stoi
-
-        out["estoi"] = float(stoi(ref16, est16, METRIC_FS, extended=True))
-    except Exception as exc:
-        out["estoi"] = float("nan")
-        out["estoi_error"] = f"{type(exc).__name__}: {exc}"
+    scores, errors = perceptual_metrics(clean, estimate, fs)  # NaN + a note on failure, never a crash
+    out.update(scores)
+    for key, note in (("pesq_wb", "pesq_error"), ("estoi", "estoi_error")):
+        if key in errors:
+            out[note] = f"{type(errors[key]).__name__}: {errors[key]}"
     return out
 
 

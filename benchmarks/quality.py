@@ -126,7 +126,6 @@ from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import soxr  # noqa: E402
 
 from hance_plugin.training.signals import (  # noqa: E402
     MODEL_RATE_HZ,
@@ -135,6 +134,7 @@ from hance_plugin.training.signals import (  # noqa: E402
     effective_bandwidth_hz,
     load_mono_48k,
     noise_gain_for_snr,
+    perceptual_metrics,
     read_manifest,
     si_sdr_db,
     to_metric_rate,
@@ -541,27 +541,19 @@ def compute_metrics(
     ``dnsmos``: a callable on 16 kHz audio (``_Dnsmos()``) or None to skip. ``intrusive=False``
     computes DNSMOS only (for the clean reference row). Failures give NaN plus an ``errors`` list.
     """
-    from pesq import pesq
-    from pystoi import stoi
-
     out: dict = {}
     errors = []
-    est16 = to_16k(estimate)
     if intrusive:
         out["si_sdr"] = si_sdr_db(clean, estimate)
-        ref16 = to_16k(clean)
-        try:
-            out["pesq_wb"] = float(pesq(METRIC_FS, ref16, est16, "wb"))
-        except Exception as exc:  # e.g. NoUtterancesError on a silenced output
-            out["pesq_wb"] = float("nan")
-            errors.append(f"pesq: {exc}")
-        out["estoi"] = float(stoi(ref16, est16, METRIC_FS, extended=True))
+        scores, failed = perceptual_metrics(clean, estimate, FS)  # e.g. NoUtterancesError: NaN + error
+        out.update(scores)
+        errors.extend(f"{'pesq' if key == 'pesq_wb' else key}: {exc}" for key, exc in failed.items())
         if speech_bandwidth_hz is None:
             speech_bandwidth_hz = effective_bandwidth_hz(clean)
         out["lsd_hf"] = lsd_hf_db(clean, estimate) if speech_bandwidth_hz >= LSD_MIN_BANDWIDTH_HZ else None
     if dnsmos is not None:
         try:
-            out.update(dnsmos(est16))
+            out.update(dnsmos(to_16k(estimate)))
         except Exception as exc:
             out.update({"dnsmos_sig": float("nan"), "dnsmos_bak": float("nan"), "dnsmos_ovrl": float("nan")})
             errors.append(f"dnsmos: {exc}")

@@ -18,7 +18,7 @@ from scipy.signal import sosfreqz, welch
 
 from hance_plugin.training import augment, noises
 from hance_plugin.training.mixing import MixConfig, Mixture, MixtureSource
-from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz
+from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz, perceptual_metrics
 
 SR = 48000
 
@@ -373,3 +373,20 @@ def test_config_validation():
     with pytest.raises(ValueError):
         MixConfig(p_noise_only=0.6, p_speech_only=0.6)
     assert replace(MixConfig(), augment=False).augment is False
+
+
+def test_perceptual_metrics_score_and_record_failures_instead_of_raising():
+    pytest.importorskip("pesq")
+    pytest.importorskip("pystoi")
+    rng = np.random.default_rng(3)
+    clean = _voiced(rng, 140.0, 3.0, SR, 7000.0).astype(np.float32)
+    noisy = (clean + 0.05 * np.std(clean) * rng.standard_normal(clean.size)).astype(np.float32)
+    worse = (clean + 1.0 * np.std(clean) * rng.standard_normal(clean.size)).astype(np.float32)
+    good, errors = perceptual_metrics(clean, noisy)
+    bad, _ = perceptual_metrics(clean, worse)
+    assert not errors and set(good) == {"pesq_wb", "estoi"}
+    assert good["pesq_wb"] > bad["pesq_wb"] and good["estoi"] > bad["estoi"]
+    only, _ = perceptual_metrics(clean, noisy, estoi=False)
+    assert set(only) == {"pesq_wb"} and only["pesq_wb"] == good["pesq_wb"]
+    silent, errors = perceptual_metrics(np.zeros_like(clean), noisy)  # PESQ: "No utterances detected"
+    assert np.isnan(silent["pesq_wb"]) and "pesq_wb" in errors and "estoi" in silent

@@ -34,6 +34,7 @@ __all__ = [
     "si_sdr_db",
     "METRIC_RATE_HZ",
     "to_metric_rate",
+    "perceptual_metrics",
 ]
 
 MODEL_RATE_HZ = 48000
@@ -54,6 +55,41 @@ def to_metric_rate(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ) -> np.nda
     """``x`` resampled to ``METRIC_RATE_HZ`` (soxr HQ, float32): the input of PESQ-WB and ESTOI."""
     y = soxr.resample(np.asarray(x, dtype=np.float32), sample_rate_hz, METRIC_RATE_HZ, quality="HQ")
     return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def perceptual_metrics(
+    reference: np.ndarray,
+    estimate: np.ndarray,
+    sample_rate_hz: int = MODEL_RATE_HZ,
+    pesq_wb: bool = True,
+    estoi: bool = True,
+) -> tuple[dict[str, float], dict[str, Exception]]:
+    """PESQ-WB (ITU-T P.862.2, ``pesq``) and ESTOI (Jensen & Taal 2016, ``pystoi``) at 16 kHz.
+
+    Both signals are resampled once with ``to_metric_rate``. Returns ``(scores, errors)``: a metric
+    that raises (PESQ's "No utterances detected" on a silent reference, a missing package) is NaN
+    in ``scores`` and its exception is in ``errors`` under the same key, so a benchmark run records
+    the failure instead of crashing. Keys: ``pesq_wb``, ``estoi``.
+    """
+    ref16 = to_metric_rate(reference, sample_rate_hz)
+    est16 = to_metric_rate(estimate, sample_rate_hz)
+    scores: dict[str, float] = {}
+    errors: dict[str, Exception] = {}
+    if pesq_wb:
+        try:
+            from pesq import pesq
+
+            scores["pesq_wb"] = float(pesq(METRIC_RATE_HZ, ref16, est16, "wb"))
+        except Exception as exc:  # noqa: BLE001 - recorded, see the docstring
+            scores["pesq_wb"], errors["pesq_wb"] = float("nan"), exc
+    if estoi:
+        try:
+            from pystoi import stoi
+
+            scores["estoi"] = float(stoi(ref16, est16, METRIC_RATE_HZ, extended=True))
+        except Exception as exc:  # noqa: BLE001
+            scores["estoi"], errors["estoi"] = float("nan"), exc
+    return scores, errors
 
 
 def list_audio_files(directory: str | Path) -> list[Path]:

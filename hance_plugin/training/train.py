@@ -41,7 +41,7 @@ from ..config import StftConfig
 from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
-from .signals import METRIC_RATE_HZ, si_sdr_db, to_metric_rate
+from .signals import perceptual_metrics, si_sdr_db
 
 __all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
@@ -197,14 +197,9 @@ def model_from_checkpoint(ckpt: dict) -> MaskEstimatorNet:
 
 
 def _pesq_wb(ref: np.ndarray, deg: np.ndarray) -> float | None:
-    try:
-        from pesq import pesq
-    except ImportError:
-        return None
-    try:
-        return float(pesq(METRIC_RATE_HZ, to_metric_rate(ref, SAMPLE_RATE), to_metric_rate(deg, SAMPLE_RATE), "wb"))
-    except Exception:  # pesq raises on silent references ("no utterances detected")
-        return None
+    """PESQ-WB, or None where it is undefined (silent reference) or ``pesq`` is not installed."""
+    scores, errors = perceptual_metrics(ref, deg, SAMPLE_RATE, estoi=False)
+    return None if errors else scores["pesq_wb"]
 
 
 # --- the trainer -------------------------------------------------------------------------------
