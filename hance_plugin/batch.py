@@ -210,28 +210,50 @@ class _Manifest:
 
 
 class _Lock:
-    """An exclusive ``flock`` on OUT_DIR/.hance-batch.lock (released by the OS if we are killed)."""
+    """An exclusive ``flock`` on OUT_DIR/.hance-batch.lock (released by the OS if we are killed).
+
+    The file is removed on a normal exit, while the lock is still held, so a finished batch leaves
+    nothing behind but its outputs and manifest. Removing a lock file races with a second process
+    that opened it just before the unlink and locks the orphaned inode; so after locking we check
+    that the path still names the file we locked, and start over if it does not (the usual
+    ``flock`` + ``unlink`` protocol)."""
 
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / LOCK_NAME
         self.handle = None
 
     def __enter__(self) -> "_Lock":
-        self.handle = open(self.path, "a+")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no locking
+            self.handle = open(self.path, "a+")
             return self
-        try:
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.close()
-            raise BatchUsageError(f"another batch is writing to {self.path.parent} (locked: {self.path})") from None
-        return self
+        while True:
+            handle = open(self.path, "a+")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                raise BatchUsageError(f"another batch is writing to {self.path.parent} (locked: {self.path})") from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.handle = handle
+                return self
+            handle.close()  # the holder removed it between our open and flock: lock the new one
 
     def __exit__(self, *exc) -> None:
         if self.handle is not None:
+            try:
+                import fcntl  # noqa: F401  (unlink only where we really held an flock)
+
+                self.path.unlink(missing_ok=True)
+            except ImportError:  # pragma: no cover
+                pass
             self.handle.close()
+            self.handle = None
 
 
 def _remove_stale_temporaries(out_dir: Path) -> int:

@@ -169,6 +169,45 @@ def test_a_second_batch_on_the_same_output_folder_is_refused(tmp_path, capsys):
         code, _, err = _batch(capsys, show, out, "--preset", "denoise-only")
         assert code == 2 and "another batch" in err
     assert _batch(capsys, show, out, "--preset", "denoise-only")[0] == 0
+    assert not (out / LOCK_NAME).exists()  # a finished batch removes its lock file
+
+
+def test_the_lock_is_exclusive_and_removed_on_exit(tmp_path):
+    from hance_plugin.batch import BatchUsageError, _Lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with _Lock(out):
+        assert (out / LOCK_NAME).exists()
+        with pytest.raises(BatchUsageError, match="another batch"):
+            _Lock(out).__enter__()
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_the_lock_retries_when_the_holder_removed_the_file_between_open_and_flock(tmp_path, monkeypatch):
+    import fcntl
+
+    from hance_plugin.batch import _Lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    real_flock, calls = fcntl.flock, []
+
+    def flock_after_the_holder_left(fd, op):
+        calls.append(os.fstat(fd).st_ino)
+        if len(calls) == 1:  # the previous holder unlinks its file and a new one appears
+            (out / LOCK_NAME).unlink()
+            (out / LOCK_NAME).write_text("")
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_the_holder_left)
+    lock = _Lock(out).__enter__()
+    try:
+        assert len(calls) == 2 and calls[0] != calls[1]  # the orphaned inode was let go
+        assert os.fstat(lock.handle.fileno()).st_ino == os.stat(out / LOCK_NAME).st_ino
+    finally:
+        lock.__exit__(None, None, None)
+    assert not (out / LOCK_NAME).exists()
 
 
 # --------------------------------------------------------------------------------- bad files
