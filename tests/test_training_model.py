@@ -297,3 +297,27 @@ def _first_positions(cfg: TrainConfig, length: int) -> list[int]:
 
     ds = PositionDataset(StubSource(length, 0.01, cfg.seed), cfg.seed, 480)
     return [ds.index(p) for p in range(length)]
+
+
+def test_plot_log_draws_one_pesq_curve_per_item_set(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.axes
+
+    from hance_plugin.training.train import plot_log
+
+    recs = [{"kind": "train", "step": s, "train_loss": 1.0 / s} for s in (20, 40, 60)]
+    for step, n in ((500, 8), (1000, 8), (1500, 26)):  # a run resumed with --pesq-items 32
+        recs.append({"kind": "val", "step": step, "val_loss": 0.2, "val_si_sdr": 9.0, "val_si_sdr_noisy": 7.0,
+                     "val_pesq_wb": 1.8, "val_pesq_wb_noisy": 1.7, "val_pesq_items": n})
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    labels = []
+    original = matplotlib.axes.Axes.plot
+
+    def spy(self, *args, **kwargs):
+        labels.append(kwargs.get("label"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", spy)
+    out = plot_log(tmp_path, tmp_path / "c.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"enhanced (8 items)", "enhanced (26 items)", "noisy (8 items)", "noisy (26 items)"} <= set(labels)

@@ -554,9 +554,16 @@ def plot_log(run_dir: str | Path, out: str | Path | None = None) -> Path:
     if len(axes) > 2:
         ax = axes[2]
         pv = [r for r in val_recs if "val_pesq_wb" in r]
-        ax.plot([r["step"] for r in pv], [r["val_pesq_wb"] for r in pv], "o-", label="enhanced")
-        ax.plot([r["step"] for r in pv], [r["val_pesq_wb_noisy"] for r in pv], "--", label="noisy")
-        ax.set_xlabel("step"), ax.set_ylabel("val PESQ-WB"), ax.legend(), ax.grid(alpha=0.3)
+        # runs resumed with another --pesq-items score a different item set: one curve per set
+        groups: dict = {}
+        for r in pv:
+            groups.setdefault(r.get("val_pesq_items"), []).append(r)
+        for n, recs in groups.items():
+            tag = f" ({n} items)" if len(groups) > 1 else ""
+            line = ax.plot([r["step"] for r in recs], [r["val_pesq_wb"] for r in recs], "o-", label="enhanced" + tag)
+            ax.plot([r["step"] for r in recs], [r["val_pesq_wb_noisy"] for r in recs], "--",
+                    color=line[0].get_color(), alpha=0.6, label="noisy" + tag)
+        ax.set_xlabel("step"), ax.set_ylabel("val PESQ-WB"), ax.legend(fontsize=8), ax.grid(alpha=0.3)
     fig.suptitle(str(run_dir))
     fig.tight_layout()
     out = Path(out) if out else Path(run_dir) / "curves.png"
