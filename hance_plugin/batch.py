@@ -49,6 +49,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locking
+    fcntl = None
+
 from .audio_files import FORMATS, is_audio_path
 from .fileio import TEMP_MARKER
 
@@ -223,9 +228,7 @@ class _Lock:
         self.handle = None
 
     def __enter__(self) -> "_Lock":
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no locking
+        if fcntl is None:  # pragma: no cover - Windows: no locking
             self.handle = open(self.path, "a+")
             return self
         while True:
@@ -246,12 +249,8 @@ class _Lock:
 
     def __exit__(self, *exc) -> None:
         if self.handle is not None:
-            try:
-                import fcntl  # noqa: F401  (unlink only where we really held an flock)
-
+            if fcntl is not None:  # unlink only while really holding the flock
                 self.path.unlink(missing_ok=True)
-            except ImportError:  # pragma: no cover
-                pass
             self.handle.close()
             self.handle = None
 
