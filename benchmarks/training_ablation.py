@@ -12,6 +12,13 @@ table and writes ``benchmarks/results/<name>.md`` and ``.json``.
         --run "mr 0.1, complex 0.3 (default)=runs/pa_oldloss" \\
         --run "mr 0.02, complex 0.5=models/training/ablations/loss-weights/mr0.02-cw0.5" --from-step 6000
 
+Runs trained from scratch (an augmentation ablation: ``train --mix ...``) use ``--from-step 0``
+and no baseline. ``--final SET/LABEL=FILE`` adds a paired comparison of final checkpoints: FILE is
+the JSON printed by ``python -m hance_plugin.training validate <ckpt> --per-item`` (optionally on
+more items or other val mixtures, ``--val-mix``); within each SET the first LABEL is the reference
+and each other row gets the mean per-item difference with a 95 % confidence interval
+(1.96 x standard error of the paired differences), so a difference can be told from noise.
+
 No test split is read: this compares training choices on ``val`` only.
 """
 
@@ -22,8 +29,11 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ("val_si_sdr", "val_pesq_wb")
+FINAL_METRICS = ("si_sdr", "pesq_wb")
 
 
 def read_val(run_dir: Path, from_step: int, to_step: int | None) -> dict[int, dict]:
@@ -68,6 +78,96 @@ def build(runs: list[tuple[str, Path]], baseline: list[dict], from_step: int, to
             "noisy": {k: noisy.get(f"{k}_noisy") for k in METRICS}}
 
 
+def _final_metric(items: list[dict], key: str, group: str | None = None) -> dict[int, float]:
+    return {int(r["index"]): float(r[key]) for r in items
+            if r.get(key) is not None and math.isfinite(r[key]) and (group is None or group in _groups(r))}
+
+
+def _groups(item: dict) -> list[str]:
+    """Sub-groups of a per-item record: its speech subset, and real-only vs synthetic noise."""
+    out = []
+    if item.get("speech_subset"):
+        out.append(f"speech {item['speech_subset']}")
+    kinds = [k for k in str(item.get("noise_kinds", "")).split("+") if k]
+    if kinds:
+        out.append("noise real only" if kinds == ["corpus"] else "noise incl. synthetic")
+    return out
+
+
+def _paired(mine: dict[int, float], theirs: dict[int, float]) -> dict | None:
+    common = sorted(set(mine) & set(theirs))
+    if len(common) < 2:
+        return None
+    diff = np.array([mine[i] - theirs[i] for i in common])
+    return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(len(diff)),
+            "n": len(common)}
+
+
+def build_final(finals: list[tuple[str, str, dict]]) -> list[dict]:
+    """Rows (set, run, metric means, paired differences against the set's first run with a 95 % CI)."""
+    rows = []
+    reference: dict[str, dict] = {}
+    for set_name, label, result in finals:
+        items = result.get("per_item")
+        if items is None:
+            raise ValueError(f"{set_name}/{label}: no per_item scores (run `validate --per-item`)")
+        row = {"set": set_name, "run": label, "step": result.get("step"), "val_mix": result.get("val_mix", "")}
+        ref = reference.setdefault(set_name, result)
+        for key in FINAL_METRICS:
+            mine = _final_metric(items, key)
+            row[key] = float(np.mean(list(mine.values()))) if mine else None
+            row[f"{key}_items"] = len(mine)
+            noisy = _final_metric(items, f"{key}_noisy")
+            row[f"{key}_noisy"] = float(np.mean(list(noisy.values()))) if noisy else None
+            if ref is result:
+                continue
+            pair = _paired(mine, _final_metric(ref["per_item"], key))
+            if pair is None:
+                continue
+            row[f"{key}_minus_first"] = pair["mean"]
+            row[f"{key}_minus_first_ci95"] = pair["ci95"]
+            row[f"{key}_paired_items"] = pair["n"]
+        if ref is not result:
+            row["groups"] = {}
+            for group in sorted({g for r in items for g in _groups(r)}):
+                row["groups"][group] = {
+                    key: _paired(_final_metric(items, key, group), _final_metric(ref["per_item"], key, group))
+                    for key in FINAL_METRICS
+                }
+        rows.append(row)
+    return rows
+
+
+def markdown_final(rows: list[dict]) -> str:
+    lines = ["", "## Final checkpoints, paired per item", "",
+             "- Δ = this run − the set's first run, mean over the same val items ± 95 % CI (paired)", "",
+             "| val set | run | step | SI-SDR (dB) | Δ SI-SDR | PESQ-WB | Δ PESQ | items (SI-SDR / PESQ) | noisy SI-SDR / PESQ |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        def delta(key: str, digits: int) -> str:
+            if r.get(f"{key}_minus_first") is None:
+                return "–"
+            return f"{r[f'{key}_minus_first']:+.{digits}f} ± {r[f'{key}_minus_first_ci95']:.{digits}f}"
+
+        lines.append(
+            f"| {r['set']} | {r['run']} | {r['step']} | {_fmt(r['si_sdr'], 2)} | {delta('si_sdr', 2)} | "
+            f"{_fmt(r['pesq_wb'], 3)} | {delta('pesq_wb', 3)} | {r['si_sdr_items']} / {r['pesq_wb_items']} | "
+            f"{_fmt(r['si_sdr_noisy'], 2)} / {_fmt(r['pesq_wb_noisy'], 3)} |"
+        )
+    grouped = [r for r in rows if r.get("groups")]
+    if grouped:
+        lines += ["", "### Δ by val sub-group (paired, ± 95 % CI, items)", "",
+                  "| val set | run | sub-group | Δ SI-SDR (dB) | Δ PESQ-WB |", "|---|---|---|---:|---:|"]
+        for r in grouped:
+            for group, pairs in r["groups"].items():
+                def cell(key: str, digits: int) -> str:
+                    pair = pairs.get(key)
+                    return "–" if pair is None else f"{pair['mean']:+.{digits}f} ± {pair['ci95']:.{digits}f} ({pair['n']})"
+
+                lines.append(f"| {r['set']} | {r['run']} | {group} | {cell('si_sdr', 2)} | {cell('pesq_wb', 3)} |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(result: dict, command: str) -> str:
     lines = [f"- command: `{command}`",
              f"- noisy input on the same val items: SI-SDR {_fmt(result['noisy']['val_si_sdr'], 2)} dB, "
@@ -91,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to-step", type=int, default=None)
     parser.add_argument("--name", required=True, help="writes benchmarks/results/<name>.md and .json")
     parser.add_argument("--title", default=None)
+    parser.add_argument("--final", action="append", default=[],
+                        help="SET/LABEL=FILE: `validate --per-item` JSON of a run's final checkpoint")
     args = parser.parse_args(argv)
     runs = []
     for spec in args.run:
@@ -104,12 +206,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline is not None:
         baseline = [json.loads(x) for x in args.baseline.read_text().splitlines() if x.strip()]
     result = build(runs, baseline, args.from_step, args.to_step)
+    finals = []
+    for spec in args.final:
+        name, sep, path = spec.rpartition("=")
+        set_name, slash, label = name.partition("/")
+        if not sep or not slash or not set_name or not label:
+            parser.error(f"--final wants SET/LABEL=FILE, got {spec!r}")
+        if not Path(path).is_file():
+            parser.error(f"no such file: {path}")
+        lines = [x for x in Path(path).read_text().splitlines() if x.strip()]
+        finals.append((set_name, label, json.loads(lines[-1])))
+    try:
+        result["final"] = build_final(finals)
+    except ValueError as exc:
+        parser.error(str(exc))
     command = "python benchmarks/training_ablation.py " + " ".join(
         [f"--name {args.name}"] + [f'--run "{s}"' for s in args.run]
         + ([f"--baseline {args.baseline}"] if args.baseline else []) + [f"--from-step {args.from_step}"]
         + ([f"--to-step {args.to_step}"] if args.to_step is not None else [])
+        + [f'--final "{s}"' for s in args.final]
     )
     text = f"# {args.title or 'Training ablation on val: ' + args.name}\n\n" + markdown(result, command)
+    if result["final"]:
+        text += markdown_final(result["final"])
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.md").write_text(text)

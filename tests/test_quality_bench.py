@@ -285,7 +285,7 @@ def _fake_results() -> list[dict]:
     for i, snr in enumerate([0, 0, 5, 5, 15, 15]):
         reverb = bool(i % 2)
         rows.append({
-            "id": f"m{i:03d}", "category": "nist_fullband", "snr_db": snr, "reverb": reverb, "seconds": 5.0,
+            "id": f"m{i:03d}", "category": "nist_fullband" if i < 4 else "unseen_fullband", "snr_db": snr, "reverb": reverb, "seconds": 5.0,
             "speech_bandwidth_hz": 20000.0, "checksum_ok": True, "dnsmos": True, "process_seconds": {"ours": 0.1},
             "systems": {
                 "clean": {"dnsmos_sig": 3.5, "dnsmos_bak": 4.0, "dnsmos_ovrl": 3.2},
@@ -340,6 +340,13 @@ def test_aggregate_targets_and_markdown(tmp_path):
     assert "| clean | – | – | – | 3.500" in md  # DNSMOS of the target itself
     assert "| ours - noisy, PESQ-WB at 0 and 5 dB | 0.800" in md
     assert "noisy 0, ours 1" in md  # the alignment check
+    by_speech = json.loads((tmp_path / "q.json").read_text())["aggregates_by_speech"]  # added by `report`
+    assert list(by_speech) == ["nist_fullband", "unseen_fullband"]
+    assert by_speech["unseen_fullband"]["ours"]["pesq_wb"] == pytest.approx(3.3)  # the two 15 dB mixtures
+    assert by_speech["nist_fullband"]["noisy"]["si_sdr"] == pytest.approx(2.5)
+    section = md.split("## By speech set")[1].split("## Issue targets")[0]
+    assert "| system | nist_fullband (n=4) | unseen_fullband (n=2) |" in section
+    assert "| ours | 2.050 | 3.300 |" in section.split("### PESQ-WB")[1]
 
 
 def test_evaluate_end_to_end_on_fake_corpus(fake_data, testset, tmp_path):

@@ -53,3 +53,53 @@ def test_bad_run_spec_is_a_usage_error(tmp_path, ablation):
     with pytest.raises(SystemExit) as err:
         ablation.main(["--name", "t", "--run", str(tmp_path)])
     assert err.value.code == 2
+
+
+def _per_item(path: Path, step: int, sdr: list[float], pesq: list, val_mix: str = "") -> Path:
+    items = [{"index": 10 * i, "si_sdr": s, "si_sdr_noisy": 0.5, "pesq_wb": p, "pesq_wb_noisy": None if p is None else 1.0,
+              "speech_subset": "nist" if i < 2 else "kde", "noise_kinds": "corpus" if i % 2 else "babble+corpus"}
+             for i, (s, p) in enumerate(zip(sdr, pesq))]
+    path.write_text(json.dumps({"checkpoint": "x", "step": step, "val_mix": val_mix, "per_item": items}) + "\n")
+    return path
+
+
+def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_path, ablation, monkeypatch):
+    a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
+    b = _log(tmp_path / "b", [_val(100, 2.0, 1.5)])
+    ref = _per_item(tmp_path / "ref.json", 100, [1.0, 2.0, 3.0, 4.0], [1.5, 2.0, None, 2.5])
+    other = _per_item(tmp_path / "other.json", 100, [2.0, 3.0, 5.0, 4.0], [1.75, 2.25, 3.0, None])
+    plain = _per_item(tmp_path / "plain.json", 100, [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], "augment=false")
+    monkeypatch.setattr(ablation, "RESULTS", tmp_path / "results")
+    assert ablation.main(["--name", "f", "--run", f"ref={a}", "--run", f"other={b}",
+                          "--final", f"val/ref={ref}", "--final", f"val/other={other}",
+                          "--final", f"plain/ref={plain}"]) == 0
+    rows = json.loads((tmp_path / "results" / "f.json").read_text())["final"]
+    assert [(r["set"], r["run"]) for r in rows] == [("val", "ref"), ("val", "other"), ("plain", "ref")]
+    r = rows[1]
+    assert r["si_sdr"] == pytest.approx(3.5) and r["si_sdr_minus_first"] == pytest.approx(1.0)
+    # paired differences 1, 1, 2, 0: sd = sqrt(2/3), half-width 1.96 sd / sqrt(4)
+    assert r["si_sdr_minus_first_ci95"] == pytest.approx(1.96 * (2 / 3) ** 0.5 / 2)
+    # PESQ is paired on the items both runs scored (0 and 1): differences 0.25, 0.25
+    assert r["pesq_wb_paired_items"] == 2 and r["pesq_wb_minus_first"] == pytest.approx(0.25)
+    assert r["pesq_wb_minus_first_ci95"] == pytest.approx(0.0)
+    assert "si_sdr_minus_first" not in rows[0] and "si_sdr_minus_first" not in rows[2]  # references
+    assert rows[2]["val_mix"] == "augment=false"
+    groups = r["groups"]  # items 0, 1 are "nist", 2, 3 "kde"; odd items real noise only
+    assert groups["speech nist"]["si_sdr"] == {"mean": 1.0, "ci95": 0.0, "n": 2}
+    assert groups["speech kde"]["si_sdr"]["mean"] == pytest.approx(1.0) and groups["speech kde"]["si_sdr"]["n"] == 2
+    assert groups["noise real only"]["si_sdr"]["mean"] == pytest.approx(0.5)  # items 1, 3: 1 and 0
+    assert groups["noise incl. synthetic"]["si_sdr"]["mean"] == pytest.approx(1.5)  # items 0, 2: 1 and 2
+    assert groups["speech kde"]["pesq_wb"] is None  # no item scored by both
+    assert "| val | other | speech nist | +1.00 ± 0.00 (2) | +0.250 ± 0.000 (2) |" in (tmp_path / "results" / "f.md").read_text()
+    assert "| val | other | 100 | 3.50 | +1.00 ± 0.80 |" in (tmp_path / "results" / "f.md").read_text()
+
+
+def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monkeypatch):
+    a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
+    plain = tmp_path / "v.json"
+    plain.write_text(json.dumps({"checkpoint": "x", "step": 100, "val_si_sdr": 1.0}) + "\n")
+    monkeypatch.setattr(ablation, "RESULTS", tmp_path / "results")
+    for spec in (f"val/ref={plain}", f"ref={plain}", f"val/ref={tmp_path / 'missing.json'}"):
+        with pytest.raises(SystemExit) as err:
+            ablation.main(["--name", "t", "--run", f"ref={a}", "--final", spec])
+        assert err.value.code == 2

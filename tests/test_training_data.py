@@ -17,7 +17,7 @@ import soundfile as sf
 from scipy.signal import sosfreqz, welch
 
 from hance_plugin.training import augment, noises
-from hance_plugin.training.mixing import MixConfig, Mixture, MixtureSource
+from hance_plugin.training.mixing import MixConfig, Mixture, MixtureSource, parse_mix_overrides
 from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz, perceptual_metrics
 
 SR = 48000
@@ -240,6 +240,79 @@ def test_from_shared_data_layout(tmp_path, corpus):
     with pytest.raises(ValueError):
         MixtureSource.from_shared_data(tmp_path, "test", config, seed=0)
     assert len(train) == int(7.2 // 1.0)
+
+
+def test_parse_mix_overrides():
+    assert parse_mix_overrides("") == {}
+    assert parse_mix_overrides(" p_voice_perturb=0 , augment=false,snr-db-range=0:20,") == {
+        "p_voice_perturb": 0.0, "augment": False, "snr_db_range": (0.0, 20.0)}
+    assert parse_mix_overrides("augment=YES,p_clip=1") == {"augment": True, "p_clip": 1.0}
+    bad = {
+        "p_voice_perturb": "not key=value",
+        "p_eq=": "not key=value",
+        "speed=1.1": "unknown mix setting 'speed'",
+        "segment_seconds=2": "unknown mix setting 'segment_seconds'",
+        "augment=maybe": "wants true/false",
+        "p_eq=lots": "wants a float",
+        "p_eq=1.5": "is a probability",
+        "p_reverb=-0.1": "is a probability",
+        "snr_db_range=5": "wants low:high",
+        "p_noise_only=0.6,p_speech_only=0.6": "must not exceed 1",
+    }
+    for text, message in bad.items():
+        with pytest.raises(ValueError, match=message):
+            parse_mix_overrides(text)
+
+
+def _shared_layout(root: Path, corpus: Path) -> Path:
+    for split in ("train", "val"):
+        shutil.copytree(corpus / "speech" / "fullband", root / "speech" / split)
+        shutil.copytree(corpus / "noise" / "hiss", root / "noise" / split)
+    shutil.copytree(corpus / "rir", root / "rir" / "train")
+    return root
+
+
+def test_training_mix_overrides_leave_val_alone(tmp_path, corpus):
+    """``--mix`` changes the training mixtures only: an ablation arm is scored on the same val."""
+    pytest.importorskip("torch")
+    from hance_plugin.training.train import TrainConfig, _make_sources
+
+    data = _shared_layout(tmp_path, corpus)
+    common = dict(data_dir=str(data), segment_seconds=1.0)
+    train_d, val_d = _make_sources(TrainConfig(**common))
+    train_a, val_a = _make_sources(TrainConfig(mix="p_voice_perturb=1,p_synthetic_noise=0", **common))
+    assert (train_a.config.p_voice_perturb, train_a.config.p_synthetic_noise) == (1.0, 0.0)
+    assert val_a.config == val_d.config == MixConfig(segment_seconds=1.0)
+    for i in range(4):
+        assert np.array_equal(val_a[i].noisy, val_d[i].noisy) and val_a[i].meta == val_d[i].meta
+    assert all("voice" in train_a[i].meta for i in range(4) if train_a[i].meta["kind"] != "noise_only")
+    assert not any(c["kind"] != "corpus" for i in range(8) for c in train_a[i].meta.get("noise", []))
+    # val_mix: an explicit val set, e.g. plain real-noise mixtures
+    _, val_plain = _make_sources(TrainConfig(val_mix="augment=false", **common))
+    assert val_plain.config.augment is False
+    with pytest.raises(ValueError, match="unknown mix setting"):
+        TrainConfig(mix="p_voice=1", **common)
+
+
+def test_val_items_describe_their_voice_set_and_noise(tmp_path, corpus):
+    pytest.importorskip("torch")
+    from hance_plugin.training.train import TrainConfig, _describe, _make_sources
+
+    data = _shared_layout(tmp_path, corpus)
+    (data / "speech" / "val" / "studio").mkdir()
+    for f in list((data / "speech" / "val").glob("*.flac")):
+        f.rename(data / "speech" / "val" / "studio" / f.name)
+    _, val = _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0,
+                                       val_mix="p_synthetic_noise=1,p_noise_only=0,p_speech_only=0"))
+    about = [_describe(val[i]) for i in range(6)]
+    assert {a["speech_subset"] for a in about} == {"studio"}
+    assert all(a["noise_kinds"] and a["noise_kinds"] != "corpus" for a in about)  # every item has a synthetic noise
+    _, plain = _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0, val_mix="augment=false"))
+    assert {_describe(plain[i])["noise_kinds"] for i in range(6) if plain[i].meta["kind"] == "mix"} == {"corpus"}
+    # files directly in the split folder have no subset
+    flat = _shared_layout(tmp_path / "flat", corpus)
+    _, flat_val = _make_sources(TrainConfig(data_dir=str(flat), segment_seconds=1.0))
+    assert _describe(flat_val[0])["speech_subset"] == ""
 
 
 # ---------------------------------------------------------------------------------- noises

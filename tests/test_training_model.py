@@ -283,12 +283,29 @@ def test_training_resumes_exactly(tmp_path):
         np.testing.assert_allclose(again[key], vals[-1][key], rtol=1e-6)
     more = validate_checkpoint(tmp_path / "b" / "last.pt", source_factory=_factory(0.4), pesq_items=3)
     assert more["val_si_sdr"] == again["val_si_sdr"] and more.get("val_pesq_items", 3) <= 3
+    paired = validate_checkpoint(tmp_path / "b" / "last.pt", source_factory=_factory(0.4), per_item=True)
+    items = paired["per_item"]
+    assert len(items) == paired["val_si_sdr_items"] and len({r["index"] for r in items}) == len(items)
+    np.testing.assert_allclose(np.mean([r["si_sdr"] for r in items]), again["val_si_sdr"], rtol=1e-9)
+    np.testing.assert_allclose(np.mean([r["si_sdr_noisy"] for r in items]), again["val_si_sdr_noisy"], rtol=1e-9)
+    json.dumps(paired)  # what `validate --per-item` prints
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == before
     assert main(["export", "--checkpoint", str(tmp_path / "a" / "best.pt"), "--name", "tiny",
                  "--out-dir", str(tmp_path / "models")]) == 0
     card = json.loads((tmp_path / "models" / "tiny.json").read_text())
     assert card["steps"] in (3, 6) and "val_si_sdr" in card["scores"]
     Denoiser(model=str(tmp_path / "models" / "tiny.onnx"))
+
+
+@pytest.mark.parametrize("command", ["train", "validate"])
+def test_cli_rejects_bad_mix_overrides(command, capsys):
+    from hance_plugin.training.__main__ import main
+
+    flag = "--mix" if command == "train" else "--val-mix"
+    argv = [command] + (["runs/none/last.pt"] if command == "validate" else []) + [flag, "p_voice=1"]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "unknown mix setting 'p_voice'" in capsys.readouterr().err
 
 
 def _first_positions(cfg: TrainConfig, length: int) -> list[int]:

@@ -4,7 +4,8 @@
         --variant phase_aware --steps N --batch-size B --segment-seconds S --seed 0 [--resume]
     python -m hance_plugin.training export --checkpoint runs/<name>/best.pt --name <model-name>
     python -m hance_plugin.training plot runs/<name>
-    python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32]
+    python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32] \\
+        [--val-mix augment=false] [--per-item]
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -23,6 +24,17 @@ import sys
 from .train import TrainConfig
 
 
+def _mix_arg(text: str) -> str:
+    """argparse type of --mix/--val-mix: checked here so a typo is a usage error, not a traceback."""
+    from .mixing import parse_mix_overrides
+
+    try:
+        parse_mix_overrides(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     defaults = TrainConfig()
     helps = {
@@ -37,12 +49,17 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "checkpoint_minutes": "minutes between periodic last.pt checkpoints",
         "max_minutes": "stop cleanly (checkpoint) before this many minutes of wall time; 0 = no limit",
         "stop_at_step": "stop with a checkpoint at this step (the LR schedule still spans --steps)",
+        "mix": "training-mixture overrides of MixConfig, e.g. 'p_voice_perturb=0,p_synthetic_noise=0' "
+        "(an augmentation ablation; ranges as low:high, e.g. snr_db_range=0:20)",
+        "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
     }
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         value = getattr(defaults, f.name)
         if isinstance(value, bool):
             p.add_argument(flag, action="store_true", help=helps.get(f.name, "continue from <out>/last.pt"))
+        elif f.name in ("mix", "val_mix"):
+            p.add_argument(flag, type=_mix_arg, default=value, help=helps[f.name])
         else:
             p.add_argument(flag, type=type(value), default=value, help=helps.get(f.name, f"default {value}"))
 
@@ -105,7 +122,9 @@ def _cmd_validate(args) -> int:
         overrides["val_items"] = args.val_items
     if args.pesq_items is not None:
         overrides["pesq_items"] = args.pesq_items
-    print(json.dumps(validate_checkpoint(args.checkpoint, args.data_dir, **overrides)))
+    if args.val_mix is not None:
+        overrides["val_mix"] = args.val_mix
+    print(json.dumps(validate_checkpoint(args.checkpoint, args.data_dir, per_item=args.per_item, **overrides)))
     return 0
 
 
@@ -142,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--val-items", type=int, default=None, help="default: the run's")
     p.add_argument("--pesq-items", type=int, default=None, help="default: the run's")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--per-item", action="store_true",
+                   help="add per-item scores (for paired comparisons: benchmarks/training_ablation.py --final)")
+    p.add_argument("--val-mix", type=_mix_arg, default=None, help="val-mixture overrides, e.g. 'augment=false' (default: the run's)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

@@ -45,6 +45,10 @@ precision, half the memory of float32) in an LRU bounded by ``cache_mb``. The wh
 (97 min speech + 35 min noise train) is about 0.8 GB. ``preload()`` fills the cache; call it before
 forking DataLoader workers so they share the pages copy-on-write, otherwise every worker fills
 its own cache lazily. Pickling (spawned workers) drops the cache.
+
+``parse_mix_overrides("p_voice_perturb=0,p_synthetic_noise=0")`` turns the text of the training
+command's ``--mix`` / ``--val-mix`` into ``MixConfig`` keyword arguments (an augmentation ablation
+switches one stage off; the per-stage random streams keep everything else identical).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from __future__ import annotations
 import math
 import operator
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +73,7 @@ from .signals import (
     noise_gain_for_snr,
 )
 
-__all__ = ["MixConfig", "Mixture", "MixtureSource"]
+__all__ = ["MixConfig", "Mixture", "MixtureSource", "parse_mix_overrides"]
 
 SR = MODEL_RATE_HZ
 NYQUIST_HZ = SR / 2
@@ -104,6 +108,50 @@ class MixConfig:
             raise ValueError("segment_seconds must be positive")
         if self.p_noise_only + self.p_speech_only > 1:
             raise ValueError("p_noise_only + p_speech_only must not exceed 1")
+
+
+def parse_mix_overrides(text: str) -> dict:
+    """``"p_voice_perturb=0,augment=false"`` -> ``{"p_voice_perturb": 0.0, "augment": False}``.
+
+    Keys are ``MixConfig`` fields; values are converted to the field's type (bool accepts
+    true/false/1/0/yes/no). ``segment_seconds`` is not allowed (it is ``--segment-seconds``).
+    Raises ``ValueError`` naming the bad key or value.
+    """
+    defaults = MixConfig()
+    kinds = {f.name: type(getattr(defaults, f.name)) for f in fields(MixConfig)}
+    kinds.pop("segment_seconds")
+    out: dict = {}
+    for part in (p.strip() for p in str(text or "").split(",")):
+        if not part:
+            continue
+        key, sep, raw = part.partition("=")
+        key, raw = key.strip().replace("-", "_"), raw.strip()
+        if not sep or not raw:
+            raise ValueError(f"mix override {part!r} is not key=value")
+        if key not in kinds:
+            raise ValueError(f"unknown mix setting {key!r}; one of: {', '.join(sorted(kinds))}")
+        kind = kinds[key]
+        if kind is bool:
+            low = raw.lower()
+            if low not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(f"mix setting {key} wants true/false, got {raw!r}")
+            out[key] = low in ("true", "1", "yes")
+        elif kind is tuple:
+            try:
+                lo, hi = (float(v) for v in raw.split(":"))
+            except ValueError:
+                raise ValueError(f"mix setting {key} wants low:high, got {raw!r}") from None
+            out[key] = (lo, hi)
+        else:
+            try:
+                out[key] = kind(raw)
+            except ValueError:
+                raise ValueError(f"mix setting {key} wants a {kind.__name__}, got {raw!r}") from None
+            if key.startswith("p_") and not 0.0 <= out[key] <= 1.0:
+                raise ValueError(f"mix setting {key} is a probability, got {raw!r}")
+    if out:
+        MixConfig(**out)  # the config's own checks (e.g. probabilities that exceed 1 together)
+    return out
 
 
 @dataclass

@@ -41,6 +41,7 @@ from ..config import StftConfig
 from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
+from .mixing import parse_mix_overrides
 from .signals import perceptual_metrics, si_sdr_db
 
 __all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
@@ -79,7 +80,13 @@ class TrainConfig:
     mr_weight: float = 0.1  # compressed ~0.2 vs 0.1 x MR ~2.5 on noisy shared-data mixtures
     complex_weight: float = 0.3
     stop_at_step: int = 0  # stop (with a checkpoint) at this step; 0 = run to ``steps``
+    mix: str = ""  # MixConfig overrides of the *training* mixtures, "key=value,key=value"
+    val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
     resume: bool = False
+
+    def __post_init__(self) -> None:
+        parse_mix_overrides(self.mix)  # fail at start-up, not in a DataLoader worker
+        parse_mix_overrides(self.val_mix)
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -87,9 +94,12 @@ def _make_sources(cfg: TrainConfig):
     """(train, val) MixtureSource objects from the shared data (``hance_plugin.training.mixing``)."""
     from .mixing import MixConfig, MixtureSource
 
-    mix = MixConfig(segment_seconds=cfg.segment_seconds)
-    train_src = MixtureSource.from_shared_data(cfg.data_dir, split="train", config=mix, seed=cfg.seed)
-    val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=mix, seed=cfg.seed)
+    train_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.mix))
+    # val keeps MixConfig's defaults unless asked (``val_mix``): runs that change the training
+    # mixtures (``mix``, an augmentation ablation) are still scored on the same val mixtures
+    val_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.val_mix))
+    train_src = MixtureSource.from_shared_data(cfg.data_dir, split="train", config=train_mix, seed=cfg.seed)
+    val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed)
     return train_src, val_src
 
 
@@ -101,7 +111,22 @@ def _fit(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def _item(source, index: int, n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
-    m = source[int(index)]
+    return _fields(source[int(index)], n)
+
+
+def _describe(m) -> dict:
+    """What a per-item val record says about its mixture: the speech subset (the first folder
+    under the split, e.g. ``nist_mrt_fullband``) and the kinds of its noises (``corpus``, ``pink``,
+    ``babble`` ...), so paired differences can be split by voice set and by real vs synthetic noise."""
+    meta = getattr(m, "meta", None) or {}
+    pieces = (meta.get("speech") or {}).get("pieces") or []
+    parts = Path(str(pieces[0][0])).parts if pieces else ()
+    subset = parts[1] if len(parts) > 2 else ""  # <split>/<subset>/.../<file>; none for <split>/<file>
+    kinds = sorted({str(c.get("kind", "")) for c in meta.get("noise", []) if isinstance(c, dict)})
+    return {"speech_subset": subset, "noise_kinds": "+".join(kinds)}
+
+
+def _fields(m, n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     bw = float(getattr(m, "bandwidth_hz", SAMPLE_RATE / 2) or SAMPLE_RATE / 2)
     return _fit(m.noisy, n), _fit(m.clean, n), bw, float(getattr(m, "snr_db", 0.0))
 
@@ -237,6 +262,8 @@ class Trainer:
         self.progress = _Progress()
         self._stop_reason: str | None = None
         self._val_cache: list | None = None
+        self._val_picks: list[int] = []
+        self._val_about: list[dict] = []
         resume_path = self.out / "last.pt"
         if checkpoint is not None:
             self._restore(load_checkpoint(checkpoint))
@@ -314,14 +341,19 @@ class Trainer:
         if self._val_cache is None:
             n = min(self.cfg.val_items, len(self.val_src))
             # spread over the val split (the source is stratified over its concatenated speech)
-            picks = np.unique(np.round(np.linspace(0, len(self.val_src) - 1, n)).astype(int))
-            self._val_cache = [_item(self.val_src, i, self.n_samples) for i in picks]
+            self._val_picks = [int(i) for i in np.unique(np.round(np.linspace(0, len(self.val_src) - 1, n)).astype(int))]
+            mixtures = [self.val_src[i] for i in self._val_picks]
+            self._val_cache = [_fields(m, self.n_samples) for m in mixtures]
+            self._val_about = [_describe(m) for m in mixtures]
         return self._val_cache
 
-    def validate(self) -> dict:
+    def validate(self, per_item: bool = False) -> dict:
+        """Means over the val items; ``per_item=True`` adds ``"per_item"``: one record per scored
+        item (``index`` in the val source, ``si_sdr``, ``pesq_wb`` or None) for paired comparisons."""
         items = self._val_data()
         self.model.eval()
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
+        records = []
         n_pesq = 0
         with torch.no_grad():
             for start in range(0, len(items), self.cfg.batch_size):
@@ -336,12 +368,16 @@ class Trainer:
                     e = est[j].numpy()
                     sdr.append(si_sdr_db(cl, e))
                     sdr_in.append(si_sdr_db(cl, nz))
+                    record = {"index": self._val_picks[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
+                              "pesq_wb": None, "pesq_wb_noisy": None, **self._val_about[start + j]}
                     if n_pesq < self.cfg.pesq_items:
                         n_pesq += 1
                         p, p_in = _pesq_wb(cl, e), _pesq_wb(cl, nz)
                         if p is not None and p_in is not None:
                             pesq_scores.append(p)
                             pesq_in.append(p_in)
+                            record.update(pesq_wb=p, pesq_wb_noisy=p_in)
+                    records.append(record)
         self.model.train()
         result = {
             "val_loss": float(sum(losses) / max(1, len(items))),
@@ -354,6 +390,8 @@ class Trainer:
             result["val_pesq_wb"] = float(np.mean(pesq_scores))
             result["val_pesq_wb_noisy"] = float(np.mean(pesq_in))
             result["val_pesq_items"] = len(pesq_scores)
+        if per_item:
+            result["per_item"] = records
         return result
 
     def _is_better(self, value: float) -> bool:
@@ -493,7 +531,7 @@ class Trainer:
 
 
 def validate_checkpoint(
-    checkpoint: str | Path, data_dir: str | None = None, source_factory=None, **overrides
+    checkpoint: str | Path, data_dir: str | None = None, source_factory=None, per_item: bool = False, **overrides
 ) -> dict:
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
     except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing."""
@@ -504,7 +542,9 @@ def validate_checkpoint(
     if data_dir is not None:
         settings["data_dir"] = str(data_dir)
     trainer = Trainer(TrainConfig(**settings), source_factory, checkpoint=checkpoint)
-    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **trainer.validate()}
+    result = trainer.validate(per_item=per_item)
+    mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
+    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **result}
 
 
 def train(cfg: TrainConfig, source_factory=None) -> dict:
