@@ -103,3 +103,9 @@ def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monk
         with pytest.raises(SystemExit) as err:
             ablation.main(["--name", "t", "--run", f"ref={a}", "--final", spec])
         assert err.value.code == 2
+    # runs scored on other val mixtures cannot be paired by item index
+    default = _per_item(tmp_path / "d.json", 100, [1.0, 2.0], [1.0, 1.0])
+    other_mix = _per_item(tmp_path / "o.json", 100, [1.0, 2.0], [1.0, 1.0], "augment=false")
+    with pytest.raises(SystemExit) as err:
+        ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}", "--final", f"val/b={other_mix}"])
+    assert err.value.code == 2
