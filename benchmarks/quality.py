@@ -930,6 +930,16 @@ def issue_targets(per_mixture: list[dict], systems: list[str], ours: str, twin: 
     return out
 
 
+def summarise(per_mixture: list[dict], systems: list[str], ours: str, twin: str) -> dict:
+    """Everything a report derives from its per-mixture scores: ``aggregates`` (SNR, reverb and
+    all buckets), ``aggregates_by_speech`` and the issue ``targets``."""
+    return {
+        "aggregates": aggregate(per_mixture, [CLEAN_REF] + systems),
+        "aggregates_by_speech": aggregate(per_mixture, [CLEAN_REF] + systems, by_speech=True),
+        "targets": issue_targets(per_mixture, systems, ours, twin),
+    }
+
+
 def _fmt(value, digits: int) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -1224,9 +1234,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     }
     return {
         "config": cfg,
-        "aggregates": aggregate(results, [CLEAN_REF] + systems),
-        "aggregates_by_speech": aggregate(results, [CLEAN_REF] + systems, by_speech=True),
-        "targets": issue_targets(results, systems, args.ours, args.twin),
+        **summarise(results, systems, args.ours, args.twin),
         "per_mixture": results,
     }
 
@@ -1280,9 +1288,7 @@ def merge_reports(reports: list[dict]) -> dict:
         cfg["wall_seconds"] = cfg.get("wall_seconds", 0.0) + ocfg.get("wall_seconds", 0.0)
         cfg["ours"], cfg["twin"] = ocfg.get("ours", cfg.get("ours")), ocfg.get("twin", cfg.get("twin"))
     cfg["command"] = " && ".join(c for c in cfg["merged_from"] if c)
-    base["aggregates"] = aggregate(base["per_mixture"], [CLEAN_REF] + cfg["systems"])
-    base["aggregates_by_speech"] = aggregate(base["per_mixture"], [CLEAN_REF] + cfg["systems"], by_speech=True)
-    base["targets"] = issue_targets(base["per_mixture"], cfg["systems"], cfg["ours"], cfg["twin"])
+    base.update(summarise(base["per_mixture"], cfg["systems"], cfg["ours"], cfg["twin"]))
     return base
 
 
@@ -1374,10 +1380,8 @@ def main(argv: list[str] | None = None) -> int:
         report = json.loads((out_dir / f"{args.name}.json").read_text())
         if report.get("per_mixture"):  # re-aggregate, so report-format changes apply to old runs too
             cfg = report["config"]
-            report["aggregates"] = aggregate(report["per_mixture"], [CLEAN_REF] + cfg["systems"])
-            report["aggregates_by_speech"] = aggregate(report["per_mixture"], [CLEAN_REF] + cfg["systems"], by_speech=True)
-            report["targets"] = issue_targets(report["per_mixture"], cfg["systems"], cfg.get("ours", "hance-base"),
-                                              cfg.get("twin", "hance-twin"))
+            report.update(summarise(report["per_mixture"], cfg["systems"], cfg.get("ours", "hance-base"),
+                                    cfg.get("twin", "hance-twin")))
             (out_dir / f"{args.name}.json").write_text(json.dumps(_sanitize(report), indent=1, default=_json_default) + "\n")
         md = _markdown(report)
         (out_dir / f"{args.name}.md").write_text(md + "\n")

@@ -262,8 +262,7 @@ class Trainer:
         self.progress = _Progress()
         self._stop_reason: str | None = None
         self._val_cache: list | None = None
-        self._val_picks: list[int] = []
-        self._val_about: list[dict] = []
+        self._val_about: list[dict] = []  # per val item: its index in the source and ``_describe``
         resume_path = self.out / "last.pt"
         if checkpoint is not None:
             self._restore(load_checkpoint(checkpoint))
@@ -341,10 +340,10 @@ class Trainer:
         if self._val_cache is None:
             n = min(self.cfg.val_items, len(self.val_src))
             # spread over the val split (the source is stratified over its concatenated speech)
-            self._val_picks = [int(i) for i in np.unique(np.round(np.linspace(0, len(self.val_src) - 1, n)).astype(int))]
-            mixtures = [self.val_src[i] for i in self._val_picks]
-            self._val_cache = [_fields(m, self.n_samples) for m in mixtures]
-            self._val_about = [_describe(m) for m in mixtures]
+            picks = np.unique(np.round(np.linspace(0, len(self.val_src) - 1, n)).astype(int))
+            mixtures = [(int(i), self.val_src[int(i)]) for i in picks]
+            self._val_cache = [_fields(m, self.n_samples) for _, m in mixtures]
+            self._val_about = [{"index": i, **_describe(m)} for i, m in mixtures]
         return self._val_cache
 
     def validate(self, per_item: bool = False) -> dict:
@@ -368,8 +367,8 @@ class Trainer:
                     e = est[j].numpy()
                     sdr.append(si_sdr_db(cl, e))
                     sdr_in.append(si_sdr_db(cl, nz))
-                    record = {"index": self._val_picks[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
-                              "pesq_wb": None, "pesq_wb_noisy": None, **self._val_about[start + j]}
+                    record = {**self._val_about[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
+                              "pesq_wb": None, "pesq_wb_noisy": None}
                     if n_pesq < self.cfg.pesq_items:
                         n_pesq += 1
                         p, p_in = _pesq_wb(cl, e), _pesq_wb(cl, nz)
