@@ -112,10 +112,13 @@ def build_final(finals: list[tuple[str, str, dict]]) -> list[dict]:
         if items is None:
             raise ValueError(f"{set_name}/{label}: no per_item scores (run `validate --per-item`)")
         row = {"set": set_name, "run": label, "step": result.get("step"), "val_mix": result.get("val_mix", "")}
+        if result.get("val_speech"):
+            row["val_speech"] = result["val_speech"]
         ref = reference.setdefault(set_name, result)
-        if result.get("val_mix", "") != ref.get("val_mix", ""):  # per-item indices would name other mixtures
-            raise ValueError(f"{set_name}/{label}: val_mix {result.get('val_mix', '')!r} differs from the set's "
-                             f"first run ({ref.get('val_mix', '')!r}); put it in another set")
+        for key in ("val_mix", "val_speech"):  # per-item indices would name other mixtures
+            if result.get(key, "") != ref.get(key, ""):
+                raise ValueError(f"{set_name}/{label}: {key} {result.get(key, '')!r} differs from the set's "
+                                 f"first run ({ref.get(key, '')!r}); put it in another set")
         for key in FINAL_METRICS:
             mine = _final_metric(items, key)
             row[key] = float(np.mean(list(mine.values()))) if mine else None

@@ -94,7 +94,7 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert "| val | other | 100 | 3.50 | +1.00 ± 0.80 |" in (tmp_path / "results" / "f.md").read_text()
 
 
-def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monkeypatch):
+def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monkeypatch, capsys):
     a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
     plain = tmp_path / "v.json"
     plain.write_text(json.dumps({"checkpoint": "x", "step": 100, "val_si_sdr": 1.0}) + "\n")
@@ -109,3 +109,11 @@ def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monk
     with pytest.raises(SystemExit) as err:
         ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}", "--final", f"val/b={other_mix}"])
     assert err.value.code == 2
+    # ... nor runs scored on the speech other runs held out of training (validate --holdout)
+    held = json.loads(default.read_text())
+    held["val_speech"] = "held out of training: nist/M4_*"
+    (tmp_path / "h.json").write_text(json.dumps(held) + "\n")
+    with pytest.raises(SystemExit) as err:
+        ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}",
+                       "--final", f"val/b={tmp_path / 'h.json'}"])
+    assert err.value.code == 2 and "val_speech" in capsys.readouterr().err

@@ -17,7 +17,14 @@ import soundfile as sf
 from scipy.signal import sosfreqz, welch
 
 from hance_plugin.training import augment, noises
-from hance_plugin.training.mixing import MixConfig, Mixture, MixtureSource, parse_mix_overrides
+from hance_plugin.training.mixing import (
+    MixConfig,
+    Mixture,
+    MixtureSource,
+    parse_mix_overrides,
+    parse_patterns,
+    select_speech,
+)
 from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz, perceptual_metrics
 
 SR = 48000
@@ -239,7 +246,14 @@ def test_from_shared_data_layout(tmp_path, corpus):
     assert all("rir" not in val[i].meta for i in range(3))  # no val RIRs: no reverb, never train/test ones
     with pytest.raises(ValueError):
         MixtureSource.from_shared_data(tmp_path, "test", config, seed=0)
+    with pytest.raises(ValueError, match="test split"):
+        MixtureSource.from_shared_data(tmp_path, "val", config, seed=0, speech_split="test")
     assert len(train) == int(7.2 // 1.0)
+    # speech of another split, noise of this one (a held-out talker scored with val noise)
+    held = MixtureSource.from_shared_data(tmp_path, "val", config, seed=0, speech_split="train",
+                                          speech_include=("talker2*",))
+    assert held[0].meta["speech"]["pieces"][0][0] == "train/talker2.flac"
+    assert all(c["pieces"][0][0].startswith("val/") for c in held[0].meta["noise"])
 
 
 def test_parse_mix_overrides():
@@ -258,10 +272,68 @@ def test_parse_mix_overrides():
         "p_reverb=-0.1": "is a probability",
         "snr_db_range=5": "wants low:high",
         "p_noise_only=0.6,p_speech_only=0.6": "must not exceed 1",
+        "voice_speed_range=0.2:1.1": "voice_speed_range must satisfy",
+        "voice_formant_range=1.2:0.9": "voice_formant_range must satisfy",
+        "voice_pitch_semitones=13": "voice_pitch_semitones must be in",
     }
     for text, message in bad.items():
         with pytest.raises(ValueError, match=message):
             parse_mix_overrides(text)
+
+
+def test_voice_strength_settings_reach_the_perturbation(corpus):
+    """``voice_*`` settings set the ranges the voice factors are drawn from; the defaults are
+    ``random_voice_params``' own (so default mixtures are unchanged by the settings' existence)."""
+    assert parse_mix_overrides("voice_speed_range=0.85:1.15,voice_pitch_semitones=4") == {
+        "voice_speed_range": (0.85, 1.15), "voice_pitch_semitones": 4.0}
+    default = _source(corpus, p_voice_perturb=1.0)
+    explicit = _source(corpus, p_voice_perturb=1.0, voice_speed_range=(0.9, 1.1), voice_pitch_semitones=3.0,
+                       voice_formant_range=(0.87, 1.15))
+    for i in range(3):
+        assert default[i].meta.get("voice") == explicit[i].meta.get("voice")
+        assert np.array_equal(default[i].noisy, explicit[i].noisy)
+    identity = _source(corpus, p_voice_perturb=1.0, voice_speed_range=(1.0, 1.0), voice_pitch_semitones=0.0,
+                       voice_formant_range=(1.0, 1.0))
+    strong = _source(corpus, p_voice_perturb=1.0, voice_speed_range=(1.2, 1.2), voice_pitch_semitones=0.0,
+                     voice_formant_range=(1.0, 1.0))
+    voiced = [i for i in range(6) if identity[i].meta["kind"] != "noise_only"]
+    assert voiced
+    for i in voiced:
+        assert identity[i].meta["voice"] == {"speed": 1.0, "pitch": 1.0, "formant": 1.0}
+        assert strong[i].meta["voice"]["speed"] in (1.0, 1.2)  # each factor is active with p_each
+        assert strong[i].meta["voice"]["pitch"] == 1.0
+
+
+def test_parse_patterns_and_select_speech():
+    assert parse_patterns("") == () and parse_patterns(" a/*, ,b/M4_* ") == ("a/*", "b/M4_*")
+    assert select_speech("nist/M4_b1.flac", None, ())
+    assert not select_speech("nist/M4_b1.flac", None, ("nist/M4_*",))
+    assert select_speech("nist/F1_b1.flac", None, ("nist/M4_*",))
+    assert select_speech("nist/M4_b1.flac", ("nist/M4_*",), ())
+    assert not select_speech("nist/F1_b1.flac", ("nist/M4_*",), ())
+    assert not select_speech("nist/m4_b1.flac", ("nist/M4_*",), ())  # case-sensitive on every OS
+
+
+def test_speech_include_and_exclude(corpus):
+    config = MixConfig(segment_seconds=1.0)
+    dirs = [corpus / "speech"]
+    every = MixtureSource(dirs, [corpus / "noise"], [], config, 0)
+    kept = MixtureSource(dirs, [corpus / "noise"], [], config, 0, speech_exclude=("fullband/talker1*",))
+    only = MixtureSource(dirs, [corpus / "noise"], [], config, 0, speech_include=("fullband/talker1*",))
+    names = lambda src: sorted(p.name for p in src._speech)  # noqa: E731
+    assert "talker1.flac" in names(every) and len(names(every)) == 5
+    assert names(only) == ["talker1.flac"]
+    assert sorted(names(kept) + names(only)) == names(every)
+    pieces = {p[0] for i in range(len(kept)) for p in kept[i].meta.get("speech", {}).get("pieces", [])}
+    assert pieces and not any(p.endswith("fullband/talker1.flac") for p in pieces)
+    pieces = {p[0] for i in range(len(only)) for p in only[i].meta.get("speech", {}).get("pieces", [])}
+    assert pieces == {"speech/fullband/talker1.flac"}
+    with pytest.raises(ValueError, match="matches no file"):
+        MixtureSource(dirs, [corpus / "noise"], [], config, 0, speech_exclude=("fullband/talker9*",))
+    with pytest.raises(ValueError, match="matches no file"):
+        MixtureSource(dirs, [corpus / "noise"], [], config, 0, speech_include=("Fullband/*",))
+    with pytest.raises(ValueError, match="no speech files"):
+        MixtureSource(dirs, [corpus / "noise"], [], config, 0, speech_exclude=("*",))
 
 
 def _shared_layout(root: Path, corpus: Path) -> Path:
@@ -313,6 +385,31 @@ def test_val_items_describe_their_voice_set_and_noise(tmp_path, corpus):
     flat = _shared_layout(tmp_path / "flat", corpus)
     _, flat_val = _make_sources(TrainConfig(data_dir=str(flat), segment_seconds=1.0))
     assert _describe(flat_val[0])["speech_subset"] == ""
+
+
+def test_held_out_speech_is_not_trained_on_and_is_the_holdout_val(tmp_path, corpus):
+    """``--holdout-speech``: matching train files leave the training mixtures (babble included)
+    and form the talker-disjoint val set of ``validate --holdout``, with the val split's noise."""
+    pytest.importorskip("torch")
+    from hance_plugin.training.train import TrainConfig, _make_sources
+
+    data = _shared_layout(tmp_path, corpus)
+    cfg = TrainConfig(data_dir=str(data), segment_seconds=1.0, holdout_speech="talker1*",
+                      mix="p_synthetic_noise=1")
+    train, val = _make_sources(cfg)
+    _, held = _make_sources(cfg, holdout_val=True)
+    assert sorted(p.name for p in train._speech) == ["talker0.flac", "talker2.flac"]
+    assert sorted(p.name for p in val._speech) == ["talker0.flac", "talker1.flac", "talker2.flac"]  # val split
+    assert [p.name for p in held._speech] == ["talker1.flac"] and held._speech[0].parent.name == "train"
+    used = {
+        Path(piece[0]).name
+        for i in range(12)
+        for piece in train[i].meta.get("speech", {}).get("pieces", [])
+        + [q for c in train[i].meta.get("noise", []) for q in c.get("pieces", [])]
+    }
+    assert "talker0.flac" in used and "talker1.flac" not in used
+    with pytest.raises(ValueError, match="held no speech"):
+        _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0), holdout_val=True)
 
 
 # ---------------------------------------------------------------------------------- noises
@@ -463,3 +560,32 @@ def test_perceptual_metrics_score_and_record_failures_instead_of_raising():
     assert set(only) == {"pesq_wb"} and only["pesq_wb"] == good["pesq_wb"]
     silent, errors = perceptual_metrics(np.zeros_like(clean), noisy)  # PESQ: "No utterances detected"
     assert np.isnan(silent["pesq_wb"]) and "pesq_wb" in errors and "estoi" in silent
+
+
+def test_validate_holdout_scores_the_held_out_talker(tmp_path, corpus, capsys):
+    """End to end on the tiny corpus: a run with ``--holdout-speech`` is validated on exactly the
+    held-out files; the CLI prints JSON naming them."""
+    pytest.importorskip("torch")
+    import json
+
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import TrainConfig, _make_sources, train, validate_checkpoint
+
+    data = _shared_layout(tmp_path / "data", corpus)
+    cfg = TrainConfig(data_dir=str(data), out=str(tmp_path / "run"), size="fast", steps=1, batch_size=2,
+                      segment_seconds=1.0, warmup_steps=1, val_every=0, val_items=2, pesq_items=0,
+                      workers=0, stats_items=2, threads=1, holdout_speech="talker2*")
+    train(cfg)
+    ckpt = tmp_path / "run" / "last.pt"
+    held = validate_checkpoint(ckpt, holdout=True, val_items=50, per_item=True)
+    plain = validate_checkpoint(ckpt, val_items=50, per_item=True)
+    _, held_src = _make_sources(cfg, holdout_val=True)
+    assert held["val_speech"] == "held out of training: talker2*" and "val_speech" not in plain
+    assert held["val_items"] == len(held_src) == int(4.0 // 1.0)  # talker2.flac is 4 s long
+    assert plain["val_items"] == int(7.2 // 1.0)
+    assert {r["index"] for r in held["per_item"]} <= set(range(len(held_src)))
+    assert held["val_si_sdr"] != plain["val_si_sdr"]
+    capsys.readouterr()
+    assert main(["validate", str(ckpt), "--holdout", "--val-items", "2"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["val_speech"] == held["val_speech"] and printed["val_items"] == 2

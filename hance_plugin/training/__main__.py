@@ -5,7 +5,7 @@
     python -m hance_plugin.training export --checkpoint runs/<name>/best.pt --name <model-name>
     python -m hance_plugin.training plot runs/<name>
     python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32] \\
-        [--val-mix augment=false] [--per-item]
+        [--val-mix augment=false] [--per-item] [--holdout]
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -52,6 +52,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "mix": "training-mixture overrides of MixConfig, e.g. 'p_voice_perturb=0,p_synthetic_noise=0' "
         "(an augmentation ablation; ranges as low:high, e.g. snr_db_range=0:20)",
         "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
+        "holdout_speech": "comma-separated glob patterns of train speech (relative to speech/train/) kept out "
+        "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",
     }
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -124,7 +126,14 @@ def _cmd_validate(args) -> int:
         overrides["pesq_items"] = args.pesq_items
     if args.val_mix is not None:
         overrides["val_mix"] = args.val_mix
-    print(json.dumps(validate_checkpoint(args.checkpoint, args.data_dir, per_item=args.per_item, **overrides)))
+    try:
+        result = validate_checkpoint(
+            args.checkpoint, args.data_dir, per_item=args.per_item, holdout=args.holdout, **overrides
+        )
+    except ValueError as exc:
+        print(f"validate: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
     return 0
 
 
@@ -164,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-item", action="store_true",
                    help="add per-item scores (for paired comparisons: benchmarks/training_ablation.py --final)")
     p.add_argument("--val-mix", type=_mix_arg, default=None, help="val-mixture overrides, e.g. 'augment=false' (default: the run's)")
+    p.add_argument("--holdout", action="store_true",
+                   help="score the speech the run held out of training (--holdout-speech) mixed with val noise")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

@@ -20,7 +20,8 @@ noise, and 6):
    candidate followers the one with the bandwidth closest to the segment's is taken. Each file's bandwidth
    (``effective_bandwidth_hz``) and active level are computed once, on first load.
 2. **Voice** (``p_voice_perturb``): speed, formant-preserving pitch and formant shifts
-   (``augment.perturb_voice``); speed and pitch scale the valid bandwidth with them.
+   (``augment.perturb_voice``; strengths ``voice_speed_range``, ``voice_pitch_semitones``,
+   ``voice_formant_range``); speed and pitch scale the valid bandwidth with them.
    **Room** (``p_reverb``, if RIRs exist): ``apply_rir`` on the speech with 0.5 s of pre-roll so
    the reverberant tail of earlier speech is present; the target is the reverberant speech.
 3. **Noise** (not for speech-only items): a corpus noise crop (files shorter than the segment are
@@ -53,6 +54,7 @@ switches one stage off; the per-stage random streams keep everything else identi
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import operator
 from collections import OrderedDict
@@ -73,7 +75,7 @@ from .signals import (
     noise_gain_for_snr,
 )
 
-__all__ = ["MixConfig", "Mixture", "MixtureSource", "parse_mix_overrides"]
+__all__ = ["MixConfig", "Mixture", "MixtureSource", "parse_mix_overrides", "parse_patterns", "select_speech"]
 
 SR = MODEL_RATE_HZ
 NYQUIST_HZ = SR / 2
@@ -101,6 +103,9 @@ class MixConfig:
     p_speech_only: float = 0.05  # target is the input: model must pass clean speech untouched
     p_synthetic_noise: float = 0.3  # a synthesised noise instead of / added to a corpus noise
     p_voice_perturb: float = 0.5  # speed / pitch / formant perturbation of speech
+    voice_speed_range: tuple[float, float] = (0.9, 1.1)  # speed factor (tempo, f0 and formants)
+    voice_pitch_semitones: float = 3.0  # formant-preserving f0 shift, uniform in +-this
+    voice_formant_range: tuple[float, float] = (0.87, 1.15)  # envelope warp factor (log-uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -108,6 +113,12 @@ class MixConfig:
             raise ValueError("segment_seconds must be positive")
         if self.p_noise_only + self.p_speech_only > 1:
             raise ValueError("p_noise_only + p_speech_only must not exceed 1")
+        for name in ("voice_speed_range", "voice_formant_range"):
+            lo, hi = getattr(self, name)
+            if not 0.5 <= lo <= hi <= 2.0:
+                raise ValueError(f"{name} must satisfy 0.5 <= low <= high <= 2, got {lo}:{hi}")
+        if not 0.0 <= self.voice_pitch_semitones <= 12.0:
+            raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
 
 
 def parse_mix_overrides(text: str) -> dict:
@@ -209,6 +220,19 @@ def _scan(dirs: list[Path]) -> list[tuple[Path, float]]:
     return out
 
 
+def parse_patterns(text: str) -> tuple[str, ...]:
+    """``"a/*, b/*"`` -> ``("a/*", "b/*")`` (comma-separated glob patterns; empty text -> ``()``)."""
+    return tuple(p.strip() for p in str(text or "").split(",") if p.strip())
+
+
+def select_speech(relative_path: str, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> bool:
+    """Whether a speech file (``relative_path`` under its speech folder, ``/``-separated) is used:
+    it matches one of ``include`` (``None`` = everything) and none of ``exclude`` (``fnmatch``)."""
+    if include is not None and not any(fnmatch.fnmatchcase(relative_path, p) for p in include):
+        return False
+    return not any(fnmatch.fnmatchcase(relative_path, p) for p in exclude)
+
+
 def _rms_db(x: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
 
@@ -242,14 +266,31 @@ class MixtureSource:
         seed: int,
         *,
         cache_mb: float = 2048.0,
+        speech_include: tuple[str, ...] | None = None,
+        speech_exclude: tuple[str, ...] = (),
     ) -> None:
+        """``speech_include`` / ``speech_exclude``: glob patterns (``fnmatch``) on a speech file's
+        path relative to its speech folder, e.g. ``nist_mrt_fullband/M4_*``: keep only matching
+        files / drop matching files (a talker held out of training, see ``select_speech``)."""
         self.config = config
         self.seed = int(seed)
         if self.seed < 0:
             raise ValueError("seed must be non-negative")
-        speech = _scan(_as_dirs(speech_dirs))
+        scanned = [(d, p, s) for d in _as_dirs(speech_dirs) for p, s in _scan([d])]
+        relative = [p.relative_to(d).as_posix() for d, p, _ in scanned]
+        for pattern in (*(speech_include or ()), *speech_exclude):  # a typo must not select silently
+            if not any(fnmatch.fnmatchcase(r, pattern) for r in relative):
+                raise ValueError(f"speech pattern {pattern!r} matches no file under {speech_dirs}")
+        speech = [
+            (path, seconds)
+            for (_, path, seconds), rel in zip(scanned, relative)
+            if select_speech(rel, speech_include, speech_exclude)
+        ]
         if not speech:
-            raise ValueError(f"no speech files under {speech_dirs}")
+            what = ""
+            if speech_include is not None or speech_exclude:
+                what = f" (include {list(speech_include or ['*'])!r}, exclude {list(speech_exclude)!r})"
+            raise ValueError(f"no speech files under {speech_dirs}{what}")
         self._speech = [p for p, _ in speech]
         seconds = np.array([s for _, s in speech])
         self._speech_seconds = float(seconds.sum())
@@ -271,18 +312,30 @@ class MixtureSource:
 
     @classmethod
     def from_shared_data(
-        cls, data_dir: Path, split: str, config: MixConfig, seed: int, *, allow_test: bool = False, **kwargs
+        cls,
+        data_dir: Path,
+        split: str,
+        config: MixConfig,
+        seed: int,
+        *,
+        allow_test: bool = False,
+        speech_split: str | None = None,
+        **kwargs,
     ) -> MixtureSource:
         """``data_dir/{speech,noise,rir}/<split>``; a split without RIRs (val) gets no reverb.
 
-        ``split='test'`` is refused unless ``allow_test=True`` (for evaluation code, never training).
+        ``speech_split`` takes the speech from another split (default: ``split``): a talker held out
+        of training (``speech_exclude``) is scored on its train-split files mixed with val noise.
+        ``split='test'`` (or ``speech_split='test'``) is refused unless ``allow_test=True`` (for
+        evaluation code, never training).
         """
-        if split == "test" and not allow_test:
+        speech_split = split if speech_split is None else speech_split
+        if "test" in (split, speech_split) and not allow_test:
             raise ValueError("the test split must not feed training; pass allow_test=True for evaluation")
         data_dir = Path(data_dir)
-        speech = data_dir / "speech" / split
+        speech = data_dir / "speech" / speech_split
         if not speech.is_dir():
-            raise FileNotFoundError(f"no speech for split {split!r} under {data_dir}")
+            raise FileNotFoundError(f"no speech for split {speech_split!r} under {data_dir}")
         noise = [data_dir / "noise" / split] if (data_dir / "noise" / split).is_dir() else []
         rir = [data_dir / "rir" / split] if (data_dir / "rir" / split).is_dir() else []
         return cls([speech], noise, rir, config, seed, **kwargs)
@@ -512,7 +565,13 @@ class MixtureSource:
             position = ((index % self._len) + stratum_u) * cfg.segment_seconds % self._speech_seconds
             primary = min(int(np.searchsorted(self._speech_end, position, side="right")), len(self._speech) - 1)
             offset_s = position - self._speech_start[primary]
-            voice = augment.random_voice_params(stream(_S_VOICE)) if use_voice else None
+            voice = (
+                augment.random_voice_params(
+                    stream(_S_VOICE), cfg.voice_speed_range, cfg.voice_pitch_semitones, cfg.voice_formant_range
+                )
+                if use_voice
+                else None
+            )
             pre = int(_REVERB_PREROLL_S * SR) if use_reverb else 0
             need = n + pre
             raw_n = int(math.ceil(need * (voice["speed"] if voice else 1.0))) + 16

@@ -17,6 +17,11 @@ Checkpoints (``last.pt``; ``best.pt`` by the chosen validation metric) are writt
 limit, and on SIGTERM/SIGINT. ``log.jsonl`` gets one JSON object per line: train records
 (``"kind": "train"``) every ``log_every`` steps and validation records (``"kind": "val"``: loss,
 SI-SDR, SI-SDR of the noisy input, PESQ-WB on a few items when ``pesq`` is installed).
+
+Talker generalisation: the val split has the same four fullband talkers as train (unseen words
+only). ``holdout_speech`` (glob patterns, e.g. ``nist_mrt_fullband/M4_*``) keeps matching train
+files out of training; ``validate_checkpoint(..., holdout=True)`` then scores exactly those files
+mixed with the val split's noise: a talker-disjoint val set, never the test split.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import signal
 import threading
 import time
 import dataclasses
+import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -82,6 +88,7 @@ class TrainConfig:
     stop_at_step: int = 0  # stop (with a checkpoint) at this step; 0 = run to ``steps``
     mix: str = ""  # MixConfig overrides of the *training* mixtures, "key=value,key=value"
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
+    holdout_speech: str = ""  # glob patterns of train speech kept out of training, e.g. "nist_mrt_fullband/M4_*"
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -90,16 +97,31 @@ class TrainConfig:
 
 
 # --- data --------------------------------------------------------------------------------------
-def _make_sources(cfg: TrainConfig):
-    """(train, val) MixtureSource objects from the shared data (``hance_plugin.training.mixing``)."""
-    from .mixing import MixConfig, MixtureSource
+def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
+    """(train, val) MixtureSource objects from the shared data (``hance_plugin.training.mixing``).
 
+    Train speech matching ``cfg.holdout_speech`` is left out of training. ``holdout_val=True``
+    makes the val source of exactly those files (train split) mixed with the val split's noise:
+    a talker-disjoint validation set (the val split has the same four fullband talkers as train).
+    """
+    from .mixing import MixConfig, MixtureSource, parse_patterns
+
+    held_out = parse_patterns(cfg.holdout_speech)
     train_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.mix))
     # val keeps MixConfig's defaults unless asked (``val_mix``): runs that change the training
     # mixtures (``mix``, an augmentation ablation) are still scored on the same val mixtures
     val_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.val_mix))
-    train_src = MixtureSource.from_shared_data(cfg.data_dir, split="train", config=train_mix, seed=cfg.seed)
-    val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed)
+    train_src = MixtureSource.from_shared_data(
+        cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out
+    )
+    if holdout_val:
+        if not held_out:
+            raise ValueError("this run held no speech out of training (holdout_speech is empty)")
+        val_src = MixtureSource.from_shared_data(
+            cfg.data_dir, split="val", speech_split="train", config=val_mix, seed=cfg.seed, speech_include=held_out
+        )
+    else:
+        val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed)
     return train_src, val_src
 
 
@@ -530,20 +552,34 @@ class Trainer:
 
 
 def validate_checkpoint(
-    checkpoint: str | Path, data_dir: str | None = None, source_factory=None, per_item: bool = False, **overrides
+    checkpoint: str | Path,
+    data_dir: str | None = None,
+    source_factory=None,
+    per_item: bool = False,
+    holdout: bool = False,
+    **overrides,
 ) -> dict:
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
-    except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing."""
+    except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing.
+
+    ``holdout=True`` scores the speech the run held out of training (``holdout_speech``, from the
+    train split) mixed with val noise instead of the val split (``ValueError`` if it held none)."""
     ckpt = load_checkpoint(checkpoint)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
     settings.update(overrides, out=str(Path(checkpoint).parent), resume=False, workers=0)
     if data_dir is not None:
         settings["data_dir"] = str(data_dir)
-    trainer = Trainer(TrainConfig(**settings), source_factory, checkpoint=checkpoint)
+    cfg = TrainConfig(**settings)
+    if holdout:
+        if not cfg.holdout_speech:
+            raise ValueError(f"{checkpoint} held no speech out of training (trained without --holdout-speech)")
+        source_factory = functools.partial(source_factory or _make_sources, holdout_val=True)
+    trainer = Trainer(cfg, source_factory, checkpoint=checkpoint)
     result = trainer.validate(per_item=per_item)
     mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
-    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **result}
+    held = {"val_speech": f"held out of training: {cfg.holdout_speech}"} if holdout else {}
+    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **held, **result}
 
 
 def train(cfg: TrainConfig, source_factory=None) -> dict:
