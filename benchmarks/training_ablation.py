@@ -18,6 +18,9 @@ the JSON printed by ``python -m hance_plugin.training validate <ckpt> --per-item
 more items or other val mixtures, ``--val-mix``); within each SET the first LABEL is the reference
 and each other row gets the mean per-item difference with a 95 % confidence interval
 (1.96 x standard error of the paired differences), so a difference can be told from noise.
+Each final row also gets its gain over the noisy input, overall and by sub-group (speech subset,
+noise kind, and with ``--talker REGEX`` the talker named in each item's ``speech_file``): a held-out
+talker's gain next to the training talkers' gains on the same val set.
 
 No test split is read: this compares training choices on ``val`` only.
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -78,16 +82,22 @@ def build(runs: list[tuple[str, Path]], baseline: list[dict], from_step: int, to
             "noisy": {k: noisy.get(f"{k}_noisy") for k in METRICS}}
 
 
-def _final_metric(items: list[dict], key: str, group: str | None = None) -> dict[int, float]:
+def _final_metric(items: list[dict], key: str, group: str | None = None,
+                  talker: re.Pattern | None = None) -> dict[int, float]:
     return {int(r["index"]): float(r[key]) for r in items
-            if r.get(key) is not None and math.isfinite(r[key]) and (group is None or group in _groups(r))}
+            if r.get(key) is not None and math.isfinite(r[key]) and (group is None or group in _groups(r, talker))}
 
 
-def _groups(item: dict) -> list[str]:
-    """Sub-groups of a per-item record: its speech subset, and real-only vs synthetic noise."""
+def _groups(item: dict, talker: re.Pattern | None = None) -> list[str]:
+    """Sub-groups of a per-item record: its speech subset, its talker (``talker``: a regular
+    expression whose first group, searched in the record's ``speech_file``, names the talker),
+    and real-only vs synthetic noise."""
     out = []
     if item.get("speech_subset"):
         out.append(f"speech {item['speech_subset']}")
+    found = talker.search(str(item.get("speech_file", ""))) if talker is not None else None
+    if found:
+        out.append(f"talker {found.group(1)}")
     kinds = [k for k in str(item.get("noise_kinds", "")).split("+") if k]
     if kinds:
         out.append("noise real only" if kinds == ["corpus"] else "noise incl. synthetic")
@@ -103,8 +113,20 @@ def _paired(mine: dict[int, float], theirs: dict[int, float]) -> dict | None:
             "n": len(common)}
 
 
-def build_final(finals: list[tuple[str, str, dict]]) -> list[dict]:
-    """Rows (set, run, metric means, paired differences against the set's first run with a 95 % CI)."""
+def _gain(items: list[dict], key: str) -> dict | None:
+    """Mean per-item gain over the noisy input (``key`` − ``key_noisy``) with its 95 % CI."""
+    diff = np.array([r[key] - r[f"{key}_noisy"] for r in items
+                     if r.get(key) is not None and r.get(f"{key}_noisy") is not None
+                     and math.isfinite(r[key]) and math.isfinite(r[f"{key}_noisy"])])
+    if diff.size < 2:
+        return None
+    return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(diff.size),
+            "n": int(diff.size)}
+
+
+def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None = None) -> list[dict]:
+    """Rows (set, run, metric means, paired differences against the set's first run with a 95 % CI,
+    gains over the noisy input overall and by sub-group)."""
     rows = []
     reference: dict[str, dict] = {}
     for set_name, label, result in finals:
@@ -133,11 +155,17 @@ def build_final(finals: list[tuple[str, str, dict]]) -> list[dict]:
             row[f"{key}_minus_first"] = pair["mean"]
             row[f"{key}_minus_first_ci95"] = pair["ci95"]
             row[f"{key}_paired_items"] = pair["n"]
+        groups = sorted({g for r in items for g in _groups(r, talker)})
+        row["gains"] = {"all": {key: _gain(items, key) for key in FINAL_METRICS}}
+        for group in groups:
+            members = [r for r in items if group in _groups(r, talker)]
+            row["gains"][group] = {key: _gain(members, key) for key in FINAL_METRICS}
         if ref is not result:
             row["groups"] = {}
-            for group in sorted({g for r in items for g in _groups(r)}):
+            for group in groups:
                 row["groups"][group] = {
-                    key: _paired(_final_metric(items, key, group), _final_metric(ref["per_item"], key, group))
+                    key: _paired(_final_metric(items, key, group, talker),
+                                 _final_metric(ref["per_item"], key, group, talker))
                     for key in FINAL_METRICS
                 }
         rows.append(row)
@@ -171,6 +199,17 @@ def markdown_final(rows: list[dict]) -> str:
                     return "–" if pair is None else f"{pair['mean']:+.{digits}f} ± {pair['ci95']:.{digits}f} ({pair['n']})"
 
                 lines.append(f"| {r['set']} | {r['run']} | {group} | {cell('si_sdr', 2)} | {cell('pesq_wb', 3)} |")
+    if any(r.get("gains") for r in rows):
+        lines += ["", "### Gain over the noisy input by sub-group (per item, ± 95 % CI, items)", "",
+                  "| val set | run | sub-group | SI-SDR gain (dB) | PESQ-WB gain |", "|---|---|---|---:|---:|"]
+        for r in rows:
+            for group, gains in (r.get("gains") or {}).items():
+                def gain_cell(key: str, digits: int) -> str:
+                    g = gains.get(key)
+                    return "–" if g is None else f"{g['mean']:+.{digits}f} ± {g['ci95']:.{digits}f} ({g['n']})"
+
+                lines.append(f"| {r['set']} | {r['run']} | {group} | {gain_cell('si_sdr', 2)} | "
+                             f"{gain_cell('pesq_wb', 3)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -199,7 +238,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default=None)
     parser.add_argument("--final", action="append", default=[],
                         help="SET/LABEL=FILE: `validate --per-item` JSON of a run's final checkpoint")
+    parser.add_argument("--talker", default=None,
+                        help="regular expression whose first group names the talker in a per-item speech_file, "
+                        "e.g. 'nist_mrt_fullband/([A-Z][0-9])_' (adds talker sub-groups)")
     args = parser.parse_args(argv)
+    talker = None
+    if args.talker is not None:
+        try:
+            talker = re.compile(args.talker)
+        except re.error as exc:
+            parser.error(f"--talker is not a regular expression: {exc}")
+        if talker.groups < 1:
+            parser.error("--talker needs one (group) that names the talker")
     runs = []
     for spec in args.run:
         label, sep, path = spec.rpartition("=")
@@ -223,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = [x for x in Path(path).read_text().splitlines() if x.strip()]
         finals.append((set_name, label, json.loads(lines[-1])))
     try:
-        result["final"] = build_final(finals)
+        result["final"] = build_final(finals, talker)
     except ValueError as exc:
         parser.error(str(exc))
     command = "python benchmarks/training_ablation.py " + " ".join(
@@ -231,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         + ([f"--baseline {args.baseline}"] if args.baseline else []) + [f"--from-step {args.from_step}"]
         + ([f"--to-step {args.to_step}"] if args.to_step is not None else [])
         + [f'--final "{s}"' for s in args.final]
+        + ([f"--talker '{args.talker}'"] if args.talker else [])
     )
     text = f"# {args.title or 'Training ablation on val: ' + args.name}\n\n" + markdown(result, command)
     if result["final"]:

@@ -94,6 +94,35 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert "| val | other | 100 | 3.50 | +1.00 ± 0.80 |" in (tmp_path / "results" / "f.md").read_text()
 
 
+def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):
+    """--talker: a regular expression on each item's speech_file adds talker sub-groups, and every
+    final row lists its gain over the noisy input per sub-group (a held-out talker next to the others)."""
+    a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
+    items = [{"index": i, "si_sdr": s, "si_sdr_noisy": 1.0, "pesq_wb": 2.0, "pesq_wb_noisy": 1.5,
+              "speech_subset": "nist", "speech_file": f"val/nist/{t}_b41_w{i}.flac", "noise_kinds": "corpus"}
+             for i, (t, s) in enumerate([("F1", 3.0), ("F1", 5.0), ("M4", 1.0), ("M4", 2.0), ("M4", 0.0)])]
+    items.append({"index": 9, "si_sdr": 4.0, "si_sdr_noisy": 2.0, "pesq_wb": None, "pesq_wb_noisy": None,
+                  "speech_subset": "kde", "speech_file": "val/kde/ca/a.ogg", "noise_kinds": "corpus"})
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps({"checkpoint": "x", "step": 100, "per_item": items}) + "\n")
+    monkeypatch.setattr(ablation, "RESULTS", tmp_path / "results")
+    assert ablation.main(["--name", "g", "--run", f"ref={a}", "--final", f"val/ref={path}",
+                          "--talker", "nist/([A-Z][0-9])_"]) == 0
+    gains = json.loads((tmp_path / "results" / "g.json").read_text())["final"][0]["gains"]
+    assert set(gains) == {"all", "speech nist", "speech kde", "noise real only", "talker F1", "talker M4"}
+    assert gains["talker F1"]["si_sdr"] == {"mean": 3.0, "ci95": pytest.approx(1.96 * 2 ** 0.5 / 2 ** 0.5), "n": 2}
+    assert gains["talker M4"]["si_sdr"]["mean"] == pytest.approx(0.0) and gains["talker M4"]["si_sdr"]["n"] == 3
+    assert gains["all"]["si_sdr"]["n"] == 6 and gains["all"]["pesq_wb"]["n"] == 5  # unscored PESQ left out
+    assert gains["speech kde"]["si_sdr"] is None  # one item: no interval
+    text = (tmp_path / "results" / "g.md").read_text()
+    assert "| val | ref | talker M4 | +0.00 ± 1.13 (3) | +0.500 ± 0.000 (3) |" in text
+    assert "--talker 'nist/([A-Z][0-9])_'" in text
+    for bad in ("nist/[", "nist/M4"):  # not a regex / no group
+        with pytest.raises(SystemExit) as err:
+            ablation.main(["--name", "g", "--run", f"ref={a}", "--final", f"val/ref={path}", "--talker", bad])
+        assert err.value.code == 2
+
+
 def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monkeypatch, capsys):
     a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
     plain = tmp_path / "v.json"

@@ -378,6 +378,7 @@ def test_val_items_describe_their_voice_set_and_noise(tmp_path, corpus):
                                        val_mix="p_synthetic_noise=1,p_noise_only=0,p_speech_only=0"))
     about = [_describe(val[i]) for i in range(6)]
     assert {a["speech_subset"] for a in about} == {"studio"}
+    assert all(a["speech_file"].startswith("val/studio/talker") for a in about)
     assert all(a["noise_kinds"] and a["noise_kinds"] != "corpus" for a in about)  # every item has a synthetic noise
     _, plain = _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0, val_mix="augment=false"))
     assert {_describe(plain[i])["noise_kinds"] for i in range(6) if plain[i].meta["kind"] == "mix"} == {"corpus"}

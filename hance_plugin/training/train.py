@@ -139,13 +139,15 @@ def _item(source, index: int, n: int) -> tuple[np.ndarray, np.ndarray, float, fl
 def _describe(m) -> dict:
     """What a per-item val record says about its mixture: the speech subset (the first folder
     under the split, e.g. ``nist_mrt_fullband``) and the kinds of its noises (``corpus``, ``pink``,
-    ``babble`` ...), so paired differences can be split by voice set and by real vs synthetic noise."""
+    ``babble`` ...), so paired differences can be split by voice set and by real vs synthetic noise;
+    ``speech_file`` is the segment's first speech file (``val/nist_mrt_fullband/M4_b41_w1_orig.flac``)."""
     meta = getattr(m, "meta", None) or {}
     pieces = (meta.get("speech") or {}).get("pieces") or []
     parts = Path(str(pieces[0][0])).parts if pieces else ()
     subset = parts[1] if len(parts) > 2 else ""  # <split>/<subset>/.../<file>; none for <split>/<file>
     kinds = sorted({str(c.get("kind", "")) for c in meta.get("noise", []) if isinstance(c, dict)})
-    return {"speech_subset": subset, "noise_kinds": "+".join(kinds)}
+    first = Path(str(pieces[0][0])).as_posix() if pieces else ""  # e.g. the talker, from its file name
+    return {"speech_subset": subset, "speech_file": first, "noise_kinds": "+".join(kinds)}
 
 
 def _fields(m, n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
