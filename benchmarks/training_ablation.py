@@ -38,6 +38,9 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ("val_si_sdr", "val_pesq_wb")
 FINAL_METRICS = ("si_sdr", "pesq_wb")
+# gains over the noisy input: also plain SDR below / above the model's split frequency
+# (``validate --per-item``: complex-mask region vs band-gain region)
+GAIN_METRICS = (*FINAL_METRICS, "sdr_low", "sdr_high")
 
 
 def read_val(run_dir: Path, from_step: int, to_step: int | None) -> dict[int, dict]:
@@ -114,14 +117,16 @@ def _paired(mine: dict[int, float], theirs: dict[int, float]) -> dict | None:
 
 
 def _gain(items: list[dict], key: str) -> dict | None:
-    """Mean per-item gain over the noisy input (``key`` − ``key_noisy``) with its 95 % CI."""
-    diff = np.array([r[key] - r[f"{key}_noisy"] for r in items
-                     if r.get(key) is not None and r.get(f"{key}_noisy") is not None
-                     and math.isfinite(r[key]) and math.isfinite(r[f"{key}_noisy"])])
-    if diff.size < 2:
+    """Mean per-item gain over the noisy input (``key`` − ``key_noisy``) with its 95 % CI, and the
+    noisy input's own mean (a gain means little without where it starts)."""
+    pairs = np.array([(r[key], r[f"{key}_noisy"]) for r in items
+                      if r.get(key) is not None and r.get(f"{key}_noisy") is not None
+                      and math.isfinite(r[key]) and math.isfinite(r[f"{key}_noisy"])]).reshape(-1, 2)
+    if pairs.shape[0] < 2:
         return None
+    diff = pairs[:, 0] - pairs[:, 1]
     return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(diff.size),
-            "n": int(diff.size)}
+            "n": int(diff.size), "noisy": float(pairs[:, 1].mean())}
 
 
 def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None = None) -> list[dict]:
@@ -156,10 +161,10 @@ def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None =
             row[f"{key}_minus_first_ci95"] = pair["ci95"]
             row[f"{key}_paired_items"] = pair["n"]
         groups = sorted({g for r in items for g in _groups(r, talker)})
-        row["gains"] = {"all": {key: _gain(items, key) for key in FINAL_METRICS}}
+        row["gains"] = {"all": {key: _gain(items, key) for key in GAIN_METRICS}}
         for group in groups:
             members = [r for r in items if group in _groups(r, talker)]
-            row["gains"][group] = {key: _gain(members, key) for key in FINAL_METRICS}
+            row["gains"][group] = {key: _gain(members, key) for key in GAIN_METRICS}
         if ref is not result:
             row["groups"] = {}
             for group in groups:
@@ -201,15 +206,22 @@ def markdown_final(rows: list[dict]) -> str:
                 lines.append(f"| {r['set']} | {r['run']} | {group} | {cell('si_sdr', 2)} | {cell('pesq_wb', 3)} |")
     if any(r.get("gains") for r in rows):
         lines += ["", "### Gain over the noisy input by sub-group (per item, ± 95 % CI, items)", "",
-                  "| val set | run | sub-group | SI-SDR gain (dB) | PESQ-WB gain |", "|---|---|---|---:|---:|"]
+                  "- SDR < / ≥ split: plain SDR of the bins below / above the model's 6 kHz split (complex mask /"
+                  " band gains), gain (noisy input's own SDR in brackets); ≥ split only on items whose target has"
+                  " content there", "",
+                  "| val set | run | sub-group | SI-SDR gain (dB) | PESQ-WB gain | SDR gain < split (dB) | SDR gain ≥ split (dB) |",
+                  "|---|---|---|---:|---:|---:|---:|"]
         for r in rows:
             for group, gains in (r.get("gains") or {}).items():
-                def gain_cell(key: str, digits: int) -> str:
+                def gain_cell(key: str, digits: int, start: bool = False) -> str:
                     g = gains.get(key)
-                    return "–" if g is None else f"{g['mean']:+.{digits}f} ± {g['ci95']:.{digits}f} ({g['n']})"
+                    if g is None:
+                        return "–"
+                    where = f"; noisy {g['noisy']:.1f}" if start else ""
+                    return f"{g['mean']:+.{digits}f} ± {g['ci95']:.{digits}f} ({g['n']}{where})"
 
                 lines.append(f"| {r['set']} | {r['run']} | {group} | {gain_cell('si_sdr', 2)} | "
-                             f"{gain_cell('pesq_wb', 3)} |")
+                             f"{gain_cell('pesq_wb', 3)} | {gain_cell('sdr_low', 2, True)} | {gain_cell('sdr_high', 2, True)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -99,6 +99,7 @@ def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):
     final row lists its gain over the noisy input per sub-group (a held-out talker next to the others)."""
     a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
     items = [{"index": i, "si_sdr": s, "si_sdr_noisy": 1.0, "pesq_wb": 2.0, "pesq_wb_noisy": 1.5,
+              "sdr_low": s + 1.0, "sdr_low_noisy": 1.0, "sdr_high": None, "sdr_high_noisy": None,
               "speech_subset": "nist", "speech_file": f"val/nist/{t}_b41_w{i}.flac", "noise_kinds": "corpus"}
              for i, (t, s) in enumerate([("F1", 3.0), ("F1", 5.0), ("M4", 1.0), ("M4", 2.0), ("M4", 0.0)])]
     items.append({"index": 9, "si_sdr": 4.0, "si_sdr_noisy": 2.0, "pesq_wb": None, "pesq_wb_noisy": None,
@@ -110,12 +111,14 @@ def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):
                           "--talker", "nist/([A-Z][0-9])_"]) == 0
     gains = json.loads((tmp_path / "results" / "g.json").read_text())["final"][0]["gains"]
     assert set(gains) == {"all", "speech nist", "speech kde", "noise real only", "talker F1", "talker M4"}
-    assert gains["talker F1"]["si_sdr"] == {"mean": 3.0, "ci95": pytest.approx(1.96 * 2 ** 0.5 / 2 ** 0.5), "n": 2}
+    assert gains["talker F1"]["si_sdr"] == {"mean": 3.0, "ci95": pytest.approx(1.96 * 2 ** 0.5 / 2 ** 0.5), "n": 2,
+                                            "noisy": 1.0}
     assert gains["talker M4"]["si_sdr"]["mean"] == pytest.approx(0.0) and gains["talker M4"]["si_sdr"]["n"] == 3
     assert gains["all"]["si_sdr"]["n"] == 6 and gains["all"]["pesq_wb"]["n"] == 5  # unscored PESQ left out
     assert gains["speech kde"]["si_sdr"] is None  # one item: no interval
     text = (tmp_path / "results" / "g.md").read_text()
-    assert "| val | ref | talker M4 | +0.00 ± 1.13 (3) | +0.500 ± 0.000 (3) |" in text
+    assert gains["talker M4"]["sdr_low"]["mean"] == pytest.approx(1.0) and gains["talker M4"]["sdr_high"] is None
+    assert "| val | ref | talker M4 | +0.00 ± 1.13 (3) | +0.500 ± 0.000 (3) | +1.00 ± 1.13 (3; noisy 1.0) | – |" in text
     assert "--talker 'nist/([A-Z][0-9])_'" in text
     for bad in ("nist/[", "nist/M4"):  # not a regex / no group
         with pytest.raises(SystemExit) as err:

@@ -25,7 +25,7 @@ from hance_plugin.training.mixing import (
     parse_patterns,
     select_speech,
 )
-from hance_plugin.training.signals import active_level_db, effective_bandwidth_hz, perceptual_metrics
+from hance_plugin.training.signals import active_level_db, band_sdr_db, effective_bandwidth_hz, perceptual_metrics
 
 SR = 48000
 
@@ -585,8 +585,30 @@ def test_validate_holdout_scores_the_held_out_talker(tmp_path, corpus, capsys):
     assert held["val_items"] == len(held_src) == int(4.0 // 1.0)  # talker2.flac is 4 s long
     assert plain["val_items"] == int(7.2 // 1.0)
     assert {r["index"] for r in held["per_item"]} <= set(range(len(held_src)))
+    for r in held["per_item"]:  # fullband talkers: both bands scored, for the model and the input
+        assert all(isinstance(r[k], float) for k in ("sdr_low", "sdr_low_noisy", "sdr_high", "sdr_high_noisy"))
     assert held["val_si_sdr"] != plain["val_si_sdr"]
     capsys.readouterr()
     assert main(["validate", str(ckpt), "--holdout", "--val-items", "2"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["val_speech"] == held["val_speech"] and printed["val_items"] == 2
+
+
+@pytest.mark.parametrize("n", [48000, 47999])
+def test_band_sdr_splits_the_error_at_the_split_frequency(n):
+    t = np.arange(n) / SR
+    low = np.sin(2 * np.pi * 1000.0 * t)
+    high = 0.5 * np.sin(2 * np.pi * 9000.0 * t)
+    clean = low + high
+    # an error only above the split leaves the low band perfect, and vice versa
+    # (with a non-integer number of periods, n = 47999, the tones leak about -60 dB across the split)
+    est = low + 0.5 * high
+    sdr_low, sdr_high = band_sdr_db(clean, est, 6000.0)
+    assert sdr_low > 50 and sdr_high == pytest.approx(20 * np.log10(2.0), abs=0.01)
+    sdr_low, sdr_high = band_sdr_db(clean, 0.9 * low + high, 6000.0)
+    assert sdr_low == pytest.approx(20.0, abs=0.01) and sdr_high > 50
+    assert band_sdr_db(clean, clean, 6000.0) == (float("inf"), float("inf"))
+    if n == SR:  # whole periods: nothing above the split at all
+        assert np.isnan(band_sdr_db(low, 0.5 * low, 6000.0)[1])
+    with pytest.raises(ValueError, match="length mismatch"):
+        band_sdr_db(clean, clean[:-1], 6000.0)

@@ -10,6 +10,8 @@
 * ``noise_gain_for_snr``: gain that puts a noise at a given SNR below the speech's active level.
 * ``apply_rir``: convolve with a room impulse response and keep the direct path aligned with the
   dry speech (the reverberant speech is the training target: we denoise, not dereverberate).
+* ``si_sdr_db`` (scale-invariant SDR) and ``band_sdr_db`` (plain SDR below / above a split
+  frequency: which of the model's two heads, complex mask or band gains, gains or loses).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "noise_gain_for_snr",
     "apply_rir",
     "si_sdr_db",
+    "band_sdr_db",
     "METRIC_RATE_HZ",
     "to_metric_rate",
     "perceptual_metrics",
@@ -178,3 +181,30 @@ def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     if num <= 0.0:
         return float("-inf")
     return float(10.0 * np.log10(num / den))
+
+
+def band_sdr_db(
+    reference: np.ndarray, estimate: np.ndarray, split_hz: float, sample_rate_hz: int = MODEL_RATE_HZ
+) -> tuple[float, float]:
+    """SDR in dB, 10·log10(Σ|S|² / Σ|S − Ŝ|²), of the bins below and at/above ``split_hz`` of the
+    whole-signal DFT (a brick-wall split: exact, and the two error energies add up to the total by
+    Parseval). Not scale-invariant: a band gain error counts as error, as a listener hears it.
+    A band with no reference energy (below -120 dB of the whole) gives NaN; a perfect band +inf."""
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    est = np.asarray(estimate, dtype=np.float64).ravel()
+    if ref.shape != est.shape:
+        raise ValueError(f"length mismatch: reference {ref.shape} vs estimate {est.shape}")
+    s, e, n = np.fft.rfft(ref), np.fft.rfft(est), ref.size
+    k = int(np.ceil(split_hz * n / sample_rate_hz))  # first bin at/above split_hz (bin i is at i·fs/n)
+    out = []
+    total = float(np.sum(np.abs(s) ** 2))
+    for band in (slice(0, k), slice(k, None)):
+        num = float(np.sum(np.abs(s[band]) ** 2))
+        den = float(np.sum(np.abs(s[band] - e[band]) ** 2))
+        if num <= 1e-12 * total:  # nothing there but rounding dust (-120 dB)
+            out.append(float("nan"))
+        elif den <= 0.0:
+            out.append(float("inf"))
+        else:
+            out.append(float(10.0 * np.log10(num / den)))
+    return out[0], out[1]

@@ -48,7 +48,7 @@ from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
 from .mixing import parse_mix_overrides
-from .signals import perceptual_metrics, si_sdr_db
+from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 
 __all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
@@ -393,6 +393,8 @@ class Trainer:
                     sdr_in.append(si_sdr_db(cl, nz))
                     record = {**self._val_about[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
                               "pesq_wb": None, "pesq_wb_noisy": None}
+                    if per_item:
+                        record.update(self._band_scores(cl, e, nz, _bw))
                     if n_pesq < self.cfg.pesq_items:
                         n_pesq += 1
                         p, p_in = _pesq_wb(cl, e), _pesq_wb(cl, nz)
@@ -416,6 +418,21 @@ class Trainer:
         if per_item:
             result["per_item"] = records
         return result
+
+    def _band_scores(self, clean: np.ndarray, est: np.ndarray, noisy: np.ndarray, bandwidth_hz: float) -> dict:
+        """Plain SDR below / above the model's split frequency (complex-mask vs band-gain region),
+        of the estimate and of the noisy input; the upper band only where the target has content
+        there (``bandwidth_hz`` above 1.1 x split), else None."""
+        split = float(self.stft.split_hz)
+        low, high = band_sdr_db(clean, est, split)
+        low_in, high_in = band_sdr_db(clean, noisy, split)
+        keep_high = bandwidth_hz > 1.1 * split
+
+        def finite(x: float, keep: bool = True) -> float | None:
+            return float(x) if keep and math.isfinite(x) else None
+
+        return {"sdr_low": finite(low), "sdr_low_noisy": finite(low_in),
+                "sdr_high": finite(high, keep_high), "sdr_high_noisy": finite(high_in, keep_high)}
 
     def _is_better(self, value: float) -> bool:
         if not math.isfinite(value):
