@@ -187,8 +187,8 @@ def band_sdr_db(
     reference: np.ndarray, estimate: np.ndarray, split_hz: float, sample_rate_hz: int = MODEL_RATE_HZ
 ) -> tuple[float, float]:
     """SDR in dB, 10·log10(Σ|S|² / Σ|S − Ŝ|²), of the bins below and at/above ``split_hz`` of the
-    whole-signal DFT (a brick-wall split: exact, and the two error energies add up to the total by
-    Parseval). Not scale-invariant: a band gain error counts as error, as a listener hears it.
+    whole-signal DFT (a brick-wall split: every bin counts in exactly one band, no filter
+    transition band). Not scale-invariant: a band gain error counts as error, as a listener hears it.
     A band with no reference energy (below -120 dB of the whole) gives NaN; a perfect band +inf."""
     ref = np.asarray(reference, dtype=np.float64).ravel()
     est = np.asarray(estimate, dtype=np.float64).ravel()
