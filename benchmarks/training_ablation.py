@@ -107,13 +107,17 @@ def _groups(item: dict, talker: re.Pattern | None = None) -> list[str]:
     return out
 
 
+def _mean_ci(diff: np.ndarray) -> dict:
+    """Mean of per-item differences with its 95 % CI half-width (1.96 x standard error)."""
+    return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(diff.size),
+            "n": int(diff.size)}
+
+
 def _paired(mine: dict[int, float], theirs: dict[int, float]) -> dict | None:
     common = sorted(set(mine) & set(theirs))
     if len(common) < 2:
         return None
-    diff = np.array([mine[i] - theirs[i] for i in common])
-    return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(len(diff)),
-            "n": len(common)}
+    return _mean_ci(np.array([mine[i] - theirs[i] for i in common]))
 
 
 def _gain(items: list[dict], key: str) -> dict | None:
@@ -124,9 +128,7 @@ def _gain(items: list[dict], key: str) -> dict | None:
                       and math.isfinite(r[key]) and math.isfinite(r[f"{key}_noisy"])]).reshape(-1, 2)
     if pairs.shape[0] < 2:
         return None
-    diff = pairs[:, 0] - pairs[:, 1]
-    return {"mean": float(diff.mean()), "ci95": 1.96 * float(np.std(diff, ddof=1)) / math.sqrt(diff.size),
-            "n": int(diff.size), "noisy": float(pairs[:, 1].mean())}
+    return {**_mean_ci(pairs[:, 0] - pairs[:, 1]), "noisy": float(pairs[:, 1].mean())}
 
 
 def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None = None) -> list[dict]:
