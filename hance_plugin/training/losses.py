@@ -29,6 +29,14 @@ every term* (masked out of the means and norms). Such a recording's empty upper 
 of the recording, not of speech: training the model to reproduce it would teach it to remove
 high frequencies from fullband speech. The price: for those examples, noise above the bandwidth is
 not penalised either; fullband examples teach the upper band.
+
+Implementation: both terms compute their value *and* their gradient with respect to the estimate's
+spectrum in one pass without autograd (closed-form derivatives of the formulas above; derivatives
+of |z|^x taken from the eps-regularised (|z|^2 + eps)^(x/2), as in ``dsp_torch.compress``), and
+hand that gradient to autograd at the STFT (``_ClosedFormGradient``). Autograd then only
+differentiates the STFTs and the network. Same values and gradients as the plain-autograd
+``reference_loss`` (tested), with less time and memory per step
+(``benchmarks/training_speed.py``).
 """
 
 from __future__ import annotations
@@ -39,7 +47,43 @@ from torch import nn
 from ..config import StftConfig
 from .dsp_torch import TorchDsp, compress, compressed_magnitude
 
-__all__ = ["EnhancementLoss", "bandwidth_mask"]
+__all__ = ["EnhancementLoss", "bandwidth_mask", "reference_loss"]
+
+
+class _ClosedFormGradient(torch.autograd.Function):
+    """A scalar loss of a spectrum whose gradient was computed together with the value.
+
+    Writing out d(loss)/d(spectrum) in the forward pass replaces the autograd graph of every
+    elementwise operation of the loss (about twenty tensors the size of a spectrogram, each kept
+    for the backward pass) with one tensor, which makes the loss terms cheaper than the network.
+    The gradient follows PyTorch's convention for a real function of a complex tensor,
+    dL/d(re) + j dL/d(im); ``tests/test_training_model.py`` checks both values and gradients
+    against plain autograd implementations of the same formulas.
+    """
+
+    @staticmethod
+    def forward(ctx, spec: torch.Tensor, value: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(grad)
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        (grad,) = ctx.saved_tensors
+        return grad * grad_output, None, None
+
+
+def _with_gradient(spec: torch.Tensor, value: torch.Tensor, grad: torch.Tensor | None) -> torch.Tensor:
+    return value if grad is None else _ClosedFormGradient.apply(spec, value, grad)
+
+
+def _power_of(z: torch.Tensor) -> torch.Tensor:
+    """|z|^2 of a complex tensor (re^2 + im^2, without the square root of ``abs``)."""
+    return z.real.square() + z.imag.square()
+
+
+def _power(power: torch.Tensor, exponent: float) -> torch.Tensor:
+    """power^exponent, 0 where power == 0 (the forward value of ``dsp_torch._power_scale``)."""
+    return torch.where(power > 0, power.pow(exponent), 0.0)  # no autograd here: inf at 0 is discarded
 
 
 def bandwidth_mask(freqs_hz: torch.Tensor, bandwidth_hz: torch.Tensor | None, batch: int) -> torch.Tensor:
@@ -82,36 +126,56 @@ class EnhancementLoss(nn.Module):
         for n_fft in self.mr_ffts:
             self.register_buffer(f"hann_{n_fft}", torch.hann_window(n_fft), persistent=False)
 
-    def _compressed(self, est: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        c = self.compression
-        se, sr = self.dsp.stft(est), self.dsp.stft(ref)
-        me, mr = compressed_magnitude(se, c, self.eps), compressed_magnitude(sr, c, self.eps)
-        ce = compress(se.real, se.imag, c, self.eps)  # |S|^c e^{j phi}, (B, T, K, 2)
-        cr = compress(sr.real, sr.imag, c, self.eps)
-        diff_c = (ce - cr).pow(2).sum(-1)
-        diff_m = (me - mr).pow(2)
-        count = (mask.sum(dim=(1, 2)) * se.shape[1]).clamp_min(1.0)
-        lc = (diff_c * mask).sum(dim=(1, 2)) / count
-        lm = (diff_m * mask).sum(dim=(1, 2)) / count
-        return lc.mean(), lm.mean()
+    def _compressed(self, est: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(L_c, L_m, alpha·L_c + (1 - alpha)·L_m) on the engine's STFT; the last carries the gradient."""
+        c, eps, alpha = self.compression, self.eps, self.complex_weight
+        se = self.dsp.stft(est)
+        with torch.no_grad():
+            sr = self.dsp.stft(ref)
+            p_e, p_r = _power_of(se), _power_of(sr)
+            s_e = _power(p_e, 0.5 * (c - 1.0))  # |z|^(c-1), 0 at z = 0
+            delta = se * s_e - sr * _power(p_r, 0.5 * (c - 1.0))  # compressed complex difference
+            m_diff = _power(p_e, 0.5 * c) - _power(p_r, 0.5 * c)  # compressed magnitude difference
+            weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[1]).clamp_min(1.0)  # 1 / count
+            lc = (_power_of(delta) * weight).sum(dim=(1, 2)).mean()
+            lm = (m_diff.square() * weight).sum(dim=(1, 2)).mean()
+            value = alpha * lc + (1.0 - alpha) * lm
+            grad = None
+            if se.requires_grad:
+                # d/d(re) + j d/d(im) of the weighted sum; derivatives of |z|^x from (|z|^2 + eps)^(x/2)
+                w = weight / se.shape[0]
+                dot = delta.real * se.real + delta.imag * se.imag  # Re(delta conj(se))
+                common = (2.0 * alpha * (c - 1.0)) * (p_e + eps).pow(0.5 * (c - 1.0) - 1.0) * dot
+                common += (2.0 * (1.0 - alpha) * c) * (p_e + eps).pow(0.5 * c - 1.0) * m_diff
+                grad = (delta * ((2.0 * alpha) * s_e * w)).add_(se * (common * w))
+        return lc, lm, _with_gradient(se, value, grad)
 
     def _multi_resolution(self, est: torch.Tensor, ref: torch.Tensor, bandwidth_hz) -> torch.Tensor:
         total = est.new_zeros(())
         for n_fft in self.mr_ffts:
             window = getattr(self, f"hann_{n_fft}")
             kw = dict(n_fft=n_fft, hop_length=n_fft // 4, win_length=n_fft, window=window, return_complex=True)
-            se = torch.stft(est, **kw).transpose(1, 2)  # (B, T, K)
-            sr = torch.stft(ref, **kw).transpose(1, 2)
-            ae = torch.sqrt((se.real.pow(2) + se.imag.pow(2)).clamp_min(self.eps))
-            ar = torch.sqrt((sr.real.pow(2) + sr.imag.pow(2)).clamp_min(self.eps))
-            freqs = torch.arange(n_fft // 2 + 1, device=est.device, dtype=torch.float32) * (self.sample_rate / n_fft)
-            mask = bandwidth_mask(freqs, bandwidth_hz, est.shape[0])
-            # spectral convergence over the whole batch, as in Yamamoto et al.'s implementation:
-            # per-example ratios explode for silent (noise-only) targets
-            sc = torch.sqrt(((ar - ae).pow(2) * mask).sum() + self.eps) / torch.sqrt((ar.pow(2) * mask).sum() + self.eps)
-            count = (mask.sum(dim=(1, 2)) * se.shape[1]).clamp_min(1.0)
-            log_mag = ((torch.log(ar) - torch.log(ae)).abs() * mask).sum(dim=(1, 2)) / count
-            total = total + sc + log_mag.mean()
+            se = torch.stft(est, **kw)  # (B, K, T): only elementwise ops and full sums follow
+            with torch.no_grad():
+                p_e = _power_of(se)
+                ae = p_e.clamp_min(self.eps).sqrt()  # magnitudes floored at sqrt(eps)
+                ar = _power_of(torch.stft(ref, **kw)).clamp_min(self.eps).sqrt()
+                freqs = torch.arange(n_fft // 2 + 1, device=est.device, dtype=torch.float32) * (self.sample_rate / n_fft)
+                mask = bandwidth_mask(freqs, bandwidth_hz, est.shape[0]).transpose(1, 2)  # (B, K, 1)
+                # spectral convergence over the whole batch, as in Yamamoto et al.'s implementation:
+                # per-example ratios explode for silent (noise-only) targets
+                diff = ar - ae
+                num = torch.sqrt((diff.square() * mask).sum() + self.eps)
+                den = torch.sqrt((ar.square() * mask).sum() + self.eps)
+                weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[2]).clamp_min(1.0)  # 1 / count
+                log_diff = torch.log(ar) - torch.log(ae)
+                value = num / den + (log_diff.abs() * weight).sum(dim=(1, 2)).mean()
+                grad = None
+                if se.requires_grad:
+                    # d/d|e| of both terms, then d|e|/d(re, im) = (re, im) / |e| (0 under the floor)
+                    g_mag = diff * mask / (-num * den) - torch.sign(log_diff) * weight / (se.shape[0] * ae)
+                    grad = se * torch.where(p_e >= self.eps, g_mag / ae, 0.0)
+            total = total + _with_gradient(se, value, grad)
         return total / max(1, len(self.mr_ffts))
 
     def forward(
@@ -119,8 +183,7 @@ class EnhancementLoss(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """(loss, parts) for ``estimate``/``target`` (B, n) waveforms at 48 kHz."""
         mask = bandwidth_mask(self.dsp.bin_frequencies().to(estimate.device), bandwidth_hz, estimate.shape[0])
-        lc, lm = self._compressed(estimate, target, mask)
-        cs = self.complex_weight * lc + (1.0 - self.complex_weight) * lm
+        lc, lm, cs = self._compressed(estimate, target, mask)
         parts = {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
         loss = cs
         if self.mr_ffts and self.mr_weight:
@@ -128,3 +191,34 @@ class EnhancementLoss(nn.Module):
             parts["multires"] = float(mr.detach())
             loss = loss + self.mr_weight * mr
         return loss, parts
+
+
+def reference_loss(
+    loss_fn: EnhancementLoss, est: torch.Tensor, ref: torch.Tensor, bandwidth_hz: torch.Tensor | None = None
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """``(loss, (L_c, L_m))`` of ``loss_fn``'s settings, written with plain autograd, term by term as
+    in the module docstring: the reference the closed-form gradients of ``EnhancementLoss`` are
+    tested against (``tests/test_training_model.py``) and timed against
+    (``benchmarks/training_speed.py``). Slower; not used in training."""
+    c, eps = loss_fn.compression, loss_fn.eps
+    mask = bandwidth_mask(loss_fn.dsp.bin_frequencies().to(est.device), bandwidth_hz, est.shape[0])
+    se, sr = loss_fn.dsp.stft(est), loss_fn.dsp.stft(ref)
+    count = (mask.sum(dim=(1, 2)) * se.shape[1]).clamp_min(1.0)
+    ce, cr = compress(se.real, se.imag, c, eps), compress(sr.real, sr.imag, c, eps)
+    lc = (((ce - cr).pow(2).sum(-1) * mask).sum(dim=(1, 2)) / count).mean()
+    me, mr = compressed_magnitude(se, c, eps), compressed_magnitude(sr, c, eps)
+    lm = (((me - mr).pow(2) * mask).sum(dim=(1, 2)) / count).mean()
+    total = loss_fn.complex_weight * lc + (1 - loss_fn.complex_weight) * lm
+    mr_total = est.new_zeros(())
+    for n_fft in loss_fn.mr_ffts:
+        window = torch.hann_window(n_fft, device=est.device)
+        kw = dict(n_fft=n_fft, hop_length=n_fft // 4, win_length=n_fft, window=window, return_complex=True)
+        xe, xr = torch.stft(est, **kw).transpose(1, 2), torch.stft(ref, **kw).transpose(1, 2)
+        ae = torch.sqrt((xe.real.pow(2) + xe.imag.pow(2)).clamp_min(eps))
+        ar = torch.sqrt((xr.real.pow(2) + xr.imag.pow(2)).clamp_min(eps))
+        freqs = torch.arange(n_fft // 2 + 1, device=est.device, dtype=torch.float32) * (loss_fn.sample_rate / n_fft)
+        m = bandwidth_mask(freqs, bandwidth_hz, est.shape[0])
+        sc = torch.sqrt(((ar - ae).pow(2) * m).sum() + eps) / torch.sqrt((ar.pow(2) * m).sum() + eps)
+        n = (m.sum(dim=(1, 2)) * xe.shape[1]).clamp_min(1.0)
+        mr_total = mr_total + sc + (((torch.log(ar) - torch.log(ae)).abs() * m).sum(dim=(1, 2)) / n).mean()
+    return total + loss_fn.mr_weight * mr_total / max(1, len(loss_fn.mr_ffts)), (lc, lm)
