@@ -1,0 +1,194 @@
+"""Does a model leave clean high frequencies alone? Its band gains above 6 kHz against the ideal, on val.
+
+Run from the repository root (needs the ``[train]`` extra)::
+
+    python benchmarks/band_gains.py --checkpoint "hance-base=models/training/hance-base/last.pt" \
+        [--checkpoint "LABEL=PATH" ...] [--data-dir ../shared/data] [--items 203]
+
+Why: per-item val scores (``validate --per-item``) show plain SDR above the 6 kHz split falling
+from 30-46 dB at the noisy input to 12-18 dB at the output on the real val noises, which carry
+little energy up there: the band gains attenuate speech that needed no treatment, which dulls
+sibilants and the "air" band of a clean podcast voice. This script measures that directly.
+
+For each checkpoint and each of ``--items`` plain val mixtures (``MixtureSource`` of the val
+split, ``augment=false``, evenly spaced; fullband speech only, i.e. bandwidth >= 20 kHz, since
+band-limited recordings have nothing to keep up there), the model runs exactly as in training
+(``train.enhance``'s steps), and for every STFT bin above the split, in frames where the clean
+speech in that bin's region is active (its power within 40 dB of the region's loudest frame in
+that mixture):
+
+* ``gain``: the model's per-bin gain (band gains interpolated by ``TorchDsp.high_gains_per_bin``,
+  as the engine applies them);
+* ``ideal``: the ideal ratio mask sqrt(|S|^2 / (|S|^2 + |N|^2)) of that bin;
+* ``over``: the share of those bins where the model attenuates at least 6 dB more than the ideal
+  (gain < ideal / 2).
+
+Rows: frequency regions 6-8, 8-12, 12-18, 18-24 kHz, overall and by input SNR (the mixture's
+``snr_db``). Writes ``benchmarks/results/<name>.md`` and ``.json``. Reads only the val split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REGIONS_HZ = ((6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
+SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
+ACTIVE_RANGE_DB = 40.0
+
+
+def _label(lo: float, hi: float) -> str:
+    if lo <= -100:
+        return f"< {hi:g} dB"
+    if hi >= 100:
+        return f">= {lo:g} dB"
+    return f"{lo:g}..{hi:g} dB"
+
+
+def collect(checkpoint: Path, data_dir: Path, items: int, seed: int) -> dict:
+    """Per region and SNR bucket: gains, ideal masks and over-attenuation counts (summed)."""
+    import torch
+
+    from hance_plugin.config import StftConfig
+    from hance_plugin.training.dsp_torch import TorchDsp
+    from hance_plugin.training.mixing import MixConfig, MixtureSource
+    from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
+
+    model = model_from_checkpoint(load_checkpoint(checkpoint)).eval()
+    dsp = TorchDsp(StftConfig())
+    split = dsp.split_bin
+    freqs = dsp.bin_frequencies().numpy()[split:]
+    source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(augment=False), seed=seed)
+    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
+    keys = [(r, b) for r in range(len(REGIONS_HZ)) for b in [None, *range(len(SNR_BUCKETS_DB))]]
+    acc = {k: {"n": 0, "gain": 0.0, "ideal": 0.0, "over": 0, "gains": []} for k in keys}
+    used = 0
+    for index in picks:
+        m = source[int(index)]
+        snr = float(getattr(m, "snr_db", math.nan))
+        if float(m.bandwidth_hz) < 20000 or not np.any(m.clean) or not math.isfinite(snr):
+            continue
+        used += 1
+        noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
+        clean = torch.from_numpy(np.asarray(m.clean, np.float32))[None]
+        with torch.no_grad():
+            spec = dsp.stft(noisy)
+            spec_low, band_db = dsp.features(spec)
+            _, gains, _ = model(spec_low, band_db, model.initial_state(1))
+            g = dsp.high_gains_per_bin(gains)[0].numpy()
+            s = dsp.stft(clean)[0, :, split:]
+            n = spec[0, :, split:] - s
+        ps, pn = s.abs().numpy() ** 2, n.abs().numpy() ** 2
+        ideal = np.sqrt(ps / np.maximum(ps + pn, 1e-30))
+        bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
+        for r, (lo, hi) in enumerate(REGIONS_HZ):
+            cols = (freqs >= lo) & (freqs < hi)
+            region = ps[:, cols].sum(axis=1)
+            if not np.any(region > 0):
+                continue
+            active = 10 * np.log10(region + 1e-30) >= 10 * np.log10(region.max()) - ACTIVE_RANGE_DB
+            gg, ii = g[active][:, cols].ravel(), ideal[active][:, cols].ravel()
+            for key in ((r, None), (r, bucket)):
+                a = acc[key]
+                a["n"] += gg.size
+                a["gain"] += float(gg.sum())
+                a["ideal"] += float(ii.sum())
+                a["over"] += int(np.count_nonzero(gg < 0.5 * ii))
+                a["gains"].append(gg)
+    rows = []
+    for (r, b), a in acc.items():
+        if a["n"] == 0:
+            continue
+        gains_all = np.concatenate(a["gains"])
+        rows.append({
+            "region_hz": list(REGIONS_HZ[r]),
+            "snr_bucket_db": None if b is None else list(SNR_BUCKETS_DB[b]),
+            "bins": a["n"],
+            "gain_mean": a["gain"] / a["n"],
+            "gain_p10": float(np.percentile(gains_all, 10)),
+            "gain_median": float(np.median(gains_all)),
+            "ideal_mean": a["ideal"] / a["n"],
+            "over_attenuated_share": a["over"] / a["n"],
+        })
+    return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows}
+
+
+def _markdown(report: dict) -> str:
+    lines = [
+        "# High-band gains against the ideal ratio mask (benchmarks/band_gains.py)",
+        "",
+        f"- command: `{report['command']}` (from the repository root)",
+        f"- date: {report['date']}; val split, plain mixtures (`augment=false`), fullband speech only; "
+        f"bins of speech-active frames (region power within {ACTIVE_RANGE_DB:g} dB of its maximum in the mixture)",
+        "- gain: the model's per-bin gain as the engine applies it; ideal: sqrt(|S|²/(|S|²+|N|²)); "
+        "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal)",
+        "",
+    ]
+    for label, res in report["models"].items():
+        lines += [
+            f"## {label} ({res['mixtures']} mixtures, `{res['checkpoint']}`)",
+            "",
+            "| region | input SNR | bins | gain mean | gain p10 | gain median | ideal mean | over-attenuated |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in res["rows"]:
+            lo, hi = row["region_hz"]
+            snr = "all" if row["snr_bucket_db"] is None else _label(*row["snr_bucket_db"])
+            lines.append(
+                f"| {lo / 1000:g}-{min(hi, 24000) / 1000:g} kHz | {snr} | {row['bins']} | {row['gain_mean']:.3f} "
+                f"| {row['gain_p10']:.3f} | {row['gain_median']:.3f} | {row['ideal_mean']:.3f} "
+                f"| {100 * row['over_attenuated_share']:.1f} % |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", action="append", required=True, metavar="LABEL=PATH")
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--items", type=int, default=203)
+    parser.add_argument("--seed", type=int, default=0, help="the val source's seed (training runs use 0)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--name", default="band-gains")
+    parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
+    args = parser.parse_args(argv)
+    if args.items < 1:
+        parser.error("--items must be >= 1")
+    models = {}
+    for spec in args.checkpoint:
+        label, sep, path = spec.partition("=")
+        if not sep or not label or not path:
+            parser.error(f"--checkpoint wants LABEL=PATH, got {spec!r}")
+        if not Path(path).is_file():
+            parser.error(f"no checkpoint {path}")
+        models[label] = Path(path)
+    try:
+        import torch
+    except ImportError:
+        parser.error("needs torch: pip install -e '.[train]'")
+    torch.set_num_threads(max(1, args.threads))
+    report = {
+        "command": "python benchmarks/band_gains.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "models": {label: collect(path, Path(args.data_dir), args.items, args.seed) for label, path in models.items()},
+    }
+    text = _markdown(report)
+    print(text)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.name}.md").write_text(text)
+    (out / f"{args.name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

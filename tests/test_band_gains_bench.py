@@ -1,0 +1,64 @@
+"""benchmarks/band_gains.py: a model's high-band gains against the ideal ratio mask on val."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+sf = pytest.importorskip("soundfile")
+
+from hance_plugin.training.train import TrainConfig, Trainer  # noqa: E402
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "band_gains.py"
+SR = 48000
+
+
+def _voice(rng, f0: float, seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    x = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 200) if f0 * k < 22000)
+    return (0.2 * x / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bg")
+    rng = np.random.default_rng(5)
+    (root / "data/speech/val/voices").mkdir(parents=True)
+    (root / "data/noise/val").mkdir(parents=True)
+    for i, f0 in enumerate((110.0, 190.0, 240.0)):
+        sf.write(root / f"data/speech/val/voices/t{i}.flac", _voice(rng, f0, 3.5), SR)
+    sf.write(root / "data/noise/val/hiss.flac", 0.02 * rng.standard_normal(5 * SR).astype(np.float32), SR)
+    item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
+                           snr_db=0.0, meta={})
+    cfg = TrainConfig(out=str(root / "run"), size="fast", segment_seconds=1.0, stats_items=1, workers=0, threads=1)
+    trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
+    return root, trainer.save()
+
+
+def test_gain_table(tmp_path, setup):
+    root, ckpt = setup
+    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "out"
+    assert mod.main(["--checkpoint", f"fresh={ckpt}", "--data-dir", str(root / "data"), "--items", "6",
+                     "--out-dir", str(out)]) == 0
+    report = json.loads((out / "band-gains.json").read_text())
+    res = report["models"]["fresh"]
+    assert res["mixtures"] >= 1
+    overall = [r for r in res["rows"] if r["snr_bucket_db"] is None]
+    assert [tuple(r["region_hz"]) for r in overall] == list(mod.REGIONS_HZ)
+    for row in res["rows"]:
+        assert row["bins"] > 0 and 0.0 <= row["ideal_mean"] <= 1.0 and 0.0 <= row["over_attenuated_share"] <= 1.0
+        assert row["gain_p10"] <= row["gain_median"]
+    for row in overall:  # heads start at the identity: an untrained model passes the high band
+        assert row["gain_median"] == pytest.approx(1.0, abs=0.2)
+    assert "| 6-8 kHz | all |" in (out / "band-gains.md").read_text()
+    with pytest.raises(SystemExit):
+        mod.main(["--checkpoint", "no-equals-sign"])
