@@ -11,7 +11,8 @@ little energy up there: the band gains attenuate speech that needed no treatment
 sibilants and the "air" band of a clean podcast voice. This script measures that directly.
 
 For each checkpoint and each of ``--items`` plain val mixtures (``MixtureSource`` of the val
-split, ``augment=false``, evenly spaced; fullband speech only, i.e. bandwidth >= 20 kHz, since
+split, ``augment=false``, evenly spaced; ``--split train --mix ""`` looks at the training
+distribution instead; fullband speech only, i.e. bandwidth >= 20 kHz, since
 band-limited recordings have nothing to keep up there), the model runs exactly as in training
 (``train.enhance``'s steps), and for every STFT bin above the split, in frames where the clean
 speech in that bin's region is active (its power within 40 dB of the region's loudest frame in
@@ -24,7 +25,7 @@ that mixture):
   (gain < ideal / 2).
 
 Rows: frequency regions 6-8, 8-12, 12-18, 18-24 kHz, overall and by input SNR (the mixture's
-``snr_db``). Writes ``benchmarks/results/<name>.md`` and ``.json``. Reads only the val split.
+``snr_db``). Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
 """
 
 from __future__ import annotations
@@ -53,20 +54,23 @@ def _label(lo: float, hi: float) -> str:
     return f"{lo:g}..{hi:g} dB"
 
 
-def collect(checkpoint: Path, data_dir: Path, items: int, seed: int) -> dict:
+def collect(
+    checkpoint: Path, data_dir: Path, items: int, seed: int, split: str = "val", mix: str = "augment=false"
+) -> dict:
     """Per region and SNR bucket: gains, ideal masks and over-attenuation counts (summed)."""
     import torch
 
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
-    from hance_plugin.training.mixing import MixConfig, MixtureSource
+    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
     from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
 
     model = model_from_checkpoint(load_checkpoint(checkpoint)).eval()
     dsp = TorchDsp(StftConfig())
-    split = dsp.split_bin
-    freqs = dsp.bin_frequencies().numpy()[split:]
-    source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(augment=False), seed=seed)
+    first = dsp.split_bin  # first bin of the band-gain region
+    freqs = dsp.bin_frequencies().numpy()[first:]
+    config = MixConfig(**parse_mix_overrides(mix))
+    source = MixtureSource.from_shared_data(data_dir, split=split, config=config, seed=seed)
     picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
     keys = [(r, b) for r in range(len(REGIONS_HZ)) for b in [None, *range(len(SNR_BUCKETS_DB))]]
     acc = {k: {"n": 0, "gain": 0.0, "ideal": 0.0, "over": 0, "gains": []} for k in keys}
@@ -84,8 +88,8 @@ def collect(checkpoint: Path, data_dir: Path, items: int, seed: int) -> dict:
             spec_low, band_db = dsp.features(spec)
             _, gains, _ = model(spec_low, band_db, model.initial_state(1))
             g = dsp.high_gains_per_bin(gains)[0].numpy()
-            s = dsp.stft(clean)[0, :, split:]
-            n = spec[0, :, split:] - s
+            s = dsp.stft(clean)[0, :, first:]
+            n = spec[0, :, first:] - s
         ps, pn = s.abs().numpy() ** 2, n.abs().numpy() ** 2
         ideal = np.sqrt(ps / np.maximum(ps + pn, 1e-30))
         bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
@@ -126,7 +130,7 @@ def _markdown(report: dict) -> str:
         "# High-band gains against the ideal ratio mask (benchmarks/band_gains.py)",
         "",
         f"- command: `{report['command']}` (from the repository root)",
-        f"- date: {report['date']}; val split, plain mixtures (`augment=false`), fullband speech only; "
+        f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, fullband speech only; "
         f"bins of speech-active frames (region power within {ACTIVE_RANGE_DB:g} dB of its maximum in the mixture)",
         "- gain: the model's per-bin gain as the engine applies it; ideal: sqrt(|S|²/(|S|²+|N|²)); "
         "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal)",
@@ -156,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", action="append", required=True, metavar="LABEL=PATH")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--items", type=int, default=203)
+    parser.add_argument("--split", default="val", choices=["val", "train"], help="test is never used here")
+    parser.add_argument("--mix", default="augment=false", help="MixConfig overrides (default: plain mixtures)")
     parser.add_argument("--seed", type=int, default=0, help="the val source's seed (training runs use 0)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--name", default="band-gains")
@@ -163,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.items < 1:
         parser.error("--items must be >= 1")
+    from hance_plugin.training.mixing import parse_mix_overrides
+
+    try:
+        parse_mix_overrides(args.mix)
+    except ValueError as exc:
+        parser.error(f"--mix: {exc}")
     models = {}
     for spec in args.checkpoint:
         label, sep, path = spec.partition("=")
@@ -179,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "command": "python benchmarks/band_gains.py " + shlex.join(sys.argv[1:] if argv is None else argv),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "models": {label: collect(path, Path(args.data_dir), args.items, args.seed) for label, path in models.items()},
+        "split": args.split,
+        "mix": args.mix,
+        "models": {
+            label: collect(path, Path(args.data_dir), args.items, args.seed, args.split, args.mix)
+            for label, path in models.items()
+        },
     }
     text = _markdown(report)
     print(text)

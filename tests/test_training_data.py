@@ -612,3 +612,35 @@ def test_band_sdr_splits_the_error_at_the_split_frequency(n):
         assert np.isnan(band_sdr_db(low, 0.5 * low, 6000.0)[1])
     with pytest.raises(ValueError, match="length mismatch"):
         band_sdr_db(clean, clean[:-1], 6000.0)
+
+
+def _band_energy(x: np.ndarray, lo_hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
+    freqs = np.fft.rfftfreq(x.size, 1 / SR)
+    return float(spectrum[freqs >= lo_hz].sum())
+
+
+def test_noise_lowpass_shapes_the_noise_only(corpus):
+    """``p_noise_lowpass``: the noise loses its high band, the speech (and so the target) is
+    untouched, the SNR still holds; 0 (the default) leaves every mixture bit-identical."""
+    common = dict(seed=3, p_noise_only=0.0, p_speech_only=0.0, p_clip=0.0)
+    base = _source(corpus, **common)
+    off = _source(corpus, p_noise_lowpass=0.0, noise_lowpass_hz_range=(2000.0, 3000.0), **common)
+    shaped = _source(corpus, p_noise_lowpass=1.0, noise_lowpass_hz_range=(1500.0, 1500.0), **common)
+    for i in range(6):
+        b, o, s = base[i], off[i], shaped[i]
+        assert np.array_equal(b.noisy, o.noisy) and "noise_lowpass_hz" not in b.meta
+        assert s.meta["noise_lowpass_hz"] == pytest.approx(1500.0)
+        if "peak_scale" not in b.meta and "peak_scale" not in s.meta:
+            np.testing.assert_array_equal(s.clean, b.clean)
+        assert abs(_measured_snr_db(s) - s.snr_db) < 0.5
+        base_hf = _band_energy(b.noisy - b.clean, 8000.0) / _band_energy(b.noisy - b.clean, 0.0)
+        shaped_hf = _band_energy(s.noisy - s.clean, 8000.0) / _band_energy(s.noisy - s.clean, 0.0)
+        assert shaped_hf < 1e-4 * max(base_hf, 1e-3), (i, base_hf, shaped_hf)  # 24 dB/oct: > 70 dB down at 8 kHz
+    plain = _source(corpus, p_noise_lowpass=1.0, augment=False)  # plain mixing has no augmentation
+    assert "noise_lowpass_hz" not in plain[0].meta
+    assert parse_mix_overrides("p_noise_lowpass=0.3,noise_lowpass_hz_range=1000:6000") == {
+        "p_noise_lowpass": 0.3, "noise_lowpass_hz_range": (1000.0, 6000.0)}
+    for bad in ("noise_lowpass_hz_range=6000:1000", "noise_lowpass_hz_range=50:1000", "p_noise_lowpass=1.5"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)

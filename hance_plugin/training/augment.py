@@ -37,6 +37,8 @@ Channel augmentations: ``random_eq`` (1-3 peaking + optional low/high shelving b
 0.1 dB ripple, 80 dB stop band: a steep band limit as codecs and resamplers make it) and
 ``hard_clip``. The mixer applies EQ and low-pass to speech and noise alike and to the target
 (the model must not learn to undo the channel), clipping to the noisy input only.
+``butter_lowpass`` (Butterworth, 24 dB/octave by default) shapes the noise alone
+(``MixConfig.p_noise_lowpass``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import scipy.fft
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import maximum_filter1d
-from scipy.signal import ellip, sosfilt
+from scipy.signal import butter, ellip, sosfilt
 
 from .signals import MODEL_RATE_HZ
 
@@ -59,6 +61,7 @@ __all__ = [
     "shelf_sos",
     "random_eq",
     "lowpass",
+    "butter_lowpass",
     "apply_sos",
     "hard_clip",
 ]
@@ -326,6 +329,12 @@ def random_eq(
 def lowpass(cutoff_hz: float, sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:
     """12th-order elliptic low-pass as SOS: 0.1 dB ripple up to the cutoff, -60 dB by 1.06 × cutoff."""
     return ellip(12, 0.1, 80.0, cutoff_hz, fs=sample_rate_hz, output="sos")
+
+
+def butter_lowpass(cutoff_hz: float, order: int = 4, sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:
+    """Butterworth low-pass as SOS (6·order dB/octave above the cutoff): a gentle spectral tilt,
+    for shaping noise (``MixConfig.p_noise_lowpass``), not for band-limiting."""
+    return butter(order, cutoff_hz, fs=sample_rate_hz, output="sos")
 
 
 def apply_sos(x: np.ndarray, sos: np.ndarray) -> np.ndarray:

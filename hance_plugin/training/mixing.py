@@ -29,7 +29,14 @@ noise, and 6):
    ``p_synthetic_noise`` a synthesised one (``noises``: white/pink/brown/coloured, mains hum,
    fan/HVAC, clicks, or babble of 3-6 other speech segments of this split) that replaces the
    corpus noise or is added to it (-10..+5 dB), with ``p_second_noise`` a second corpus noise
-   (-10..0 dB). Noise is not reverberated (recorded ambience already is).
+   (-10..0 dB). Noise is not reverberated (recorded ambience already is). With
+   ``p_noise_lowpass`` (default 0: off) the summed noise alone goes through a 4th-order
+   Butterworth low-pass (24 dB/octave) at a log-uniform cutoff in ``noise_lowpass_hz_range``:
+   low-frequency-heavy noise (traffic, HVAC, rumble, most room ambience) over speech whose high
+   band is clean, which the other noise sources rarely produce. Without it the band gains learn
+   that high frequencies are usually noisy and attenuate clean speech above 6 kHz
+   (``benchmarks/band_gains.py``). Its draws come from a stream of their own, so mixtures with
+   ``p_noise_lowpass = 0`` are bit-identical to those made before the option existed.
 4. **Channel**: EQ (``p_eq``) and low-pass (``p_lowpass``, 4-16 kHz, log-uniform) are applied to
    speech AND noise, and so to the target: the model learns to denoise, not to undo a microphone
    or a codec. The low-pass lowers ``bandwidth_hz`` to its cutoff.
@@ -86,7 +93,7 @@ _SYNTH_KINDS = ("white", "pink", "brown", "colored", "hum", "fan", "clicks", "ba
 _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
-_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM = range(8)
+_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE = range(9)
 
 
 @dataclass
@@ -106,6 +113,8 @@ class MixConfig:
     voice_speed_range: tuple[float, float] = (0.9, 1.1)  # speed factor (tempo, f0 and formants)
     voice_pitch_semitones: float = 3.0  # formant-preserving f0 shift, uniform in +-this
     voice_formant_range: tuple[float, float] = (0.87, 1.15)  # envelope warp factor (log-uniform)
+    p_noise_lowpass: float = 0.0  # low-pass of the noise only (clean high band over LF noise); 0 = off
+    noise_lowpass_hz_range: tuple[float, float] = (1000.0, 8000.0)  # its cutoff (log-uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -117,6 +126,9 @@ class MixConfig:
             lo, hi = getattr(self, name)
             if not 0.5 <= lo <= hi <= 2.0:
                 raise ValueError(f"{name} must satisfy 0.5 <= low <= high <= 2, got {lo}:{hi}")
+        lo, hi = self.noise_lowpass_hz_range
+        if not 100.0 <= lo <= hi <= 20000.0:
+            raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
 
@@ -610,6 +622,14 @@ class MixtureSource:
             for x, gain_db, _ in components:
                 noise += x * np.float32(10 ** (gain_db / 20))
             meta["noise"] = [dict(info, gain_db=gain_db) for _, gain_db, info in components]
+            if aug and cfg.p_noise_lowpass > 0:
+                shape_rng = stream(_S_NOISE_SHAPE)
+                use_noise_lowpass, u_cut = shape_rng.random(2)
+                if use_noise_lowpass < cfg.p_noise_lowpass:
+                    lo, hi = cfg.noise_lowpass_hz_range
+                    noise_cutoff_hz = float(np.exp(np.log(lo) + u_cut * (np.log(hi) - np.log(lo))))
+                    noise = augment.apply_sos(noise, augment.butter_lowpass(noise_cutoff_hz))
+                    meta["noise_lowpass_hz"] = noise_cutoff_hz
 
         # 4. channel: same filters on speech and noise (and so on the target)
         channel_rng = stream(_S_CHANNEL)
