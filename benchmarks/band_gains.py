@@ -24,6 +24,11 @@ that mixture):
 * ``over``: the share of those bins where the model attenuates at least 6 dB more than the ideal
   (gain < ideal / 2).
 
+And what the band gains cost overall: SI-SDR (48 kHz) and PESQ-WB (16 kHz) of the model's output
+against the same output with the ideal band gains (band IRM sqrt(sum|S|^2 / (sum|S|^2 +
+sum|N|^2)) per ERB band above the split, interpolated as the engine does) in place of the model's,
+paired per mixture. A small difference says the high band is not where the scores are lost.
+
 Rows: frequency regions 6-8, 8-12, 12-18, 18-24 kHz, overall and by input SNR (the mixture's
 ``snr_db``). Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
 """
@@ -63,7 +68,8 @@ def collect(
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
-    from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
+    from hance_plugin.training.signals import si_sdr_db
+    from hance_plugin.training.train import _pesq_wb, load_checkpoint, model_from_checkpoint
 
     model = model_from_checkpoint(load_checkpoint(checkpoint)).eval()
     dsp = TorchDsp(StftConfig())
@@ -74,6 +80,9 @@ def collect(
     picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
     keys = [(r, b) for r in range(len(REGIONS_HZ)) for b in [None, *range(len(SNR_BUCKETS_DB))]]
     acc = {k: {"n": 0, "gain": 0.0, "ideal": 0.0, "over": 0, "gains": []} for k in keys}
+    edges = dsp.config.band_edges
+    high_bands = torch.from_numpy(np.flatnonzero(edges[:-1] >= first))  # the bands that have a gain
+    scores: dict[str, list[float]] = {k: [] for k in ("si_sdr", "si_sdr_oracle", "pesq_wb", "pesq_wb_oracle")}
     used = 0
     for index in picks:
         m = source[int(index)]
@@ -86,10 +95,25 @@ def collect(
         with torch.no_grad():
             spec = dsp.stft(noisy)
             spec_low, band_db = dsp.features(spec)
-            _, gains, _ = model(spec_low, band_db, model.initial_state(1))
+            mask, gains, _ = model(spec_low, band_db, model.initial_state(1))
             g = dsp.high_gains_per_bin(gains)[0].numpy()
-            s = dsp.stft(clean)[0, :, first:]
+            s_full = dsp.stft(clean)
+            s = s_full[0, :, first:]
             n = spec[0, :, first:] - s
+            # the same low band with the ideal band gains above the split (oracle band IRM)
+            es = (s_full.abs() ** 2) @ dsp.band_matrix
+            en = ((spec - s_full).abs() ** 2) @ dsp.band_matrix
+            oracle = torch.sqrt(es / (es + en).clamp_min(1e-30))[..., high_bands]
+            n_samples = noisy.shape[-1]
+            y_model = dsp.istft(dsp.apply_mask(spec, mask, gains), n_samples)[0].numpy()
+            y_oracle = dsp.istft(dsp.apply_mask(spec, mask, oracle), n_samples)[0].numpy()
+        ref = np.asarray(m.clean, np.float32)
+        scores["si_sdr"].append(si_sdr_db(ref, y_model))
+        scores["si_sdr_oracle"].append(si_sdr_db(ref, y_oracle))
+        p_model, p_oracle = _pesq_wb(ref, y_model), _pesq_wb(ref, y_oracle)
+        if p_model is not None and p_oracle is not None:
+            scores["pesq_wb"].append(p_model)
+            scores["pesq_wb_oracle"].append(p_oracle)
         ps, pn = s.abs().numpy() ** 2, n.abs().numpy() ** 2
         ideal = np.sqrt(ps / np.maximum(ps + pn, 1e-30))
         bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
@@ -122,7 +146,18 @@ def collect(
             "ideal_mean": a["ideal"] / a["n"],
             "over_attenuated_share": a["over"] / a["n"],
         })
-    return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows}
+    cost = {}
+    for metric in ("si_sdr", "pesq_wb"):
+        a, b = np.array(scores[metric]), np.array(scores[f"{metric}_oracle"])
+        d = b - a
+        cost[metric] = {
+            "items": int(a.size),
+            "model": float(a.mean()) if a.size else math.nan,
+            "oracle_high_band": float(b.mean()) if b.size else math.nan,
+            "difference": float(d.mean()) if d.size else math.nan,
+            "ci95": float(1.96 * d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan,
+        }
+    return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows, "cost_of_band_gains": cost}
 
 
 def _markdown(report: dict) -> str:
@@ -150,6 +185,22 @@ def _markdown(report: dict) -> str:
                 f"| {lo / 1000:g}-{min(hi, 24000) / 1000:g} kHz | {snr} | {row['bins']} | {row['gain_mean']:.3f} "
                 f"| {row['gain_p10']:.3f} | {row['gain_median']:.3f} | {row['ideal_mean']:.3f} "
                 f"| {100 * row['over_attenuated_share']:.1f} % |"
+            )
+        lines.append("")
+        cost = res["cost_of_band_gains"]
+        lines += [
+            "What the band gains cost: the same outputs with the model's low band and the ideal band gains above "
+            "the split (band IRM per ERB band, interpolated as the engine does); mean over the mixtures, "
+            "paired difference ± 95 % CI:",
+            "",
+            "| metric | items | model | model + ideal band gains | difference |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for metric, label, digits in (("si_sdr", "SI-SDR (dB)", 2), ("pesq_wb", "PESQ-WB", 3)):
+            c = cost[metric]
+            lines.append(
+                f"| {label} | {c['items']} | {c['model']:.{digits}f} | {c['oracle_high_band']:.{digits}f} "
+                f"| {c['difference']:+.{digits}f} ± {c['ci95']:.{digits}f} |"
             )
         lines.append("")
     return "\n".join(lines)
