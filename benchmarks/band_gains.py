@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import math
 import shlex
 import sys
@@ -46,6 +45,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import write_results  # noqa: E402
 REGIONS_HZ = ((6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
 ACTIVE_RANGE_DB = 40.0
@@ -249,12 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, path in models.items()
         },
     }
-    text = _markdown(report)
-    print(text)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.md").write_text(text)
-    (out / f"{args.name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_results(args.out_dir, args.name, _markdown(report), report)
     return 0
 
 

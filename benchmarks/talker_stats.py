@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import glob
-import json
 import re
 import shlex
 import sys
@@ -44,6 +43,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import write_results  # noqa: E402
 
 BIN_HZ = 48000 / 960
 
@@ -187,12 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "talker_regex": args.talker_regex,
         "talkers": talkers,
     }
-    text = _markdown(report)
-    print(text)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.md").write_text(text)
-    (out / f"{args.name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_results(args.out_dir, args.name, _markdown(report), report)
     return 0
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import os
 import platform
 import shlex
@@ -41,6 +40,9 @@ from types import SimpleNamespace
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import write_results  # noqa: E402
 BASELINE = "training step (autograd reference loss)"
 
 
@@ -189,12 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_after": [round(v, 2) for v in os.getloadavg()],
         "rows": rows,
     }
-    text = _markdown(report)
-    print(text)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.md").write_text(text)
-    (out / f"{args.name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_results(args.out_dir, args.name, _markdown(report), report)
     return 0
 
 
