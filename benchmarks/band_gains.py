@@ -1,4 +1,4 @@
-"""Does a model leave clean high frequencies alone? Its band gains above 6 kHz against the ideal, on val.
+"""Where does a model attenuate speech it should keep? Its per-bin gains against the ideal, on val.
 
 Run from the repository root (needs the ``[train]`` extra)::
 
@@ -7,30 +7,32 @@ Run from the repository root (needs the ``[train]`` extra)::
 
 Why: per-item val scores (``validate --per-item``) show plain SDR above the 6 kHz split falling
 from 30-46 dB at the noisy input to 12-18 dB at the output on the real val noises, which carry
-little energy up there: the band gains attenuate speech that needed no treatment, which dulls
-sibilants and the "air" band of a clean podcast voice. This script measures that directly.
+little energy up there, and PESQ-WB gaining nothing on val mixtures below 0 dB SNR while SI-SDR
+gains 6 dB: both are signs of speech attenuated along with the noise (over-suppression). This
+script measures it per frequency region.
 
 For each checkpoint and each of ``--items`` plain val mixtures (``MixtureSource`` of the val
 split, ``augment=false``, evenly spaced; ``--split train --mix ""`` looks at the training
-distribution instead; fullband speech only, i.e. bandwidth >= 20 kHz, since
-band-limited recordings have nothing to keep up there), the model runs exactly as in training
-(``train.enhance``'s steps), and for every STFT bin above the split, in frames where the clean
-speech in that bin's region is active (its power within 40 dB of the region's loudest frame in
-that mixture):
+distribution instead; fullband speech only, i.e. bandwidth >= 20 kHz, so that every region has
+speech to keep), the model runs exactly as in training (``train.enhance``'s steps), and for every
+STFT bin, in frames where the clean speech in that bin's region is active (its power within 40 dB
+of the region's loudest frame in that mixture):
 
-* ``gain``: the model's per-bin gain (band gains interpolated by ``TorchDsp.high_gains_per_bin``,
-  as the engine applies them);
-* ``ideal``: the ideal ratio mask sqrt(|S|^2 / (|S|^2 + |N|^2)) of that bin;
+* ``gain``: the gain magnitude the engine applies to the bin: |complex mask| below the 6 kHz
+  split, the band gains interpolated by ``TorchDsp.high_gains_per_bin`` above it;
+* ``ideal``: the ideal ratio mask sqrt(|S|^2 / (|S|^2 + |N|^2)) of that bin (how much of the bin
+  is speech; phase left aside);
 * ``over``: the share of those bins where the model attenuates at least 6 dB more than the ideal
-  (gain < ideal / 2).
+  (gain < ideal / 2): speech removed with the noise.
 
 And what the band gains cost overall: SI-SDR (48 kHz) and PESQ-WB (16 kHz) of the model's output
 against the same output with the ideal band gains (band IRM sqrt(sum|S|^2 / (sum|S|^2 +
 sum|N|^2)) per ERB band above the split, interpolated as the engine does) in place of the model's,
 paired per mixture. A small difference says the high band is not where the scores are lost.
 
-Rows: frequency regions 6-8, 8-12, 12-18, 18-24 kHz, overall and by input SNR (the mixture's
-``snr_db``). Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
+Rows: frequency regions 0-1, 1-3, 3-6 kHz (complex mask) and 6-8, 8-12, 12-18, 18-24 kHz (band
+gains), overall and by input SNR (the mixture's ``snr_db``). Writes
+``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
-REGIONS_HZ = ((6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
+REGIONS_HZ = ((0, 1000), (1000, 3000), (3000, 6000), (6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
 ACTIVE_RANGE_DB = 40.0
 
@@ -76,7 +78,7 @@ def collect(
     model = model_from_checkpoint(load_checkpoint(checkpoint)).eval()
     dsp = TorchDsp(StftConfig())
     first = dsp.split_bin  # first bin of the band-gain region
-    freqs = dsp.bin_frequencies().numpy()[first:]
+    freqs = dsp.bin_frequencies().numpy()
     config = MixConfig(**parse_mix_overrides(mix))
     source = MixtureSource.from_shared_data(data_dir, split=split, config=config, seed=seed)
     picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
@@ -98,10 +100,11 @@ def collect(
             spec = dsp.stft(noisy)
             spec_low, band_db = dsp.features(spec)
             mask, gains, _ = model(spec_low, band_db, model.initial_state(1))
-            g = dsp.high_gains_per_bin(gains)[0].numpy()
+            # per-bin gain magnitude as applied: |complex mask| below the split, band gains above
+            g = torch.cat((torch.linalg.vector_norm(mask[0], dim=-1), dsp.high_gains_per_bin(gains)[0]), dim=-1).numpy()
             s_full = dsp.stft(clean)
-            s = s_full[0, :, first:]
-            n = spec[0, :, first:] - s
+            s = s_full[0]
+            n = spec[0] - s
             # the same low band with the ideal band gains above the split (oracle band IRM)
             es = (s_full.abs() ** 2) @ dsp.band_matrix
             en = ((spec - s_full).abs() ** 2) @ dsp.band_matrix
@@ -164,12 +167,13 @@ def collect(
 
 def _markdown(report: dict) -> str:
     lines = [
-        "# High-band gains against the ideal ratio mask (benchmarks/band_gains.py)",
+        "# Per-bin gains against the ideal ratio mask (benchmarks/band_gains.py)",
         "",
         f"- command: `{report['command']}` (from the repository root)",
         f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, fullband speech only; "
         f"bins of speech-active frames (region power within {ACTIVE_RANGE_DB:g} dB of its maximum in the mixture)",
-        "- gain: the model's per-bin gain as the engine applies it; ideal: sqrt(|S|²/(|S|²+|N|²)); "
+        "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, interpolated band gains above); "
+        "ideal: sqrt(|S|²/(|S|²+|N|²)); "
         "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal)",
         "",
     ]

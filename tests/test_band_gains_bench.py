@@ -53,7 +53,7 @@ def test_gain_table(tmp_path, setup):
     res = report["models"]["fresh"]
     assert res["mixtures"] >= 1
     overall = [r for r in res["rows"] if r["snr_bucket_db"] is None]
-    assert [tuple(r["region_hz"]) for r in overall] == list(mod.REGIONS_HZ)
+    assert [tuple(r["region_hz"]) for r in overall] == list(mod.REGIONS_HZ) and overall[0]["region_hz"][0] == 0
     for row in res["rows"]:
         assert row["bins"] > 0 and 0.0 <= row["ideal_mean"] <= 1.0 and 0.0 <= row["over_attenuated_share"] <= 1.0
         assert row["gain_p10"] <= row["gain_median"]
