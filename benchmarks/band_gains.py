@@ -15,8 +15,10 @@ For each checkpoint and each of ``--items`` plain val mixtures (``MixtureSource`
 split, ``augment=false``, evenly spaced; ``--split train --mix ""`` looks at the training
 distribution instead; fullband speech only, i.e. bandwidth >= 20 kHz, so that every region has
 speech to keep), the model runs exactly as in training (``train.enhance``'s steps), and for every
-STFT bin, in frames where the clean speech in that bin's region is active (its power within 40 dB
-of the region's loudest frame in that mixture):
+STFT bin, in frames where the clean speech in that bin's region is active (its power within
+``--active-range-db``, default 20 dB, of the region's loudest frame in that mixture; the "clean"
+NIST recordings carry their own noise floor 30-36 dB below the speech, which a wider range would
+count as speech to keep):
 
 * ``gain``: the gain magnitude the engine applies to the bin: |complex mask| below the 6 kHz
   split, the band gains interpolated by ``TorchDsp.high_gains_per_bin`` above it;
@@ -52,7 +54,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _results import write_results  # noqa: E402
 REGIONS_HZ = ((0, 1000), (1000, 3000), (3000, 6000), (6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
-ACTIVE_RANGE_DB = 40.0
+ACTIVE_RANGE_DB = 20.0  # default --active-range-db
 
 
 def _label(lo: float, hi: float) -> str:
@@ -64,7 +66,13 @@ def _label(lo: float, hi: float) -> str:
 
 
 def collect(
-    checkpoint: Path, data_dir: Path, items: int, seed: int, split: str = "val", mix: str = "augment=false"
+    checkpoint: Path,
+    data_dir: Path,
+    items: int,
+    seed: int,
+    split: str = "val",
+    mix: str = "augment=false",
+    active_range_db: float = ACTIVE_RANGE_DB,
 ) -> dict:
     """Per region and SNR bucket: gains, ideal masks and over-attenuation counts (summed)."""
     import torch
@@ -127,7 +135,7 @@ def collect(
             region = ps[:, cols].sum(axis=1)
             if not np.any(region > 0):
                 continue
-            active = 10 * np.log10(region + 1e-30) >= 10 * np.log10(region.max()) - ACTIVE_RANGE_DB
+            active = 10 * np.log10(region + 1e-30) >= 10 * np.log10(region.max()) - active_range_db
             gg, ii = g[active][:, cols].ravel(), ideal[active][:, cols].ravel()
             for key in ((r, None), (r, bucket)):
                 a = acc[key]
@@ -171,7 +179,7 @@ def _markdown(report: dict) -> str:
         "",
         f"- command: `{report['command']}` (from the repository root)",
         f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, fullband speech only; "
-        f"bins of speech-active frames (region power within {ACTIVE_RANGE_DB:g} dB of its maximum in the mixture)",
+        f"bins of speech-active frames (region power within {report['active_range_db']:g} dB of its maximum in the mixture)",
         "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, interpolated band gains above); "
         "ideal: sqrt(|S|²/(|S|²+|N|²)); "
         "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal)",
@@ -219,13 +227,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=203)
     parser.add_argument("--split", default="val", choices=["val", "train"], help="test is never used here")
     parser.add_argument("--mix", default="augment=false", help="MixConfig overrides (default: plain mixtures)")
+    parser.add_argument("--active-range-db", type=float, default=ACTIVE_RANGE_DB,
+                        help="a region's frame counts as speech when its clean power is within this many dB of the "
+                             "region's loudest frame (default 20: the NIST recordings' own noise floor, 30-36 dB "
+                             "below the speech, stays out)")
     parser.add_argument("--seed", type=int, default=0, help="the val source's seed (training runs use 0)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--name", default="band-gains")
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
-    if args.items < 1:
-        parser.error("--items must be >= 1")
+    if args.items < 1 or not 0 < args.active_range_db <= 120:
+        parser.error("--items must be >= 1 and --active-range-db in (0, 120]")
     from hance_plugin.training.mixing import parse_mix_overrides
 
     try:
@@ -250,8 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "split": args.split,
         "mix": args.mix,
+        "active_range_db": args.active_range_db,
         "models": {
-            label: collect(path, Path(args.data_dir), args.items, args.seed, args.split, args.mix)
+            label: collect(path, Path(args.data_dir), args.items, args.seed, args.split, args.mix, args.active_range_db)
             for label, path in models.items()
         },
     }
