@@ -211,9 +211,10 @@ def test_loss_ignores_bins_above_bandwidth():
     assert float(loss_fn(clean, clean, bw)[0]) < 1e-4
 
 
-@pytest.mark.parametrize("complex_weight,mr_weight", [(0.3, 0.1), (0.8, 1.0), (0.0, 0.0)])
-def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight):
-    loss_fn = EnhancementLoss(CFG, complex_weight=complex_weight, mr_weight=mr_weight, mr_ffts=(480, 960))
+@pytest.mark.parametrize("complex_weight,mr_weight,over", [(0.3, 0.1, 0.0), (0.8, 1.0, 0.5), (0.0, 0.0, 2.0)])
+def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, over):
+    loss_fn = EnhancementLoss(CFG, complex_weight=complex_weight, mr_weight=mr_weight, mr_ffts=(480, 960),
+                              over_suppression_weight=over)
     rng = np.random.default_rng(7)
     clean = (rng.standard_normal((4, 9600)) * 0.05).astype(np.float32)
     clean[3] = 0.0  # a noise-only target (silent reference)
@@ -236,6 +237,22 @@ def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight):
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5 * scale)
     with torch.no_grad():  # validation path: no gradient is formed, same value
         assert float(loss_fn(torch.from_numpy(est), ref, bw)[0]) == pytest.approx(float(fast), rel=1e-6)
+
+
+def test_over_suppression_term_charges_only_estimates_below_the_target():
+    rng = np.random.default_rng(2)
+    clean = torch.from_numpy((rng.standard_normal((2, 4800)) * 0.05).astype(np.float32))
+    plain = EnhancementLoss(CFG, mr_weight=0.0)
+    asym = EnhancementLoss(CFG, mr_weight=0.0, over_suppression_weight=1.0)
+    _, louder = asym(1.5 * clean, clean)
+    _, quieter = asym(0.5 * clean, clean)
+    assert louder["over_suppression"] == 0.0 and quieter["over_suppression"] > 0.0
+    assert "over_suppression" not in plain(0.5 * clean, clean)[1]
+    extra = float(asym(0.5 * clean, clean)[0]) - float(plain(0.5 * clean, clean)[0])
+    assert extra == pytest.approx(quieter["over_suppression"], rel=1e-5)
+    assert float(asym(1.5 * clean, clean)[0]) == pytest.approx(float(plain(1.5 * clean, clean)[0]), rel=1e-6)
+    with pytest.raises(ValueError):
+        EnhancementLoss(CFG, over_suppression_weight=-1.0)
 
 
 # --- training ----------------------------------------------------------------------------------

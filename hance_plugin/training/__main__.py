@@ -51,6 +51,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "stop_at_step": "stop with a checkpoint at this step (the LR schedule still spans --steps)",
         "mix": "training-mixture overrides of MixConfig, e.g. 'p_voice_perturb=0,p_synthetic_noise=0' "
         "(an augmentation ablation; ranges as low:high, e.g. snr_db_range=0:20)",
+        "over_suppression_weight": "weight of the asymmetric loss term that charges estimates below the target's "
+        "compressed magnitude (speech removed with the noise); 0 = off",
         "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
         "holdout_speech": "comma-separated glob patterns of train speech (relative to speech/train/) kept out "
         "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",

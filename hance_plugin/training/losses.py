@@ -12,7 +12,8 @@ Terms:
 
        L_cs = alpha * mean |S^c e^{j phi_S} - Y^c e^{j phi_Y}|^2 + (1 - alpha) * mean (|S|^c - |Y|^c)^2
 
-   with alpha = 0.3 (complex) / 0.7 (magnitude), their recommended weighting.
+   (S: the target's STFT, Y: the estimate's) with alpha = 0.3 (complex) / 0.7 (magnitude), their
+   recommended weighting.
 
 2. Multi-resolution STFT magnitude loss (Yamamoto et al., "Parallel WaveGAN", ICASSP 2020):
    for each FFT size (default 480, 960, 1920; hop = size / 4, Hann window) spectral convergence
@@ -22,6 +23,16 @@ Terms:
 
    total = L_cs + mr_weight * L_mr     (mr_weight = 0.1 by default: on shared-data mixtures at
                                         initialisation L_cs ~ 0.2 and L_mr ~ 2.5, so both count)
+
+3. Optional over-suppression penalty (``over_suppression_weight`` gamma, default 0 = off): the
+   asymmetric loss of Eskimez et al., "Personalized speech enhancement: new models and
+   comprehensive evaluation", ICASSP 2022, on the compressed magnitudes,
+
+       L_os = mean min(|Y|^c - |S|^c, 0)^2      (only estimates *below* the target count)
+
+   added as gamma * L_os. MSE-type losses shrink the estimate wherever the network is unsure,
+   and with a complex target the phase uncertainty shrinks the magnitude too: speech removed
+   with the noise (``benchmarks/band_gains.py`` measures it). This term charges that side more.
 
 Band-limited targets: every example carries ``bandwidth_hz`` (the highest frequency at which the
 clean speech has content, e.g. 8 kHz for a 16 kHz recording). Bins above it are *excluded from
@@ -103,6 +114,7 @@ class EnhancementLoss(nn.Module):
         complex_weight: alpha; the magnitude term gets 1 - alpha.
         mr_ffts: FFT sizes of the multi-resolution term (hop = size // 4); empty disables it.
         mr_weight: weight of the multi-resolution term.
+        over_suppression_weight: gamma of the over-suppression term (0 = off).
         eps: gradient epsilon of the compression and floor of the MR magnitudes.
     """
 
@@ -113,6 +125,7 @@ class EnhancementLoss(nn.Module):
         complex_weight: float = 0.3,
         mr_ffts: tuple[int, ...] = (480, 960, 1920),
         mr_weight: float = 0.1,
+        over_suppression_weight: float = 0.0,
         eps: float = 1e-8,
     ) -> None:
         super().__init__()
@@ -121,14 +134,20 @@ class EnhancementLoss(nn.Module):
         self.complex_weight = complex_weight
         self.mr_ffts = tuple(int(n) for n in mr_ffts)
         self.mr_weight = mr_weight
+        self.over_suppression_weight = float(over_suppression_weight)
+        if self.over_suppression_weight < 0:
+            raise ValueError(f"over_suppression_weight must be >= 0, got {over_suppression_weight}")
         self.eps = eps
         self.sample_rate = self.dsp.config.sample_rate_hz
         for n_fft in self.mr_ffts:
             self.register_buffer(f"hann_{n_fft}", torch.hann_window(n_fft), persistent=False)
 
-    def _compressed(self, est: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(L_c, L_m, alpha·L_c + (1 - alpha)·L_m) on the engine's STFT; the last carries the gradient."""
-        c, eps, alpha = self.compression, self.eps, self.complex_weight
+    def _compressed(
+        self, est: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(L_c, L_m, L_os, alpha·L_c + (1 - alpha)·L_m + gamma·L_os) on the engine's STFT; the
+        last carries the gradient."""
+        c, eps, alpha, gamma = self.compression, self.eps, self.complex_weight, self.over_suppression_weight
         se = self.dsp.stft(est)
         with torch.no_grad():
             sr = self.dsp.stft(ref)
@@ -139,16 +158,18 @@ class EnhancementLoss(nn.Module):
             weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[1]).clamp_min(1.0)  # 1 / count
             lc = (_power_of(delta) * weight).sum(dim=(1, 2)).mean()
             lm = (m_diff.square() * weight).sum(dim=(1, 2)).mean()
-            value = alpha * lc + (1.0 - alpha) * lm
+            under = m_diff.clamp(max=0.0)  # estimate below the target
+            los = (under.square() * weight).sum(dim=(1, 2)).mean()
+            value = alpha * lc + (1.0 - alpha) * lm + gamma * los
             grad = None
             if se.requires_grad:
                 # d/d(re) + j d/d(im) of the weighted sum; derivatives of |z|^x from (|z|^2 + eps)^(x/2)
                 w = weight / se.shape[0]
                 dot = delta.real * se.real + delta.imag * se.imag  # Re(delta conj(se))
                 common = (2.0 * alpha * (c - 1.0)) * (p_e + eps).pow(0.5 * (c - 1.0) - 1.0) * dot
-                common += (2.0 * (1.0 - alpha) * c) * (p_e + eps).pow(0.5 * c - 1.0) * m_diff
+                common += (2.0 * c) * (p_e + eps).pow(0.5 * c - 1.0) * ((1.0 - alpha) * m_diff + gamma * under)
                 grad = (delta * ((2.0 * alpha) * s_e * w)).add_(se * (common * w))
-        return lc, lm, _with_gradient(se, value, grad)
+        return lc, lm, los, _with_gradient(se, value, grad)
 
     def _multi_resolution(self, est: torch.Tensor, ref: torch.Tensor, bandwidth_hz) -> torch.Tensor:
         total = est.new_zeros(())
@@ -183,8 +204,10 @@ class EnhancementLoss(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """(loss, parts) for ``estimate``/``target`` (B, n) waveforms at 48 kHz."""
         mask = bandwidth_mask(self.dsp.bin_frequencies().to(estimate.device), bandwidth_hz, estimate.shape[0])
-        lc, lm, cs = self._compressed(estimate, target, mask)
+        lc, lm, los, cs = self._compressed(estimate, target, mask)
         parts = {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
+        if self.over_suppression_weight:
+            parts["over_suppression"] = float(los.detach())
         loss = cs
         if self.mr_ffts and self.mr_weight:
             mr = self._multi_resolution(estimate, target, bandwidth_hz)
@@ -208,7 +231,8 @@ def reference_loss(
     lc = (((ce - cr).pow(2).sum(-1) * mask).sum(dim=(1, 2)) / count).mean()
     me, mr = compressed_magnitude(se, c, eps), compressed_magnitude(sr, c, eps)
     lm = (((me - mr).pow(2) * mask).sum(dim=(1, 2)) / count).mean()
-    total = loss_fn.complex_weight * lc + (1 - loss_fn.complex_weight) * lm
+    los = (((me - mr).clamp(max=0.0).pow(2) * mask).sum(dim=(1, 2)) / count).mean()
+    total = loss_fn.complex_weight * lc + (1 - loss_fn.complex_weight) * lm + loss_fn.over_suppression_weight * los
     mr_total = est.new_zeros(())
     for n_fft in loss_fn.mr_ffts:
         window = torch.hann_window(n_fft, device=est.device)

@@ -85,6 +85,7 @@ class TrainConfig:
     stats_items: int = 32
     mr_weight: float = 0.1  # compressed ~0.2 vs 0.1 x MR ~2.5 on noisy shared-data mixtures
     complex_weight: float = 0.3
+    over_suppression_weight: float = 0.0  # gamma of the asymmetric over-suppression term (losses.py); 0 = off
     stop_at_step: int = 0  # stop (with a checkpoint) at this step; 0 = run to ``steps``
     mix: str = ""  # MixConfig overrides of the *training* mixtures, "key=value,key=value"
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
@@ -280,7 +281,12 @@ class Trainer:
         self.stft = StftConfig()
         self.n_samples = int(round(cfg.segment_seconds * SAMPLE_RATE))
         self.dsp = TorchDsp(self.stft)
-        self.loss_fn = EnhancementLoss(self.stft, mr_weight=cfg.mr_weight, complex_weight=cfg.complex_weight)
+        self.loss_fn = EnhancementLoss(
+            self.stft,
+            mr_weight=cfg.mr_weight,
+            complex_weight=cfg.complex_weight,
+            over_suppression_weight=cfg.over_suppression_weight,
+        )
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
         self.dataset = PositionDataset(self.train_src, cfg.seed, self.n_samples)
         self.progress = _Progress()
