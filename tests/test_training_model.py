@@ -356,6 +356,47 @@ def test_cli_rejects_bad_mix_overrides(command, capsys):
     assert exc.value.code == 2 and "unknown mix setting 'p_voice'" in capsys.readouterr().err
 
 
+def test_failure_inside_a_step_keeps_the_last_consistent_checkpoint(tmp_path):
+    """An exception after the optimizer update but before the step is counted must not be saved
+    as a checkpoint (weights one update ahead of the step count): resume stays exact."""
+    from hance_plugin.training.train import Trainer
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  log_every=1, workers=0, stats_items=4, seed=0, threads=1, checkpoint_minutes=0.0)
+    straight = train(TrainConfig(out=str(tmp_path / "a"), **common), _factory(0.4))
+    assert straight["step"] == 4
+    trainer = Trainer(TrainConfig(out=str(tmp_path / "b"), **common), _factory(0.4))
+    original = trainer.step
+
+    def failing_step(*args):
+        result = original(*args)  # the update happens ...
+        if trainer.progress.step == 2:
+            raise RuntimeError("worker died")  # ... and the step is never counted
+        return result
+
+    trainer.step = failing_step
+    with pytest.raises(RuntimeError, match="worker died"):
+        trainer.run()
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["progress"]["step"] == 2  # the periodic one
+    resumed = train(TrainConfig(out=str(tmp_path / "b"), resume=True, **common), _factory(0.4))
+    assert resumed["step"] == 4
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+
+
+def test_data_workers_leave_stop_signals_to_the_main_process():
+    from hance_plugin.training.train import _ignore_stop_signals
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _ignore_stop_signals(0)
+        assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in saved)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 def _first_positions(cfg: TrainConfig, length: int) -> list[int]:
     """Source indices of the first training positions (epoch 0 permutation)."""
     from hance_plugin.training.train import PositionDataset

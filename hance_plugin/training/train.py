@@ -208,6 +208,18 @@ def _collate(items):
     return noisy, clean, bw, snr
 
 
+def _ignore_stop_signals(worker_id: int) -> None:
+    """DataLoader worker init: leave SIGINT / SIGTERM to the main process.
+
+    Ctrl-C in a terminal, ``pkill -f`` and batch schedulers signal every process of the job. A
+    worker killed that way makes the DataLoader raise in the main process in the middle of a step,
+    instead of the clean stop-and-checkpoint the main process does on its own. Workers still end
+    with the main process (the DataLoader shuts them down; its watchdog ends orphans).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 # --- model application -------------------------------------------------------------------------
 def enhance(model: MaskEstimatorNet, dsp: TorchDsp, noisy: torch.Tensor) -> torch.Tensor:
     """What the engine outputs for ``noisy`` (B, n) from reset, time-aligned: (B, n)."""
@@ -481,7 +493,12 @@ class Trainer:
         workers = max(0, int(self.cfg.workers))
         kwargs = {}
         if workers:
-            kwargs = dict(prefetch_factor=4, persistent_workers=False, multiprocessing_context="fork")
+            kwargs = dict(
+                prefetch_factor=4,
+                persistent_workers=False,
+                multiprocessing_context="fork",
+                worker_init_fn=_ignore_stop_signals,
+            )
         return DataLoader(
             self.dataset,
             batch_size=b,
@@ -516,6 +533,7 @@ class Trainer:
         window_start = time.monotonic()
         step_times: list[float] = []
         reason = "done"
+        mid_step = False
         self.model.train()
         if self.progress.step == 0 and not (self.out / "log.jsonl").exists():
             self.log({"kind": "start", "config": asdict(cfg), "budget": self.budget})
@@ -534,10 +552,12 @@ class Trainer:
                             break
                     t0 = time.monotonic()
                     noisy, clean, bw, _ = next(loader)
+                    mid_step = True  # the model may change before the step is counted
                     out = self.step(noisy, clean, bw)
                     dt = time.monotonic() - t0
                     step_times = (step_times + [dt])[-50:]
                     self.progress.step += 1
+                    mid_step = False
                     self.progress.train_seconds += dt
                     self.progress.audio_seconds += cfg.batch_size * cfg.segment_seconds
                     window.append(out)
@@ -567,7 +587,10 @@ class Trainer:
             if reason == "done" and cfg.val_every > 0 and self.progress.last_val.get("step") != self.progress.step:
                 self._run_validation()
         finally:
-            self.save()
+            # an exception inside a step may leave weights that progress does not count yet: keep
+            # the last consistent checkpoint then, so that --resume stays exact
+            if not mid_step:
+                self.save()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         summary = {"kind": "end", "step": self.progress.step, "reason": reason,
