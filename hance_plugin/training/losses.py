@@ -41,7 +41,7 @@ of the recording, not of speech: training the model to reproduce it would teach 
 high frequencies from fullband speech. The price: for those examples, noise above the bandwidth is
 not penalised either; fullband examples teach the upper band.
 
-Implementation: both terms compute their value *and* their gradient with respect to the estimate's
+Implementation: the terms compute their value *and* their gradient with respect to the estimate's
 spectrum in one pass without autograd (closed-form derivatives of the formulas above; derivatives
 of |z|^x taken from the eps-regularised (|z|^2 + eps)^(x/2), as in ``dsp_torch.compress``), and
 hand that gradient to autograd at the STFT (``_ClosedFormGradient``). Autograd then only
