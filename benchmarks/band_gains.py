@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
+from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 REGIONS_HZ = ((0, 1000), (1000, 3000), (3000, 6000), (6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
 ACTIVE_RANGE_DB = 20.0  # default --active-range-db
@@ -111,11 +112,9 @@ def collect(
             # per-bin gain magnitude as applied: |complex mask| below the split, band gains above
             g = torch.cat((torch.linalg.vector_norm(mask[0], dim=-1), dsp.high_gains_per_bin(gains)[0]), dim=-1).numpy()
             s_full = dsp.stft(clean)
-            s = s_full[0]
-            n = spec[0] - s
+            power_s, power_n = s_full.abs() ** 2, (spec - s_full).abs() ** 2  # speech, noise
             # the same low band with the ideal band gains above the split (oracle band IRM)
-            es = (s_full.abs() ** 2) @ dsp.band_matrix
-            en = ((spec - s_full).abs() ** 2) @ dsp.band_matrix
+            es, en = power_s @ dsp.band_matrix, power_n @ dsp.band_matrix
             oracle = torch.sqrt(es / (es + en).clamp_min(1e-30))[..., high_bands]
             n_samples = noisy.shape[-1]
             y_model = dsp.istft(dsp.apply_mask(spec, mask, gains), n_samples)[0].numpy()
@@ -127,7 +126,7 @@ def collect(
         if p_model is not None and p_oracle is not None:
             scores["pesq_wb"].append(p_model)
             scores["pesq_wb_oracle"].append(p_oracle)
-        ps, pn = s.abs().numpy() ** 2, n.abs().numpy() ** 2
+        ps, pn = power_s[0].numpy(), power_n[0].numpy()
         ideal = np.sqrt(ps / np.maximum(ps + pn, 1e-30))
         bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
         for r, (lo, hi) in enumerate(REGIONS_HZ):
@@ -168,7 +167,7 @@ def collect(
             "model": float(a.mean()) if a.size else math.nan,
             "oracle_high_band": float(b.mean()) if b.size else math.nan,
             "difference": float(d.mean()) if d.size else math.nan,
-            "ci95": float(1.96 * d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan,
+            "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
         }
     return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows, "cost_of_band_gains": cost}
 
