@@ -1,0 +1,252 @@
+"""What the Denoiser's attenuation limit buys or costs, per model, on val mixtures.
+
+Run from the repository root (needs the ``[eval]`` extra, and ``[bench]``'s ``speechmos`` for DNSMOS
+unless ``--dnsmos-items 0``; no torch)::
+
+    python benchmarks/attenuation_limit.py --model hance-base [--model hance-twin] \
+        [--limits 100,40,30,24,18,12] [--items 203] [--dnsmos-items 60] [--data-dir ../shared/data]
+
+Why: the ``Denoiser`` applies Y = (lim + (1 − lim)·M)·X with lim = 10^(−attenuation_limit_db/20)
+(``kernels/masks.py``), so a limit lifts every gain to at least −limit dB. Speech that a model
+removed together with the noise comes back partly, and so does the noise floor. Noise-reduction
+tools commonly cap attenuation this way (e.g. DeepFilterNet's ``--atten-lim``, RNNoise-based
+plugins' "reduction amount"). The presets use 9 dB ("light") to 100 dB (unlimited). This script
+measures what each limit does to the intrusive scores (PESQ-WB, ESTOI, SI-SDR) and, on a subset,
+to DNSMOS BAK/OVRL (which reward noise removal). It gives that table to users and to whoever sets
+a preset's limit or the default.
+
+Mixtures: ``--items`` val mixtures of ``hance_plugin.training.mixing.MixtureSource`` (val split,
+seed 0, 3 s, the training run's val source), by default ``augment=false`` (real val noise only,
+"plain val"), evenly spaced; speech-only and noise-only items are skipped (no finite SNR). Each
+mixture goes through ``Denoiser(model, attenuation_limit_db=L, num_threads=1).process(...,
+reset=True)``, the product path users get, once per limit. Metrics are ``benchmarks/quality.py``'s
+``compute_metrics`` (PESQ-WB and ESTOI at 16 kHz, SI-SDR at 48 kHz, DNSMOS P.835 from
+``speechmos`` on ``--dnsmos-items`` of them, spread evenly over the set). Rows: mean per
+limit and the paired difference to the first limit in ``--limits`` (± 95 % CI), overall and by
+input SNR bucket. Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test
+split: choosing a limit on test would be tuning on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import write_results  # noqa: E402
+from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
+
+DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
+SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 10.0), (10.0, 100.0))
+METRICS = (  # key, label, digits
+    ("pesq_wb", "PESQ-WB", 3),
+    ("estoi", "ESTOI", 3),
+    ("si_sdr", "SI-SDR (dB)", 2),
+    ("dnsmos_bak", "DNSMOS BAK", 3),
+    ("dnsmos_ovrl", "DNSMOS OVRL", 3),
+)
+
+
+def _bucket_label(lo: float, hi: float) -> str:
+    if lo <= -100:
+        return f"< {hi:g} dB"
+    if hi >= 100:
+        return f">= {lo:g} dB"
+    return f"{lo:g}..{hi:g} dB"
+
+
+def parse_limits(text: str) -> list[float]:
+    """``"100,30,12"`` -> [100.0, 30.0, 12.0]; each in [0, 100], no repeats."""
+    from hance_plugin.denoiser import MAX_ATTENUATION_LIMIT_DB
+
+    try:
+        limits = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--limits wants comma-separated numbers in dB, got {text!r}") from None
+    if not limits:
+        raise ValueError("--limits is empty")
+    bad = [v for v in limits if not 0.0 <= v <= MAX_ATTENUATION_LIMIT_DB]
+    if bad:
+        raise ValueError(f"attenuation limits must be in [0, {MAX_ATTENUATION_LIMIT_DB:g}] dB, got {bad}")
+    if len(set(limits)) != len(limits):
+        raise ValueError(f"--limits repeats a value: {text!r}")
+    return limits
+
+
+def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_items: int, mix: str,
+            seed: int = 0, progress: bool = True) -> dict:
+    """Per-mixture metrics of ``model`` at every limit: {"mixtures": [...], "per_item": {limit: [...]}}."""
+    from quality import FS, _Dnsmos, compute_metrics
+
+    from hance_plugin import Denoiser
+    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
+
+    source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides(mix)),
+                                            seed=seed)
+    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
+    dnsmos = _Dnsmos() if dnsmos_items > 0 else None
+    # DNSMOS on a subset spread evenly over the set (val is ordered by talker and file)
+    with_dnsmos = set(np.unique(np.round(np.linspace(0, len(picks) - 1, min(dnsmos_items, len(picks)))).astype(int)).tolist()
+                      if dnsmos_items > 0 else [])
+    denoisers = {lim: Denoiser(model=model, attenuation_limit_db=lim, num_threads=1) for lim in limits}
+    mixtures: list[dict] = []
+    per_item: dict[str, list[dict]] = {f"{lim:g}": [] for lim in limits}
+    iterator = picks
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(picks, desc=f"{model}", unit="mix", file=sys.stderr)
+    for position, index in enumerate(iterator):
+        m = source[int(index)]
+        snr = float(m.snr_db)
+        if not math.isfinite(snr) or not np.any(m.clean):
+            continue
+        use_dnsmos = dnsmos if position in with_dnsmos else None
+        noisy = np.ascontiguousarray(m.noisy, dtype=np.float32)
+        clean = np.asarray(m.clean, dtype=np.float32)
+        mixtures.append({"index": int(index), "snr_db": snr, "bandwidth_hz": float(m.bandwidth_hz),
+                         "noisy": compute_metrics(clean, noisy, speech_bandwidth_hz=float(m.bandwidth_hz),
+                                                  dnsmos=use_dnsmos)})
+        for lim, denoiser in denoisers.items():
+            out = denoiser.process(noisy[None, :], FS, reset=True)[0]
+            per_item[f"{lim:g}"].append(compute_metrics(clean, out, speech_bandwidth_hz=float(m.bandwidth_hz),
+                                                        dnsmos=use_dnsmos))
+    return {"model": model, "mixtures": mixtures, "per_item": per_item}
+
+
+def _values(rows: list[dict], key: str, keep: list[bool]) -> np.ndarray:
+    return np.array([r.get(key) if isinstance(r.get(key), (int, float)) and keep[i] else np.nan
+                     for i, r in enumerate(rows)], dtype=float)
+
+
+def summarise(result: dict, limits: list[float]) -> list[dict]:
+    """Rows (bucket, limit, metric): mean, and paired difference to the first limit with its CI."""
+    mixtures = result["mixtures"]
+    buckets = [("all", [True] * len(mixtures))]
+    for lo, hi in SNR_BUCKETS_DB:
+        buckets.append((_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
+    base_key = f"{limits[0]:g}"
+    rows = []
+    for bucket, keep in buckets:
+        for lim in limits:
+            row = {"bucket": bucket, "limit_db": lim, "mixtures": int(sum(keep))}
+            for key, _, _ in METRICS:
+                vals = _values(result["per_item"][f"{lim:g}"], key, keep)
+                base = _values(result["per_item"][base_key], key, keep)
+                noisy = _values([m["noisy"] for m in mixtures], key, keep)
+                ok = np.isfinite(vals) & np.isfinite(base)
+                row[key] = float(vals[ok].mean()) if ok.any() else None
+                row[f"{key}_noisy"] = float(noisy[ok & np.isfinite(noisy)].mean()) if (ok & np.isfinite(noisy)).any() else None
+                row[f"{key}_items"] = int(ok.sum())
+                diff = _mean_ci(vals[ok] - base[ok]) if ok.sum() > 1 else None
+                row[f"{key}_delta"] = None if diff is None else diff["mean"]
+                row[f"{key}_ci95"] = None if diff is None else diff["ci95"]
+            rows.append(row)
+    return rows
+
+
+def _fmt(row: dict, key: str, digits: int, first: bool) -> str:
+    if row[key] is None:
+        return "–"
+    text = f"{row[key]:.{digits}f}"
+    if not first and row[f"{key}_delta"] is not None:
+        text += f" ({row[f'{key}_delta']:+.{digits}f} ± {row[f'{key}_ci95']:.{digits}f})"
+    return text
+
+
+def _markdown(report: dict) -> str:
+    limits = report["limits_db"]
+    lines = [
+        "# Attenuation limit on val (benchmarks/attenuation_limit.py)",
+        "",
+        f"- command: `{report['command']}` (from the repository root)",
+        f"- date: {report['date']}; val split, mixtures with `{report['mix'] or 'default mixing'}` (3 s, seed 0); "
+        "each through `Denoiser(model, attenuation_limit_db=L, num_threads=1)`",
+        f"- cells: mean over the mixtures (in parentheses: paired difference to {limits[0]:g} dB ± 95 % CI); "
+        "DNSMOS only on a subset spread evenly over the set (count in the header)",
+        "",
+    ]
+    for label, res in report["models"].items():
+        rows = res["rows"]
+        lines += [f"## {label}", ""]
+        for bucket in dict.fromkeys(r["bucket"] for r in rows):
+            sub = [r for r in rows if r["bucket"] == bucket]
+            head = sub[0]
+            lines += [
+                f"### input SNR {bucket} ({head['mixtures']} mixtures; DNSMOS on {head['dnsmos_bak_items']})",
+                "",
+                "| limit (dB) | " + " | ".join(lab for _, lab, _ in METRICS) + " |",
+                "|---:|" + "---:|" * len(METRICS),
+                "| noisy input | " + " | ".join(
+                    "–" if head[f"{k}_noisy"] is None else f"{head[f'{k}_noisy']:.{d}f}" for k, _, d in METRICS) + " |",
+            ]
+            for i, row in enumerate(sub):
+                name = f"{row['limit_db']:g}" + (" (unlimited)" if row["limit_db"] >= 100 else "")
+                lines.append(f"| {name} | " + " | ".join(_fmt(row, k, d, i == 0) for k, _, d in METRICS) + " |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", action="append", required=True,
+                        help="bundled model name or path to an .onnx with its card (repeatable)")
+    parser.add_argument("--limits", default=",".join(f"{v:g}" for v in DEFAULT_LIMITS_DB),
+                        help="attenuation limits in dB; the first is the reference of the paired differences")
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--items", type=int, default=203)
+    parser.add_argument("--dnsmos-items", type=int, default=60, help="mixtures that also get DNSMOS (0 = none)")
+    parser.add_argument("--mix", default="augment=false", help="MixConfig overrides of the val mixtures")
+    parser.add_argument("--name", default="attenuation-limit")
+    parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.items < 1 or args.dnsmos_items < 0:
+        parser.error("--items must be >= 1 and --dnsmos-items >= 0")
+    from hance_plugin.training.mixing import parse_mix_overrides
+
+    try:
+        limits = parse_limits(args.limits)
+        parse_mix_overrides(args.mix)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not (Path(args.data_dir) / "speech" / "val").is_dir():
+        parser.error(f"no val speech under {args.data_dir} (speech/val)")
+    if args.dnsmos_items > 0:
+        try:
+            import speechmos  # noqa: F401
+        except ImportError:
+            parser.error("DNSMOS needs speechmos (pip install -e '.[bench]'); or pass --dnsmos-items 0")
+    from hance_plugin.card import resolve_model
+
+    for model in args.model:
+        try:
+            resolve_model(model)
+        except (ValueError, FileNotFoundError, KeyError) as exc:
+            parser.error(f"--model {model!r}: {exc}")
+    models = {}
+    for model in args.model:
+        res = collect(model, Path(args.data_dir), limits, args.items, args.dnsmos_items, args.mix,
+                      progress=not args.no_progress)
+        models[Path(model).stem if model.endswith(".onnx") else model] = {**res, "rows": summarise(res, limits)}
+    report = {
+        "command": "python benchmarks/attenuation_limit.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "mix": args.mix,
+        "limits_db": limits,
+        "models": models,
+    }
+    write_results(args.out_dir, args.name, _markdown(report), report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

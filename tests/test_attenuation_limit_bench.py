@@ -1,0 +1,89 @@
+"""benchmarks/attenuation_limit.py: a model's scores on val at several attenuation limits."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sf = pytest.importorskip("soundfile")
+pytest.importorskip("pesq")
+pytest.importorskip("pystoi")
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "attenuation_limit.py"
+SR = 48000
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("attenuation_limit_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _voice(rng, f0: float, seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    x = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 60) if f0 * k < 12000)
+    syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 3.0 * t)  # 3 Hz envelope, like speech
+    return (0.2 * syllables * x / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("al") / "data"
+    rng = np.random.default_rng(7)
+    (root / "speech/val/voices").mkdir(parents=True)
+    (root / "noise/val").mkdir(parents=True)
+    for i, f0 in enumerate((120.0, 210.0)):
+        sf.write(root / f"speech/val/voices/t{i}.flac", _voice(rng, f0, 6.5), SR)
+    sf.write(root / "noise/val/hiss.flac", 0.05 * rng.standard_normal(8 * SR).astype(np.float32), SR)
+    return root
+
+
+def test_limit_table(tmp_path, data_dir):
+    mod = _load()
+    out = tmp_path / "out"
+    assert mod.main(["--model", "hance-base", "--data-dir", str(data_dir), "--items", "3", "--limits", "100,0",
+                     "--dnsmos-items", "0", "--out-dir", str(out), "--no-progress"]) == 0
+    report = json.loads((out / "attenuation-limit.json").read_text())
+    res = report["models"]["hance-base"]
+    assert report["limits_db"] == [100.0, 0.0]
+    n = len(res["mixtures"])
+    assert n >= 2 and all(len(v) == n for v in res["per_item"].values())
+    # 0 dB is a bypass: the Denoiser gives back its (latency-compensated) input, so every score is the noisy input's
+    for noisy, bypass in zip((m["noisy"] for m in res["mixtures"]), res["per_item"]["0"]):
+        for key in ("pesq_wb", "estoi", "si_sdr"):
+            assert bypass[key] == pytest.approx(noisy[key], abs=2e-3), key
+    # ... and the unlimited model removes the hiss (SI-SDR up) on every mixture
+    for noisy, full in zip((m["noisy"] for m in res["mixtures"]), res["per_item"]["100"]):
+        assert full["si_sdr"] > noisy["si_sdr"] + 1.0
+    overall = [r for r in res["rows"] if r["bucket"] == "all"]
+    assert [r["limit_db"] for r in overall] == [100.0, 0.0]
+    ref, bypass = overall
+    assert ref["si_sdr_delta"] == 0.0 and ref["si_sdr_items"] == n
+    assert bypass["si_sdr_delta"] == pytest.approx(bypass["si_sdr"] - ref["si_sdr"], abs=1e-9)
+    assert bypass["si_sdr"] == pytest.approx(ref["si_sdr_noisy"], abs=2e-3)
+    assert bypass["dnsmos_bak"] is None and bypass["dnsmos_bak_items"] == 0  # --dnsmos-items 0
+    assert sum(r["mixtures"] for r in res["rows"] if r["bucket"] != "all" and r["limit_db"] == 0.0) == n
+    text = (out / "attenuation-limit.md").read_text()
+    assert "| 100 (unlimited) |" in text and "| noisy input |" in text and "### input SNR all" in text
+
+
+@pytest.mark.parametrize("limits", ["", "100,abc", "100,120", "-1", "30,30"])
+def test_bad_limits_are_usage_errors(limits, data_dir):
+    with pytest.raises(SystemExit) as info:
+        _load().main(["--model", "hance-base", "--data-dir", str(data_dir), "--limits", limits, "--dnsmos-items", "0"])
+    assert info.value.code == 2
+
+
+def test_bad_model_and_data_dir_are_usage_errors(tmp_path, data_dir):
+    mod = _load()
+    with pytest.raises(SystemExit) as info:
+        mod.main(["--model", "no-such-model", "--data-dir", str(data_dir), "--dnsmos-items", "0"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        mod.main(["--model", "hance-base", "--data-dir", str(tmp_path), "--dnsmos-items", "0"])
+    assert info.value.code == 2
