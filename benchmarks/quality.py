@@ -1293,6 +1293,68 @@ def merge_reports(reports: list[dict]) -> dict:
 
 
 
+def compare_reports(old: dict, new: dict, systems: list[str]) -> dict:
+    """Paired per-mixture differences ``new - old`` of each system in two reports of the same test set.
+
+    For a model release: the same system name (e.g. ``hance-base``) scored before and after, on the
+    same mixtures (same ids, same ``noisy`` scores, so the same audio). Rows per system, metric and
+    bucket (all, SNRs, dry/reverb, speech sets): mean difference with its 95 % CI and n (only
+    mixtures where both values are finite). Raises ``ValueError`` when the reports do not match.
+    """
+    old_by_id = {r["id"]: r for r in old["per_mixture"]}
+    new_rows = new["per_mixture"]
+    if [r["id"] for r in new_rows] != [r["id"] for r in old["per_mixture"]]:
+        raise ValueError("the reports do not cover the same mixtures in the same order")
+    for r in new_rows:
+        a, b = old_by_id[r["id"]]["systems"].get(NOISY, {}), r["systems"].get(NOISY, {})
+        for key in ("pesq_wb", "si_sdr", "estoi"):
+            if a.get(key) is not None and b.get(key) is not None and abs(a[key] - b[key]) > 1e-6:
+                raise ValueError(f"{r['id']}: the noisy input's {key} differs ({a[key]} vs {b[key]}): not the same audio")
+    missing = [s for s in systems if not all(s in rep["config"]["systems"] for rep in (old, new))]
+    if missing:
+        raise ValueError(f"systems not scored in both reports: {missing}")
+    # one synthetic per-mixture list with "<system>@old" / "<system>@new" so paired_difference applies
+    rows = [dict(r, systems={**{f"{s}@old": old_by_id[r["id"]]["systems"].get(s, {}) for s in systems},
+                             **{f"{s}@new": r["systems"].get(s, {}) for s in systems}}) for r in new_rows]
+    buckets = {**_buckets(rows), **_speech_buckets(rows)}
+    out = []
+    for system in systems:
+        for metric in METRICS:
+            for bucket, members in buckets.items():
+                d = paired_difference(members, f"{system}@new", f"{system}@old", metric)
+                if d["n"]:
+                    out.append({"system": system, "metric": metric, "bucket": bucket, **d})
+    return {"old": old["config"].get("command"), "new": new["config"].get("command"), "systems": systems, "rows": out}
+
+
+def _compare_markdown(cmp: dict, command: str) -> str:
+    rows = cmp["rows"]
+    buckets = list(dict.fromkeys(r["bucket"] for r in rows))
+    lines = [
+        "# Quality, new minus old, paired over the same test mixtures (benchmarks/quality.py compare)",
+        "",
+        f"- command: `{command}`",
+        f"- old run: `{cmp['old']}`",
+        f"- new run: `{cmp['new']}`",
+        "- cells: mean of (new − old) over the mixtures where both are finite ± 95 % CI (normal approximation); "
+        "LSD>8k: lower is better, so negative is an improvement",
+        "",
+    ]
+    for system in cmp["systems"]:
+        lines += [f"## {system}", "", "| metric | " + " | ".join(buckets) + " |", "|---|" + "---:|" * len(buckets)]
+        for metric in METRICS:
+            cells = {r["bucket"]: r for r in rows if r["system"] == system and r["metric"] == metric}
+            if not cells:
+                continue
+            digits = 2 if metric in ("si_sdr", "lsd_hf") else 3
+            lines.append(f"| {METRIC_LABELS[metric]} | " + " | ".join(
+                "–" if b not in cells or cells[b]["mean"] is None else
+                f"{cells[b]['mean']:+.{digits}f} ± {cells[b]['ci95'] or 0.0:.{digits}f} (n={cells[b]['n']})"
+                for b in buckets) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _json_default(obj):
     if isinstance(obj, (np.floating, np.integer)):
         return obj.item()
@@ -1331,6 +1393,12 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("inputs", nargs="+", help="result JSON files of evaluate runs")
     m.add_argument("--out-dir", default=str(DEFAULT_RESULTS))
     m.add_argument("--name", default="quality", help="file stem of the merged results")
+    c = sub.add_parser("compare", help="paired differences new - old of the same systems in two runs (a model release)")
+    c.add_argument("old", help="result JSON of the earlier run")
+    c.add_argument("new", help="result JSON of the later run")
+    c.add_argument("--systems", default="hance-base", help="comma list of systems scored in both (default: hance-base)")
+    c.add_argument("--out-dir", default=str(DEFAULT_RESULTS))
+    c.add_argument("--name", default="quality-compare", help="file stem of the comparison")
     e = sub.add_parser("evaluate", help="run all systems and metrics on the test set")
     e.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     e.add_argument("--testset", default=str(DEFAULT_TESTSET))
@@ -1372,6 +1440,19 @@ def main(argv: list[str] | None = None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"{args.name}.json").write_text(json.dumps(_sanitize(report), indent=1, default=_json_default) + "\n")
         md = _markdown(report)
+        (out_dir / f"{args.name}.md").write_text(md + "\n")
+        print(md)
+        return 0
+    if args.cmd == "compare":
+        try:
+            cmp = compare_reports(json.loads(Path(args.old).read_text()), json.loads(Path(args.new).read_text()),
+                                  [x for x in args.systems.split(",") if x])
+        except ValueError as exc:
+            parser.error(f"compare: {exc}")
+        out_dir = Path(args.out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{args.name}.json").write_text(json.dumps(_sanitize(cmp), indent=1, default=_json_default) + "\n")
+        md = _compare_markdown(cmp, "python benchmarks/quality.py " + shlex.join(argv))
         (out_dir / f"{args.name}.md").write_text(md + "\n")
         print(md)
         return 0

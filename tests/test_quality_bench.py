@@ -417,3 +417,42 @@ def test_speed_benchmark_writes_tables(tmp_path):
     assert report["rows"]["wiener-baseline stream-480"]["cpu_time_over_baseline"] == 1.0
     md = (out / "speed.md").read_text()
     assert "| wiener-baseline stream-480 |" in md and "**skipped** `hance-not-exported`" in md
+
+
+def test_compare_reports_pairs_a_release_over_the_same_mixtures(tmp_path):
+    """`quality.py compare`: new - old per mixture for the same system, by bucket; mismatched runs are refused."""
+    old_rows = _fake_results()
+    new_rows = json.loads(json.dumps(old_rows))
+    for i, r in enumerate(new_rows):
+        r["systems"]["ours"]["pesq_wb"] += 0.1 if i < 4 else -0.2  # better on nist_fullband, worse on unseen
+        r["systems"]["ours"]["si_sdr"] += i
+    old = {"config": {"command": "old run", "systems": ["noisy", "ours"]}, "per_mixture": old_rows}
+    new = {"config": {"command": "new run", "systems": ["noisy", "ours"]}, "per_mixture": new_rows}
+    cmp = q.compare_reports(old, new, ["ours"])
+    cell = {(r["metric"], r["bucket"]): r for r in cmp["rows"]}
+    assert cell[("pesq_wb", "nist_fullband")]["mean"] == pytest.approx(0.1) and cell[("pesq_wb", "nist_fullband")]["n"] == 4
+    assert cell[("pesq_wb", "unseen_fullband")]["mean"] == pytest.approx(-0.2)
+    assert cell[("pesq_wb", "all")]["mean"] == pytest.approx((4 * 0.1 - 2 * 0.2) / 6)
+    assert cell[("si_sdr", "all")]["mean"] == pytest.approx(2.5) and cell[("si_sdr", "all")]["ci95"] > 0
+    assert cell[("si_sdr", "+15 dB")]["mean"] == pytest.approx(4.5)
+    assert cell[("estoi", "all")]["mean"] == pytest.approx(0.0) and cell[("lsd_hf", "all")]["n"] == 5  # one None
+    # a run of other audio (the noisy input scores differ), other mixtures, or a system missing: refused
+    other_audio = json.loads(json.dumps(new))
+    other_audio["per_mixture"][2]["systems"]["noisy"]["si_sdr"] += 0.5
+    with pytest.raises(ValueError, match="not the same audio"):
+        q.compare_reports(old, other_audio, ["ours"])
+    fewer = dict(new, per_mixture=new_rows[:3])
+    with pytest.raises(ValueError, match="same mixtures"):
+        q.compare_reports(old, fewer, ["ours"])
+    with pytest.raises(ValueError, match="not scored in both"):
+        q.compare_reports(old, new, ["ours", "twin"])
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    assert q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "ours",
+                   "--out-dir", str(tmp_path), "--name", "cmp"]) == 0
+    text = (tmp_path / "cmp.md").read_text()
+    assert "| PESQ-WB |" in text and "+0.100 ± 0.000 (n=4)" in text and "old run" in text
+    assert json.loads((tmp_path / "cmp.json").read_text())["systems"] == ["ours"]
+    with pytest.raises(SystemExit):
+        q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "twin",
+                "--out-dir", str(tmp_path)])
