@@ -1,5 +1,5 @@
 """Shared output step of the benchmark scripts: print the Markdown table, write ``<name>.md`` and
-``<name>.json`` into the results folder (created if missing)."""
+``<name>.json`` into the results folder (created if missing), and label input-SNR buckets alike."""
 
 from __future__ import annotations
 
@@ -13,3 +13,12 @@ def write_results(out_dir: str | Path, name: str, markdown: str, report: dict) -
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.md").write_text(markdown)
     (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+
+
+def snr_bucket_label(lo_db: float, hi_db: float) -> str:
+    """Row label of an input-SNR bucket [lo, hi); +-100 dB stand for open ends."""
+    if lo_db <= -100:
+        return f"< {hi_db:g} dB"
+    if hi_db >= 100:
+        return f">= {lo_db:g} dB"
+    return f"{lo_db:g}..{hi_db:g} dB"

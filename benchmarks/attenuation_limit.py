@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _results import write_results  # noqa: E402
+from _results import snr_bucket_label, write_results  # noqa: E402
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
@@ -53,14 +53,6 @@ METRICS = (  # key, label, digits
     ("dnsmos_bak", "DNSMOS BAK", 3),
     ("dnsmos_ovrl", "DNSMOS OVRL", 3),
 )
-
-
-def _bucket_label(lo: float, hi: float) -> str:
-    if lo <= -100:
-        return f"< {hi:g} dB"
-    if hi >= 100:
-        return f">= {lo:g} dB"
-    return f"{lo:g}..{hi:g} dB"
 
 
 def parse_limits(text: str) -> list[float]:
@@ -132,7 +124,7 @@ def summarise(result: dict, limits: list[float]) -> list[dict]:
     mixtures = result["mixtures"]
     buckets = [("all", [True] * len(mixtures))]
     for lo, hi in SNR_BUCKETS_DB:
-        buckets.append((_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
+        buckets.append((snr_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
     base_key = f"{limits[0]:g}"
     rows = []
     for bucket, keep in buckets:

@@ -51,19 +51,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _results import write_results  # noqa: E402
+from _results import snr_bucket_label, write_results  # noqa: E402
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 REGIONS_HZ = ((0, 1000), (1000, 3000), (3000, 6000), (6000, 8000), (8000, 12000), (12000, 18000), (18000, 24001))
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0))
 ACTIVE_RANGE_DB = 20.0  # default --active-range-db
-
-
-def _label(lo: float, hi: float) -> str:
-    if lo <= -100:
-        return f"< {hi:g} dB"
-    if hi >= 100:
-        return f">= {lo:g} dB"
-    return f"{lo:g}..{hi:g} dB"
 
 
 def collect(
@@ -193,7 +185,7 @@ def _markdown(report: dict) -> str:
         ]
         for row in res["rows"]:
             lo, hi = row["region_hz"]
-            snr = "all" if row["snr_bucket_db"] is None else _label(*row["snr_bucket_db"])
+            snr = "all" if row["snr_bucket_db"] is None else snr_bucket_label(*row["snr_bucket_db"])
             lines.append(
                 f"| {lo / 1000:g}-{min(hi, 24000) / 1000:g} kHz | {snr} | {row['bins']} | {row['gain_mean']:.3f} "
                 f"| {row['gain_p10']:.3f} | {row['gain_median']:.3f} | {row['ideal_mean']:.3f} "
