@@ -8,6 +8,8 @@ Sub-commands (run from the repository root)::
         --systems noisy,wiener-baseline,hance-base,hance-twin,noisereduce,rnnoise,deepfilternet \
         [--limit N] [--jobs 2] [--no-dnsmos] [--require-all]
     python benchmarks/quality.py report             # rewrite quality.md from quality.json
+    python benchmarks/quality.py merge a.json b.json --name quality   # runs of different systems
+    python benchmarks/quality.py compare old.json new.json --systems hance-base   # a release vs the last
 
 ``--data-dir`` defaults to ``../shared/data`` (next to the repository). ``--systems`` is a comma
 list: ``noisy``, the peers ``noisereduce``/``rnnoise``/``deepfilternet``, and anything else is a
@@ -1447,8 +1449,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             cmp = compare_reports(json.loads(Path(args.old).read_text()), json.loads(Path(args.new).read_text()),
                                   [x for x in args.systems.split(",") if x])
-        except ValueError as exc:
-            parser.error(f"compare: {exc}")
+        except (OSError, ValueError, KeyError) as exc:  # missing file, not JSON or not a quality report
+            parser.error(f"compare: {exc!r}" if isinstance(exc, KeyError) else f"compare: {exc}")
         out_dir = Path(args.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"{args.name}.json").write_text(json.dumps(_sanitize(cmp), indent=1, default=_json_default) + "\n")

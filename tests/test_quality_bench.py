@@ -453,6 +453,8 @@ def test_compare_reports_pairs_a_release_over_the_same_mixtures(tmp_path):
     text = (tmp_path / "cmp.md").read_text()
     assert "| PESQ-WB |" in text and "+0.100 ± 0.000 (n=4)" in text and "old run" in text
     assert json.loads((tmp_path / "cmp.json").read_text())["systems"] == ["ours"]
-    with pytest.raises(SystemExit):
-        q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "twin",
-                "--out-dir", str(tmp_path)])
+    for new_file, systems in (("new.json", "twin"), ("missing.json", "ours")):  # usage errors, not tracebacks
+        with pytest.raises(SystemExit) as info:
+            q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / new_file), "--systems", systems,
+                    "--out-dir", str(tmp_path)])
+        assert info.value.code == 2
