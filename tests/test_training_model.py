@@ -231,7 +231,7 @@ def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, ov
     fast.backward()
     slow.backward()
     np.testing.assert_allclose(float(fast.detach()), float(slow.detach()), rtol=1e-5)
-    np.testing.assert_allclose([parts["complex"], parts["magnitude"]], [float(lc), float(lm)], rtol=1e-5)
+    np.testing.assert_allclose([parts["complex"], parts["magnitude"]], [float(lc.detach()), float(lm.detach())], rtol=1e-5)
     scale = float(b.grad.abs().max())
     assert scale > 0
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5 * scale)
