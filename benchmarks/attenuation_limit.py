@@ -76,18 +76,17 @@ def parse_limits(text: str) -> list[float]:
 def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_items: int, mix: str,
             seed: int = 0, progress: bool = True) -> dict:
     """Per-mixture metrics of ``model`` at every limit: {"mixtures": [...], "per_item": {limit: [...]}}."""
-    from quality import FS, _Dnsmos, compute_metrics
+    from quality import FS, _Dnsmos, compute_metrics, select_entries
 
     from hance_plugin import Denoiser
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
     source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides(mix)),
                                             seed=seed)
-    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
+    picks = select_entries(range(len(source)), items)
     dnsmos = _Dnsmos() if dnsmos_items > 0 else None
     # DNSMOS on a subset spread evenly over the set (val is ordered by talker and file)
-    with_dnsmos = set(np.unique(np.round(np.linspace(0, len(picks) - 1, min(dnsmos_items, len(picks)))).astype(int)).tolist()
-                      if dnsmos_items > 0 else [])
+    with_dnsmos = set(select_entries(range(len(picks)), dnsmos_items)) if dnsmos_items > 0 else set()
     denoisers = {lim: Denoiser(model=model, attenuation_limit_db=lim, num_threads=1) for lim in limits}
     mixtures: list[dict] = []
     per_item: dict[str, list[dict]] = {f"{lim:g}": [] for lim in limits}
@@ -104,13 +103,12 @@ def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_
         use_dnsmos = dnsmos if position in with_dnsmos else None
         noisy = np.ascontiguousarray(m.noisy, dtype=np.float32)
         clean = np.asarray(m.clean, dtype=np.float32)
-        mixtures.append({"index": int(index), "snr_db": snr, "bandwidth_hz": float(m.bandwidth_hz),
-                         "noisy": compute_metrics(clean, noisy, speech_bandwidth_hz=float(m.bandwidth_hz),
-                                                  dnsmos=use_dnsmos)})
+        bandwidth_hz = float(m.bandwidth_hz)
+        mixtures.append({"index": int(index), "snr_db": snr, "bandwidth_hz": bandwidth_hz,
+                         "noisy": compute_metrics(clean, noisy, speech_bandwidth_hz=bandwidth_hz, dnsmos=use_dnsmos)})
         for lim, denoiser in denoisers.items():
             out = denoiser.process(noisy[None, :], FS, reset=True)[0]
-            per_item[f"{lim:g}"].append(compute_metrics(clean, out, speech_bandwidth_hz=float(m.bandwidth_hz),
-                                                        dnsmos=use_dnsmos))
+            per_item[f"{lim:g}"].append(compute_metrics(clean, out, speech_bandwidth_hz=bandwidth_hz, dnsmos=use_dnsmos))
     return {"model": model, "mixtures": mixtures, "per_item": per_item}
 
 
@@ -127,13 +125,16 @@ def summarise(result: dict, limits: list[float]) -> list[dict]:
         buckets.append((snr_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
     base_key = f"{limits[0]:g}"
     rows = []
+    noisy_rows = [m["noisy"] for m in mixtures]
     for bucket, keep in buckets:
+        # the reference limit's and the noisy input's values, once per bucket
+        refs = {key: (_values(result["per_item"][base_key], key, keep), _values(noisy_rows, key, keep))
+                for key, _, _ in METRICS}
         for lim in limits:
             row = {"bucket": bucket, "limit_db": lim, "mixtures": int(sum(keep))}
             for key, _, _ in METRICS:
                 vals = _values(result["per_item"][f"{lim:g}"], key, keep)
-                base = _values(result["per_item"][base_key], key, keep)
-                noisy = _values([m["noisy"] for m in mixtures], key, keep)
+                base, noisy = refs[key]
                 ok = np.isfinite(vals) & np.isfinite(base)
                 row[key] = float(vals[ok].mean()) if ok.any() else None
                 row[f"{key}_noisy"] = float(noisy[ok & np.isfinite(noisy)].mean()) if (ok & np.isfinite(noisy)).any() else None

@@ -1241,6 +1241,22 @@ def evaluate(args: argparse.Namespace) -> dict:
     }
 
 
+def _check_same_mixtures(first: dict, other: dict) -> None:
+    """Refuse two reports that are not of the same audio: other mixture ids or order, or reference
+    rows (noisy, clean) whose intrusive scores differ (every metric is deterministic per mixture)."""
+    if [r["id"] for r in other["per_mixture"]] != [r["id"] for r in first["per_mixture"]]:
+        raise ValueError("the reports do not cover the same mixtures in the same order")
+    for mine, r in zip(first["per_mixture"], other["per_mixture"]):
+        for ref in (NOISY, CLEAN_REF):
+            a, b = mine["systems"].get(ref), r["systems"].get(ref)
+            if a is None or b is None:
+                continue
+            for key in ("pesq_wb", "si_sdr", "estoi"):
+                if a.get(key) is not None and b.get(key) is not None and abs(a[key] - b[key]) > 1e-6:
+                    raise ValueError(f"{r['id']}: {ref} {key} differs between runs ({a[key]} vs {b[key]}): "
+                                     "not the same audio")
+
+
 def merge_reports(reports: list[dict]) -> dict:
     """One report from several ``evaluate`` runs over the same mixtures (systems added per run).
 
@@ -1252,25 +1268,16 @@ def merge_reports(reports: list[dict]) -> dict:
     if len(reports) < 2:
         raise ValueError("merge needs at least two reports")
     base = json.loads(json.dumps(reports[0]))
-    ids = [r["id"] for r in base["per_mixture"]]
     by_id = {r["id"]: r for r in base["per_mixture"]}
     cfg = base["config"]
     cfg["merged_from"] = [r["config"].get("command") for r in reports]
     for other in reports[1:]:
         ocfg = other["config"]
-        if [r["id"] for r in other["per_mixture"]] != ids:
-            raise ValueError("the reports do not cover the same mixtures in the same order")
+        _check_same_mixtures(base, other)
         for r in other["per_mixture"]:
             mine = by_id[r["id"]]
             if bool(r.get("dnsmos")) != bool(mine.get("dnsmos")):
                 raise ValueError(f"{r['id']}: DNSMOS was scored in one run and not in the other")
-            for ref in (NOISY, CLEAN_REF):
-                a, b = mine["systems"].get(ref), r["systems"].get(ref)
-                if a is not None and b is not None:
-                    for key in ("pesq_wb", "si_sdr", "estoi"):
-                        if key in a and key in b and a[key] is not None and b[key] is not None:
-                            if abs(a[key] - b[key]) > 1e-6:
-                                raise ValueError(f"{r['id']}: {ref} {key} differs between runs ({a[key]} vs {b[key]})")
             for system, metrics in r["systems"].items():
                 if system in (NOISY, CLEAN_REF) and system in mine["systems"]:
                     continue
@@ -1303,15 +1310,9 @@ def compare_reports(old: dict, new: dict, systems: list[str]) -> dict:
     bucket (all, SNRs, dry/reverb, speech sets): mean difference with its 95 % CI and n (only
     mixtures where both values are finite). Raises ``ValueError`` when the reports do not match.
     """
+    _check_same_mixtures(old, new)
     old_by_id = {r["id"]: r for r in old["per_mixture"]}
     new_rows = new["per_mixture"]
-    if [r["id"] for r in new_rows] != [r["id"] for r in old["per_mixture"]]:
-        raise ValueError("the reports do not cover the same mixtures in the same order")
-    for r in new_rows:
-        a, b = old_by_id[r["id"]]["systems"].get(NOISY, {}), r["systems"].get(NOISY, {})
-        for key in ("pesq_wb", "si_sdr", "estoi"):
-            if a.get(key) is not None and b.get(key) is not None and abs(a[key] - b[key]) > 1e-6:
-                raise ValueError(f"{r['id']}: the noisy input's {key} differs ({a[key]} vs {b[key]}): not the same audio")
     missing = [s for s in systems if not all(s in rep["config"]["systems"] for rep in (old, new))]
     if missing:
         raise ValueError(f"systems not scored in both reports: {missing}")
