@@ -1,10 +1,11 @@
-"""What the Denoiser's attenuation limit buys or costs, per model, on val mixtures.
+"""What the Denoiser's attenuation limit and post-filter buy or cost, per model, on val mixtures.
 
 Run from the repository root (needs the ``[eval]`` extra, and ``[bench]``'s ``speechmos`` for DNSMOS
 unless ``--dnsmos-items 0``; no torch)::
 
     python benchmarks/attenuation_limit.py --model hance-base [--model hance-twin] \
-        [--limits 100,40,30,24,18,12] [--items 203] [--dnsmos-items 60] [--data-dir ../shared/data]
+        [--limits 100,40,30,24,18,12] [--post-filters 0] [--items 203] [--dnsmos-items 60] \
+        [--data-dir ../shared/data]
 
 Why: the ``Denoiser`` applies Y = (lim + (1 − lim)·M)·X with lim = 10^(−attenuation_limit_db/20)
 (``kernels/masks.py``), so a limit lifts every gain to at least −limit dB. Speech that a model
@@ -15,16 +16,21 @@ measures what each limit does to the intrusive scores (PESQ-WB, ESTOI, SI-SDR) a
 to DNSMOS BAK/OVRL (which reward noise removal). It gives that table to users and to whoever sets
 a preset's limit or the default.
 
+The same question for the post-filter (``Denoiser(post_filter_beta=...)``, Valin et al. 2020, see
+``kernels/masks.py``), which goes the other way: it deepens the attenuation of bins the model
+already turned down. ``--post-filters 0,0.02,0.05`` adds that axis: the settings are every
+(limit, beta) pair, limits outer, and the first pair is the reference of the paired differences.
+
 Mixtures: ``--items`` val mixtures of ``hance_plugin.training.mixing.MixtureSource`` (val split,
 seed 0, 3 s, the training run's val source), by default ``augment=false`` (real val noise only,
 "plain val"), evenly spaced; speech-only and noise-only items are skipped (no finite SNR). Each
 mixture goes through ``Denoiser(model, attenuation_limit_db=L, num_threads=1).process(...,
-reset=True)``, the product path users get, once per limit. Metrics are ``benchmarks/quality.py``'s
+reset=True)`` (with ``post_filter_beta=B``), the product path users get, once per setting. Metrics are ``benchmarks/quality.py``'s
 ``compute_metrics`` (PESQ-WB and ESTOI at 16 kHz, SI-SDR at 48 kHz, DNSMOS P.835 from
 ``speechmos`` on ``--dnsmos-items`` of them, spread evenly over the set). Rows: mean per
-limit and the paired difference to the first limit in ``--limits`` (± 95 % CI), overall and by
-input SNR bucket. Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test
-split: choosing a limit on test would be tuning on it.
+setting and the paired difference to the first setting (± 95 % CI), overall and by input SNR
+bucket. Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test
+split: choosing a setting on test would be tuning on it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from _results import snr_bucket_label, write_results  # noqa: E402
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
+DEFAULT_POST_FILTERS = (0.0,)
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 10.0), (10.0, 100.0))
 METRICS = (  # key, label, digits
     ("pesq_wb", "PESQ-WB", 3),
@@ -73,9 +80,33 @@ def parse_limits(text: str) -> list[float]:
     return limits
 
 
-def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_items: int, mix: str,
-            seed: int = 0, progress: bool = True) -> dict:
-    """Per-mixture metrics of ``model`` at every limit: {"mixtures": [...], "per_item": {limit: [...]}}."""
+def parse_post_filters(text: str) -> list[float]:
+    """``"0,0.02,0.1"`` -> [0.0, 0.02, 0.1]; each a post-filter beta in [0, 1], no repeats."""
+    from hance_plugin.denoiser import MAX_POST_FILTER_BETA
+
+    try:
+        betas = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--post-filters wants comma-separated numbers, got {text!r}") from None
+    if not betas:
+        raise ValueError("--post-filters is empty")
+    bad = [v for v in betas if not 0.0 <= v <= MAX_POST_FILTER_BETA]
+    if bad:
+        raise ValueError(f"post-filter betas must be in [0, {MAX_POST_FILTER_BETA:g}], got {bad}")
+    if len(set(betas)) != len(betas):
+        raise ValueError(f"--post-filters repeats a value: {text!r}")
+    return betas
+
+
+def setting_key(limit_db: float, beta: float) -> str:
+    """Key of a (limit, post-filter) setting in ``per_item``: "30", or "30/pf0.02" with the post-filter on."""
+    return f"{limit_db:g}" if beta == 0.0 else f"{limit_db:g}/pf{beta:g}"
+
+
+def collect(model: str, data_dir: Path, settings: list[tuple[float, float]], items: int, dnsmos_items: int,
+            mix: str, seed: int = 0, progress: bool = True) -> dict:
+    """Per-mixture metrics of ``model`` at every (limit dB, post-filter beta) setting:
+    {"mixtures": [...], "per_item": {setting_key: [...]}}."""
     from quality import FS, _Dnsmos, compute_metrics, select_entries
 
     from hance_plugin import Denoiser
@@ -87,9 +118,10 @@ def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_
     dnsmos = _Dnsmos() if dnsmos_items > 0 else None
     # DNSMOS on a subset spread evenly over the set (val is ordered by talker and file)
     with_dnsmos = set(select_entries(range(len(picks)), dnsmos_items)) if dnsmos_items > 0 else set()
-    denoisers = {lim: Denoiser(model=model, attenuation_limit_db=lim, num_threads=1) for lim in limits}
+    denoisers = {setting_key(lim, beta): Denoiser(model=model, attenuation_limit_db=lim, post_filter_beta=beta,
+                                                  num_threads=1) for lim, beta in settings}
     mixtures: list[dict] = []
-    per_item: dict[str, list[dict]] = {f"{lim:g}": [] for lim in limits}
+    per_item: dict[str, list[dict]] = {key: [] for key in denoisers}
     iterator = picks
     if progress:
         from tqdm import tqdm
@@ -106,9 +138,9 @@ def collect(model: str, data_dir: Path, limits: list[float], items: int, dnsmos_
         bandwidth_hz = float(m.bandwidth_hz)
         mixtures.append({"index": int(index), "snr_db": snr, "bandwidth_hz": bandwidth_hz,
                          "noisy": compute_metrics(clean, noisy, speech_bandwidth_hz=bandwidth_hz, dnsmos=use_dnsmos)})
-        for lim, denoiser in denoisers.items():
+        for key, denoiser in denoisers.items():
             out = denoiser.process(noisy[None, :], FS, reset=True)[0]
-            per_item[f"{lim:g}"].append(compute_metrics(clean, out, speech_bandwidth_hz=bandwidth_hz, dnsmos=use_dnsmos))
+            per_item[key].append(compute_metrics(clean, out, speech_bandwidth_hz=bandwidth_hz, dnsmos=use_dnsmos))
     return {"model": model, "mixtures": mixtures, "per_item": per_item}
 
 
@@ -117,23 +149,23 @@ def _values(rows: list[dict], key: str, keep: list[bool]) -> np.ndarray:
                      for i, r in enumerate(rows)], dtype=float)
 
 
-def summarise(result: dict, limits: list[float]) -> list[dict]:
-    """Rows (bucket, limit, metric): mean, and paired difference to the first limit with its CI."""
+def summarise(result: dict, settings: list[tuple[float, float]]) -> list[dict]:
+    """Rows (bucket, setting, metric): mean, and paired difference to the first setting with its CI."""
     mixtures = result["mixtures"]
     buckets = [("all", [True] * len(mixtures))]
     for lo, hi in SNR_BUCKETS_DB:
         buckets.append((snr_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
-    base_key = f"{limits[0]:g}"
+    base_key = setting_key(*settings[0])
     rows = []
     noisy_rows = [m["noisy"] for m in mixtures]
     for bucket, keep in buckets:
         # the reference limit's and the noisy input's values, once per bucket
         refs = {key: (_values(result["per_item"][base_key], key, keep), _values(noisy_rows, key, keep))
                 for key, _, _ in METRICS}
-        for lim in limits:
-            row = {"bucket": bucket, "limit_db": lim, "mixtures": int(sum(keep))}
+        for lim, beta in settings:
+            row = {"bucket": bucket, "limit_db": lim, "post_filter_beta": beta, "mixtures": int(sum(keep))}
             for key, _, _ in METRICS:
-                vals = _values(result["per_item"][f"{lim:g}"], key, keep)
+                vals = _values(result["per_item"][setting_key(lim, beta)], key, keep)
                 base, noisy = refs[key]
                 ok = np.isfinite(vals) & np.isfinite(base)
                 row[key] = float(vals[ok].mean()) if ok.any() else None
@@ -155,15 +187,25 @@ def _fmt(row: dict, key: str, digits: int, first: bool) -> str:
     return text
 
 
+def _setting_name(limit_db: float, beta: float) -> str:
+    name = f"{limit_db:g}" + (" (unlimited)" if limit_db >= 100 else "")
+    return name + (f", post-filter {beta:g}" if beta > 0.0 else "")
+
+
 def _markdown(report: dict) -> str:
-    limits = report["limits_db"]
+    betas = report.get("post_filters", [0.0])
+    settings = [(lim, beta) for lim in report["limits_db"] for beta in betas]
+    with_pf = betas != [0.0]
     lines = [
-        "# Attenuation limit on val (benchmarks/attenuation_limit.py)",
+        "# Attenuation limit" + (" and post-filter" if with_pf else "") + " on val (benchmarks/attenuation_limit.py)",
         "",
         f"- command: `{report['command']}` (from the repository root)",
         f"- date: {report['date']}; val split, mixtures with `{report['mix'] or 'default mixing'}` (3 s, seed 0); "
-        "each through `Denoiser(model, attenuation_limit_db=L, num_threads=1)`",
-        f"- cells: mean over the mixtures (in parentheses: paired difference to {limits[0]:g} dB ± 95 % CI); "
+        "each through `Denoiser(model, attenuation_limit_db=L" + (", post_filter_beta=B" if with_pf else "")
+        + ", num_threads=1)`",
+        f"- cells: mean over the mixtures (in parentheses: paired difference to {settings[0][0]:g} dB"
+        + (f", post-filter {settings[0][1]:g}" if settings[0][1] > 0 else "") + " "
+        "± 95 % CI); "
         "DNSMOS only on a subset spread evenly over the set (count in the header)",
         "",
     ]
@@ -176,13 +218,13 @@ def _markdown(report: dict) -> str:
             lines += [
                 f"### input SNR {bucket} ({head['mixtures']} mixtures; DNSMOS on {head['dnsmos_bak_items']})",
                 "",
-                "| limit (dB) | " + " | ".join(lab for _, lab, _ in METRICS) + " |",
+                "| limit (dB)" + (", post-filter beta" if with_pf else "") + " | " + " | ".join(lab for _, lab, _ in METRICS) + " |",
                 "|---:|" + "---:|" * len(METRICS),
                 "| noisy input | " + " | ".join(
                     "–" if head[f"{k}_noisy"] is None else f"{head[f'{k}_noisy']:.{d}f}" for k, _, d in METRICS) + " |",
             ]
             for i, row in enumerate(sub):
-                name = f"{row['limit_db']:g}" + (" (unlimited)" if row["limit_db"] >= 100 else "")
+                name = _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0))
                 lines.append(f"| {name} | " + " | ".join(_fmt(row, k, d, i == 0) for k, _, d in METRICS) + " |")
             lines.append("")
     return "\n".join(lines)
@@ -194,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="bundled model name or path to an .onnx with its card (repeatable)")
     parser.add_argument("--limits", default=",".join(f"{v:g}" for v in DEFAULT_LIMITS_DB),
                         help="attenuation limits in dB; the first is the reference of the paired differences")
+    parser.add_argument("--post-filters", default=",".join(f"{v:g}" for v in DEFAULT_POST_FILTERS),
+                        help="post-filter betas (0 = off), crossed with --limits (limits outer)")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--items", type=int, default=203)
     parser.add_argument("--dnsmos-items", type=int, default=60, help="mixtures that also get DNSMOS (0 = none)")
@@ -208,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         limits = parse_limits(args.limits)
+        betas = parse_post_filters(args.post_filters)
         parse_mix_overrides(args.mix)
     except ValueError as exc:
         parser.error(str(exc))
@@ -225,16 +270,18 @@ def main(argv: list[str] | None = None) -> int:
             resolve_model(model)
         except (ValueError, FileNotFoundError, KeyError) as exc:
             parser.error(f"--model {model!r}: {exc}")
+    settings = [(lim, beta) for lim in limits for beta in betas]
     models = {}
     for model in args.model:
-        res = collect(model, Path(args.data_dir), limits, args.items, args.dnsmos_items, args.mix,
+        res = collect(model, Path(args.data_dir), settings, args.items, args.dnsmos_items, args.mix,
                       progress=not args.no_progress)
-        models[Path(model).stem if model.endswith(".onnx") else model] = {**res, "rows": summarise(res, limits)}
+        models[Path(model).stem if model.endswith(".onnx") else model] = {**res, "rows": summarise(res, settings)}
     report = {
         "command": "python benchmarks/attenuation_limit.py " + shlex.join(sys.argv[1:] if argv is None else argv),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "mix": args.mix,
         "limits_db": limits,
+        "post_filters": betas,
         "models": models,
     }
     write_results(args.out_dir, args.name, _markdown(report), report)

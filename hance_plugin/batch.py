@@ -80,6 +80,7 @@ class BatchOptions:
     dask_local_workers: int | None = None
     model: str | None = None  # overrides every Denoiser's model
     attenuation_limit_db: float | None = None  # overrides every Denoiser's attenuation limit
+    post_filter_beta: float | None = None  # overrides every Denoiser's post-filter strength
     chunk_seconds: float = 1.0
     progress: bool = False
 
@@ -356,7 +357,7 @@ def _prepare(options: BatchOptions):
         raise BatchUsageError(f"unknown --format {options.format!r}; allowed: {', '.join(FORMATS)}")
     try:
         chain = load_preset(options.preset)
-        chain = apply_overrides(chain, options.model, options.attenuation_limit_db)
+        chain = apply_overrides(chain, options.model, options.attenuation_limit_db, options.post_filter_beta)
         text = dumps_preset(chain)
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
@@ -366,9 +367,11 @@ def _prepare(options: BatchOptions):
     return in_dir, out_resolved, chain, text, fingerprint, fmt
 
 
-def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float | None):
-    """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit."""
-    if model is None and attenuation_limit_db is None:
+def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float | None,
+                    post_filter_beta: float | None = None):
+    """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit / post-filter
+    (``None`` keeps the Denoiser's own value)."""
+    if model is None and attenuation_limit_db is None and post_filter_beta is None:
         return chain
     from .denoiser import Denoiser
     from .presets import PresetError
@@ -385,11 +388,13 @@ def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float |
                     mix=plugin.mix,
                     num_threads=plugin.num_threads,
                     resampler_quality=getattr(plugin, "_quality", "HQ"),
+                    post_filter_beta=plugin.post_filter_beta if post_filter_beta is None else post_filter_beta,
                 )
             except (TypeError, ValueError, FileNotFoundError) as exc:
-                raise PresetError(f"--model/--attenuation-limit-db: {exc}") from None
+                raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta: {exc}") from None
     if not found:
-        raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for --model/--attenuation-limit-db to change")
+        raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for "
+                          "--model/--attenuation-limit-db/--post-filter-beta to change")
     return chain
 
 

@@ -1,6 +1,7 @@
 """The ``hance-plugin`` command line.
 
-    hance-plugin process IN OUT [--preset NAME|FILE] [--model NAME|PATH] [--attenuation-limit-db X] [--mix X]
+    hance-plugin process IN OUT [--preset NAME|FILE] [--model NAME|PATH] [--attenuation-limit-db X]
+                                [--post-filter-beta X] [--mix X]
     hance-plugin batch IN_DIR OUT_DIR --preset NAME|FILE [--jobs N] [--recursive] [--format FMT]
                        [--dask-scheduler ADDRESS | --dask-local-workers N] [--allow-nested-output]
     hance-plugin presets list | show NAME | validate FILE
@@ -39,6 +40,10 @@ def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) 
     parser.add_argument(
         "--attenuation-limit-db", type=float, default=None,
         help="max attenuation in dB, 0-100 (100 = unlimited; default: the preset's, else 100)",
+    )
+    parser.add_argument(
+        "--post-filter-beta", type=float, default=None,
+        help="post-filter strength in [0, 1], less residual noise (0 = off; default: the preset's, else the Denoiser's)",
     )
     if with_mix:
         parser.add_argument("--mix", type=float, default=None, help="dry/wet mix in [0, 1] (default: the preset's, else 1)")
@@ -234,7 +239,7 @@ def _cmd_info(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _load_chain(preset, model, attenuation_limit_db, mix):
+def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None):
     """The chain for ``process``: a preset with overrides, or a lone Denoiser. Raises PresetError."""
     from .batch import apply_overrides
     from .denoiser import Denoiser
@@ -246,12 +251,13 @@ def _load_chain(preset, model, attenuation_limit_db, mix):
                 model or "default",
                 attenuation_limit_db=100.0 if attenuation_limit_db is None else attenuation_limit_db,
                 mix=1.0 if mix is None else mix,
+                **({} if post_filter_beta is None else {"post_filter_beta": post_filter_beta}),
             )
         except (TypeError, ValueError, FileNotFoundError) as exc:
             raise PresetError(str(exc)) from None
         return PresetChain([denoiser], name="denoiser")
     chain = load_preset(preset)
-    chain = apply_overrides(chain, model, attenuation_limit_db)
+    chain = apply_overrides(chain, model, attenuation_limit_db, post_filter_beta)
     if mix is not None:
         from .denoiser import Denoiser as _D
 
@@ -270,7 +276,7 @@ def _cmd_process(args) -> int:
     from .presets import PresetError
 
     try:
-        chain = _load_chain(args.preset, args.model, args.attenuation_limit_db, args.mix)
+        chain = _load_chain(args.preset, args.model, args.attenuation_limit_db, args.mix, args.post_filter_beta)
     except PresetError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -314,6 +320,7 @@ def _cmd_batch(args) -> int:
         in_dir=args.in_dir, out_dir=args.out_dir, preset=args.preset, jobs=args.jobs, recursive=args.recursive,
         format=args.format, allow_nested_output=args.allow_nested_output, dask_scheduler=args.dask_scheduler,
         dask_local_workers=args.dask_local_workers, model=args.model, attenuation_limit_db=args.attenuation_limit_db,
+        post_filter_beta=args.post_filter_beta,
         progress=not (args.quiet or args.json),
     )
     try:

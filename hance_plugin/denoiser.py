@@ -35,6 +35,8 @@ __all__ = ["Denoiser"]
 
 _QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
 MAX_ATTENUATION_LIMIT_DB = 100.0
+MAX_POST_FILTER_BETA = 1.0
+DEFAULT_POST_FILTER_BETA = 0.0
 
 
 class _Stream:
@@ -59,8 +61,9 @@ class _Stream:
         self.dry_ring[:] = 0.0
         self.dry_pos = 0
 
-    def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float) -> None:
+    def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float) -> None:
         self.engine.limit_gain = limit_gain
+        self.engine.post_filter_beta = post_filter_beta
         self.core.process_block(x, out)
         self.dry_pos = delay_mix(x, self.dry_ring, self.dry_pos, out, np.float32(mix), out)
 
@@ -74,6 +77,9 @@ class Denoiser:
         attenuation_limit_db: the most the denoiser may attenuate anything, in dB (0 = bypass,
             100 = unlimited). Lower values keep some background ("room tone").
         mix: dry/wet balance in [0, 1]; 1 = fully denoised.
+        post_filter_beta: strength of the perceptual post-filter (Valin et al. 2020, as in
+            DeepFilterNet) in [0, 1]; 0 = off. It attenuates bins the model already turned down
+            further (less residual noise) and leaves speech-dominated bins alone.
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
@@ -94,11 +100,13 @@ class Denoiser:
         mix: float = 1.0,
         num_threads: int = 1,
         resampler_quality: str = "HQ",
+        post_filter_beta: float = DEFAULT_POST_FILTER_BETA,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
         self.attenuation_limit_db = attenuation_limit_db
         self.mix = mix
+        self.post_filter_beta = post_filter_beta
         if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
         self._num_threads = num_threads
@@ -144,6 +152,18 @@ class Denoiser:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"mix must be between 0 and 1, got {value:g}")
         self._mix = value
+
+    @property
+    def post_filter_beta(self) -> float:
+        """Post-filter strength in [0, 1] (0 = off); see ``kernels/masks.py``."""
+        return self._post_filter_beta
+
+    @post_filter_beta.setter
+    def post_filter_beta(self, value: float) -> None:
+        value = _real("post_filter_beta", value)
+        if not 0.0 <= value <= MAX_POST_FILTER_BETA:
+            raise ValueError(f"post_filter_beta must be between 0 and {MAX_POST_FILTER_BETA:g}, got {value:g}")
+        self._post_filter_beta = value
 
     @property
     def num_threads(self) -> int:
@@ -228,17 +248,17 @@ class Denoiser:
             x = audio[:, start:stop]
             y = out[:, start:stop]
             if stop - start == n:
-                stream.process(x, y, limit_gain, self._mix)
+                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta)
             else:
                 block = np.empty((audio.shape[0], stop - start), dtype=np.float32)
-                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix)
+                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta)
                 y[:] = block
 
     # --- python protocol -------------------------------------------------------------------------
     def __repr__(self) -> str:
         return (
             f'<hance_plugin.Denoiser model="{self.model}" attenuation_limit_db={self._attenuation_limit_db:g} '
-            f"mix={self._mix:g} at {hex(id(self))}>"
+            f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} at {hex(id(self))}>"
         )
 
     def __getstate__(self) -> dict:
@@ -247,6 +267,7 @@ class Denoiser:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.setdefault("_post_filter_beta", 0.0)  # pickled before the post-filter existed
         self.__dict__.update(state)
 
 

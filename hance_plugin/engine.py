@@ -6,7 +6,8 @@ Per block of n samples (any n >= 0, 1 sample or a million):
 2. ``np.fft.rfft``      : one batched FFT of all T frames (pocketfft, ``out=`` preallocated)
 3. ``modified_stft`` + ``band_energy_db`` : the estimator's features
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
-5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above
+5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
+   post-filter and attenuation limit)
 6. ``np.fft.irfft``     : one batched inverse FFT
 7. ``overlap_add_block``: synthesis window, overlap-add, emit n samples
 
@@ -82,6 +83,7 @@ class StreamingEngine:
         self._hi_idx0, self._hi_idx1, self._hi_w = config.high_interpolation()
         self._buffers: dict[int, _Buffers] = {}
         self.limit_gain = 0.0
+        self.post_filter_beta = 0.0  # Valin's post-filter strength (kernels/masks.py); 0 = off
         self.nonfinite_mask_values = 0
         self.reset()
 
@@ -146,6 +148,7 @@ class StreamingEngine:
                 self._hi_idx1,
                 self._hi_w,
                 np.float32(self.limit_gain),
+                np.float32(self.post_filter_beta),
             )
             if bad:
                 if not self.nonfinite_mask_values:

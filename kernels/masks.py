@@ -8,6 +8,20 @@ non-negative gains are applied, given per band and linearly interpolated between
 as in DeepFilterNet: Y = (lim + (1 - lim) * M) * X with lim = 10^(-attenuation_limit_db / 20),
 so a limit of 0 dB is the identity and the output stays phase-consistent.
 
+Optional post-filter (``pf_beta`` > 0; 0 = off): the perceptual post-filter of Valin et al.,
+"A perceptually-motivated approach for low-complexity, real-time enhancement of fullband speech"
+(PercepNet, Interspeech 2020), as DeepFilterNet applies it to its gains at inference (``mask_pf``):
+
+    g' = (1 + beta) * g / (1 + beta * (g / (g * sin(pi * g / 2)))^2)
+       = g * (1 + beta) / (1 + beta / sin^2(pi * g / 2))
+
+It leaves g = 1 unchanged and pushes small gains further down (about -5 dB at g = 0.1 for beta =
+0.02, g' ~ g^3 as g -> 0): residual noise in bins the network already judged noisy is attenuated
+more, speech-dominated bins are left alone. Here g is the gain magnitude clipped to [0, 1]: the
+complex mask keeps its phase and is scaled by g'/g, and magnitudes above 1 (the network boosting a
+bin) are left as they are. The post-filter is applied before the attenuation limit, as in
+DeepFilterNet, so the limit still bounds the total attenuation.
+
 Band energy features: E_b = mean_{k in band b} |X(k)|^2 over every band of the whole spectrum,
 reported as 10*log10(E_b + 1e-12) dB (unnormalised rfft scale).
 
@@ -21,11 +35,23 @@ import math
 
 from numba import njit
 
-__all__ = ["apply_hybrid_mask", "band_energy_db"]
+__all__ = ["apply_hybrid_mask", "band_energy_db", "post_filter_factor"]
 
 
 @njit(cache=True, nogil=True)
-def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain):
+def post_filter_factor(g, beta):
+    """Valin's post-filter as a factor on a gain magnitude ``g`` >= 0: g'/g (1 for g >= 1 or beta <= 0)."""
+    if beta <= 0.0 or g >= 1.0:
+        return 1.0
+    s = math.sin(0.5 * math.pi * g)
+    s2 = s * s
+    if s2 < 1e-30:
+        return 0.0
+    return (1.0 + beta) / (1.0 + beta / s2)
+
+
+@njit(cache=True, nogil=True)
+def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain, pf_beta=0.0):
     """Apply masks in place to ``spec`` (C, T, K) complex64; return the count of non-finite values.
 
     mask_low   (C, T, F, 2) float32: complex mask (re, im) for bins 0 .. F-1 (unbounded)
@@ -33,6 +59,7 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
     hi_idx0/hi_idx1/hi_w (K - F,): bin k = F + i gets
         g = (1 - hi_w[i]) * gains[hi_idx0[i]] + hi_w[i] * gains[hi_idx1[i]]
     limit_gain: lim = 10^(-attenuation_limit_db/20) in [0, 1]
+    pf_beta:    post-filter strength (0 = off), applied to the gain magnitudes before the limit
     """
     n_channels, n_frames, n_bins = spec.shape
     n_low = mask_low.shape[2]
@@ -48,6 +75,10 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     mr = 1.0
                     mi = 0.0
                     bad += 1
+                if pf_beta > 0.0:
+                    f = post_filter_factor(math.sqrt(mr * mr + mi * mi), pf_beta)
+                    mr *= f
+                    mi *= f
                 spec[c, t, k] = spec[c, t, k] * complex(a + b * mr, b * mi)
             for i in range(n_bins - n_low):
                 w = hi_w[i]
@@ -57,6 +88,8 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     bad += 1
                 elif g < 0.0:
                     g = 0.0
+                if pf_beta > 0.0:
+                    g *= post_filter_factor(g, pf_beta)
                 spec[c, t, n_low + i] = spec[c, t, n_low + i] * (a + b * g)
     return bad
 

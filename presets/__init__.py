@@ -44,7 +44,7 @@ import numpy as np
 import pedalboard
 
 from hance_plugin.chain import Pedalboard
-from hance_plugin.denoiser import MAX_ATTENUATION_LIMIT_DB, Denoiser
+from hance_plugin.denoiser import DEFAULT_POST_FILTER_BETA, MAX_ATTENUATION_LIMIT_DB, MAX_POST_FILTER_BETA, Denoiser
 from hance_plugin.loudness import LoudnessNormalizer
 
 if sys.version_info >= (3, 11):
@@ -72,7 +72,7 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("schema", "name", "description", "chain", "loudness", "output")
-DENOISER_KEYS = ("model", "attenuation_limit_db", "mix", "num_threads", "resampler_quality")
+DENOISER_KEYS = ("model", "attenuation_limit_db", "mix", "num_threads", "resampler_quality", "post_filter_beta")
 RESAMPLER_QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
 VST3_KEYS = ("path", "plugin_name", "parameters")
 LOUDNESS_KEYS = ("integrated_lufs", "true_peak_dbtp", "lookahead_ms", "release_ms", "max_gain_db")
@@ -344,6 +344,7 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
         "mix": ctx.number(entry, "mix", where, 0.0, 1.0, 1.0),
         "num_threads": ctx.number(entry, "num_threads", where, 1, 256, 1, integer=True),
         "resampler_quality": ctx.choice(entry, "resampler_quality", where, RESAMPLER_QUALITIES, "HQ"),
+        "post_filter_beta": ctx.number(entry, "post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA),
     }
     if model.endswith(".onnx") and not Path(model).is_absolute() and ctx.source not in ("<dict>", "<string>"):
         candidate = Path(ctx.source).parent / model  # relative model paths are relative to the preset
@@ -612,6 +613,7 @@ def _entry_for(plugin: Any, index: int) -> dict:
             "attenuation_limit_db": float(plugin.attenuation_limit_db),
             "mix": float(plugin.mix),
             "resampler_quality": getattr(plugin, "resampler_quality", getattr(plugin, "_quality", "HQ")),
+            "post_filter_beta": float(plugin.post_filter_beta),
         }
         if plugin.num_threads != 1:
             entry["num_threads"] = int(plugin.num_threads)

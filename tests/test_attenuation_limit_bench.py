@@ -87,3 +87,30 @@ def test_bad_model_and_data_dir_are_usage_errors(tmp_path, data_dir):
     with pytest.raises(SystemExit) as info:
         mod.main(["--model", "hance-base", "--data-dir", str(tmp_path), "--dnsmos-items", "0"])
     assert info.value.code == 2
+
+
+def test_post_filter_axis(tmp_path, data_dir):
+    mod = _load()
+    out = tmp_path / "out"
+    assert mod.main(["--model", "hance-base", "--data-dir", str(data_dir), "--items", "3", "--limits", "100,0",
+                     "--post-filters", "0,0.5", "--dnsmos-items", "0", "--out-dir", str(out), "--name", "pf",
+                     "--no-progress"]) == 0
+    report = json.loads((out / "pf.json").read_text())
+    res = report["models"]["hance-base"]
+    assert report["post_filters"] == [0.0, 0.5]
+    assert list(res["per_item"]) == ["100", "100/pf0.5", "0", "0/pf0.5"]  # limits outer, betas inner
+    overall = [r for r in res["rows"] if r["bucket"] == "all"]
+    assert [(r["limit_db"], r["post_filter_beta"]) for r in overall] == [(100.0, 0.0), (100.0, 0.5), (0.0, 0.0), (0.0, 0.5)]
+    # the post-filter changes the unlimited output, and a 0 dB limit still bypasses everything
+    assert overall[1]["si_sdr_delta"] != 0.0
+    for noisy, bypass in zip((m["noisy"] for m in res["mixtures"]), res["per_item"]["0/pf0.5"]):
+        assert bypass["si_sdr"] == pytest.approx(noisy["si_sdr"], abs=2e-3)
+    text = (out / "pf.md").read_text()
+    assert "| 100 (unlimited), post-filter 0.5 |" in text and "post_filter_beta=B" in text
+
+
+@pytest.mark.parametrize("betas", ["", "0,x", "0,1.5", "-0.1", "0.02,0.02"])
+def test_bad_post_filters_are_usage_errors(betas, data_dir):
+    with pytest.raises(SystemExit) as info:
+        _load().main(["--model", "hance-base", "--data-dir", str(data_dir), "--post-filters", betas, "--dnsmos-items", "0"])
+    assert info.value.code == 2

@@ -384,6 +384,9 @@ def test_rerun_skips_finished_files_and_redoes_what_changed(tmp_path, capsys):
     # and going back to the original settings redoes everything again (the outputs changed)
     code, report, _ = _batch(capsys, *args)
     assert code == 0 and report["counts"]["processed"] == 6
+    # so does the post-filter, which also changes the sound
+    code, report, _ = _batch(capsys, *args, "--post-filter-beta", "0.1")
+    assert code == 0 and report["counts"]["processed"] == 6
 
 
 # ---------------------------------------------------------------------------- parallel, Dask

@@ -22,7 +22,7 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
-from hance_plugin import load_preset
+from hance_plugin import Denoiser, load_preset
 from hance_plugin.cli import main
 from hance_plugin.fileio import process_file
 
@@ -190,6 +190,15 @@ def test_overrides_change_the_denoiser(tmp_path, capsys):
     assert _run(capsys, "process", source, via_preset, "-q", "--preset", "denoise-only", "--attenuation-limit-db", "3")[0] == 0
     assert np.array_equal(sf.read(str(via_preset), dtype="float32")[0], b)
     assert _run(capsys, "process", source, tmp_path / "m.wav", "-q", "--model", "wiener-baseline")[0] == 0
+    # --post-filter-beta: the same audio as the Denoiser with that beta, on its own and through a preset
+    pf_alone, pf_preset = tmp_path / "pf.wav", tmp_path / "pf-preset.wav"
+    assert _run(capsys, "process", source, pf_alone, "-q", "--post-filter-beta", "0.1")[0] == 0
+    assert _run(capsys, "process", source, pf_preset, "-q", "--preset", "denoise-only", "--post-filter-beta", "0.1")[0] == 0
+    c, _ = sf.read(str(pf_alone), dtype="float32")
+    assert not np.array_equal(a, c)
+    assert np.array_equal(sf.read(str(pf_preset), dtype="float32")[0], c)
+    expected = Denoiser(post_filter_beta=0.1)(x[None, :], 48000)[0]
+    np.testing.assert_allclose(c, expected, atol=1e-6)
 
 
 # ------------------------------------------------------------------------------- exit codes
@@ -210,6 +219,8 @@ def test_process_exit_codes_and_messages(tmp_path, capsys):
     assert code == 2 and "overwrite" in err and _sha(good) == before
     code, _, err = _run(capsys, "process", good, tmp_path / "o.wav", "--attenuation-limit-db", "150")
     assert code == 2 and "attenuation" in err
+    code, _, err = _run(capsys, "process", good, tmp_path / "o.wav", "--post-filter-beta", "-0.5")
+    assert code == 2 and "post_filter_beta" in err
     assert _run(capsys, "process", good, tmp_path / "o.wav", "--jobs", "2")[0] == 2  # unknown option
 
     for bad in ("corrupt.flac", "empty.wav", "text.wav"):

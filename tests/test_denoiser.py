@@ -88,6 +88,26 @@ def test_attenuation_limit_bounds_suppression(rotating_model):
     np.testing.assert_allclose(bypass, x, atol=1e-5)
 
 
+@pytest.mark.parametrize("beta", [0.02, 0.3])
+def test_post_filter_deepens_low_gains_only(rotating_model, beta):
+    """Gain 0.25 above 6 kHz goes down by Valin's post-filter (then the limit applies); the complex
+    mask below (magnitude 1.2, phase 0.5 rad) is left exactly as it is."""
+    sr = 48000
+    t = np.arange(sr) / sr
+    rms = lambda a: np.sqrt(np.mean(a[:, 4000:-4000] ** 2))  # noqa: E731
+    pf = (1 + beta) * 0.25 / (1 + beta / np.sin(np.pi * 0.25 / 2) ** 2)
+    high = (0.5 * np.sin(2 * np.pi * 12000 * t)).astype(np.float32)[None]
+    y = Denoiser(rotating_model, post_filter_beta=beta)(high, sr)
+    assert 20 * np.log10(rms(y) / rms(high)) == pytest.approx(20 * np.log10(pf), abs=0.1)
+    lim = 10 ** (-6 / 20)
+    y = Denoiser(rotating_model, post_filter_beta=beta, attenuation_limit_db=6.0)(high, sr)
+    assert 20 * np.log10(rms(y) / rms(high)) == pytest.approx(20 * np.log10(lim + (1 - lim) * pf), abs=0.1)
+    low = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)[None]
+    seg = slice(4000, -4000)  # the sine's onset and end spread into the high band, which the filter does change
+    np.testing.assert_allclose(Denoiser(rotating_model, post_filter_beta=beta)(low, sr)[:, seg],
+                               Denoiser(rotating_model)(low, sr)[:, seg], atol=1e-6)
+
+
 def test_complex_mask_is_unbounded_and_rotates_phase(rotating_model):
     sr = 48000
     t = np.arange(sr) / sr
@@ -182,6 +202,10 @@ def test_numpy_scalar_rates_are_accepted(identity_model):
         ({"attenuation_limit_db": float("nan")}, ValueError, "attenuation_limit_db"),
         ({"attenuation_limit_db": "12"}, TypeError, "attenuation_limit_db"),
         ({"mix": 1.5}, ValueError, "mix"),
+        ({"post_filter_beta": -0.01}, ValueError, "post_filter_beta"),
+        ({"post_filter_beta": 1.5}, ValueError, "post_filter_beta"),
+        ({"post_filter_beta": float("inf")}, ValueError, "post_filter_beta"),
+        ({"post_filter_beta": True}, TypeError, "post_filter_beta"),
         ({"num_threads": 0}, ValueError, "num_threads"),
         ({"resampler_quality": "best"}, ValueError, "resampler_quality"),
         ({"model": "no-such-model"}, ValueError, "unknown model"),
@@ -222,21 +246,25 @@ def test_stream_cannot_change_rate_or_channels_without_reset(identity_model):
 
 
 def test_repr_and_properties(identity_model):
-    d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8)
-    assert repr(d).startswith('<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 at 0x')
+    d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8, post_filter_beta=0.02)
+    assert repr(d).startswith(
+        '<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 post_filter_beta=0.02 at 0x')
     d.mix = 0.5
     d.attenuation_limit_db = 30
-    assert (d.mix, d.attenuation_limit_db) == (0.5, 30.0)
+    d.post_filter_beta = 0.1
+    assert (d.mix, d.attenuation_limit_db, d.post_filter_beta) == (0.5, 30.0, 0.1)
     with pytest.raises(ValueError):
         d.mix = -0.1
+    with pytest.raises(ValueError):
+        d.post_filter_beta = 2.0
 
 
 def test_pickle_round_trip_mid_stream(stateful_model_path):
-    d = Denoiser(stateful_model_path, attenuation_limit_db=20)
+    d = Denoiser(stateful_model_path, attenuation_limit_db=20, post_filter_beta=0.05)
     x = (0.1 * np.random.default_rng(6).standard_normal((1, 9600))).astype(np.float32)
     d.process(x, 48000, reset=False)
     clone = pickle.loads(pickle.dumps(d))
-    assert clone.attenuation_limit_db == 20 and clone.model == d.model
+    assert clone.attenuation_limit_db == 20 and clone.model == d.model and clone.post_filter_beta == 0.05
     np.testing.assert_array_equal(clone(x, 48000), d(x, 48000))
 
 

@@ -8,7 +8,7 @@ from conftest import SUPPORTED_STFTS
 
 from hance_plugin.config import StftConfig, erb_band_edges
 from hance_plugin.kernels.delay import delay_mix
-from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db
+from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db, post_filter_factor
 from hance_plugin.kernels.modified import derotation_table, inverse_modified_stft, modified_stft
 from hance_plugin.kernels.windows import analysis_window, synthesis_window
 from hance_plugin.stft import istft, stft
@@ -97,13 +97,25 @@ def test_modified_stft_is_exactly_invertible(compression, n, hop):
     assert back.shape[2] == k
 
 
-def _reference_hybrid(spec, mask_low, gains, cfg, limit):
+def _valin_pf(g, beta):
+    """DeepFilterNet's ``mask_pf`` written out: (1 + b) g / (1 + b (g / (g sin(pi g / 2)))^2), on g in (0, 1]."""
+    g_sin = g * np.sin(np.pi * g / 2)
+    return (1 + beta) * g / (1 + beta * (g / np.maximum(g_sin, 1e-12)) ** 2)
+
+
+def _reference_hybrid(spec, mask_low, gains, cfg, limit, beta=0.0):
     f = cfg.split_bin
     idx0, idx1, w = cfg.high_interpolation()
     g = (1 - w) * gains[..., idx0] + w * gains[..., idx1]
     g = np.maximum(g, 0)
     out = spec.copy()
     m = mask_low[..., 0] + 1j * mask_low[..., 1]
+    if beta > 0:  # on magnitudes clipped to 1: above 1 unchanged; complex masks keep their phase
+        mag = np.abs(m)
+        clipped = np.clip(mag, 1e-6, 1.0)
+        m = np.where(mag < 1.0, m * _valin_pf(clipped, beta) / clipped, m)
+        clipped = np.clip(g, 1e-6, 1.0)
+        g = np.where(g < 1.0, _valin_pf(clipped, beta), g)
     out[..., :f] *= limit + (1 - limit) * m
     out[..., f:] *= limit + (1 - limit) * g
     return out
@@ -111,18 +123,35 @@ def _reference_hybrid(spec, mask_low, gains, cfg, limit):
 
 @pytest.mark.parametrize("high_gains", ["bands", "bins"])
 @pytest.mark.parametrize("limit", [0.0, 0.1, 1.0])
-def test_apply_hybrid_mask_matches_reference(high_gains, limit):
+@pytest.mark.parametrize("beta", [0.0, 0.02, 0.3])
+def test_apply_hybrid_mask_matches_reference(high_gains, limit, beta):
     cfg = StftConfig(high_gains=high_gains)
     rng = np.random.default_rng(3)
     shape = (2, 5, cfg.n_bins)
     spec = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
     mask_low = rng.normal(0, 2, (2, 5, cfg.split_bin, 2)).astype(np.float32)  # |M| > 1 allowed
     gains = rng.normal(0.5, 0.7, (2, 5, cfg.n_high_gains)).astype(np.float32)  # some negative
-    expected = _reference_hybrid(spec, mask_low, gains, cfg, limit)
+    expected = _reference_hybrid(spec, mask_low, gains, cfg, limit, beta)
     out = spec.copy()
-    bad = apply_hybrid_mask(out, mask_low, gains, *cfg.high_interpolation(), np.float32(limit))
+    bad = apply_hybrid_mask(out, mask_low, gains, *cfg.high_interpolation(), np.float32(limit), np.float32(beta))
     assert bad == 0
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("beta", [0.02, 0.3])
+def test_post_filter_shape(beta):
+    g = np.linspace(0.0, 1.5, 301)
+    f = np.array([post_filter_factor(v, beta) for v in g])
+    out = g * f
+    assert np.all(f <= 1.0 + 1e-12)  # never boosts
+    assert np.all(f[g >= 1.0] == 1.0)  # unity and boosting gains are left alone
+    assert out[0] == 0.0 and np.all(np.diff(out) >= -1e-12)  # monotone: keeps the order of gains
+    assert np.all(np.diff(f[g < 1.0]) >= -1e-12)  # low gains are cut the most
+    inner = (g > 0.0) & (g < 1.0)
+    np.testing.assert_allclose(out[inner], _valin_pf(g[inner], beta), rtol=1e-9)
+    assert post_filter_factor(0.5, 0.0) == 1.0  # beta 0 is off
+    if beta == 0.02:  # the strength quoted in kernels/masks.py: about -5 dB at g = 0.1
+        assert 20 * np.log10(post_filter_factor(0.1, beta)) == pytest.approx(-5.0, abs=0.1)
 
 
 def test_band_gains_interpolate_between_band_centres():

@@ -117,6 +117,7 @@ def _error_for(tmp_path, text: str) -> str:
         ('[[chain]]\nplugin = "Denoiser"\nattenuation_limit_db = 120\n', "chain[0].attenuation_limit_db", "0 to 100"),
         ('[[chain]]\nplugin = "Denoiser"\nmodel = "no-such-model"\n', "chain[0].model", "wiener-baseline"),
         ('[[chain]]\nplugin = "Denoiser"\nresampler_quality = "best"\n', "chain[0].resampler_quality", "'VHQ'"),
+        ('[[chain]]\nplugin = "Denoiser"\npost_filter_beta = 2\n', "chain[0].post_filter_beta", "0 to 1"),
         ('[[chain]]\nplugin = "Denoiser"\nstrength = 3\n', "chain[0].strength", "attenuation_limit_db"),
         ('[[chain]]\nratio = 2\n', "chain[0].plugin", "Denoiser"),
         ('[[chain]]\nplugin = "VST3"\npath = "/nonexistent/Foo.vst3"\n', "chain[0].path", "not found"),
@@ -165,7 +166,7 @@ def test_round_trip_gives_identical_output(tmp_path):
     chain = Pedalboard([
         HighpassFilter(cutoff_frequency_hz=95.5),
         NoiseGate(threshold_db=-61.3, ratio=3.3, attack_ms=2.0, release_ms=170.0),
-        Denoiser(attenuation_limit_db=17.3, mix=0.85),
+        Denoiser(attenuation_limit_db=17.3, mix=0.85, post_filter_beta=0.05),
         PeakFilter(cutoff_frequency_hz=3100.0, gain_db=2.5, q=1.2),
         Compressor(threshold_db=-21.7, ratio=2.5, attack_ms=7.0, release_ms=140.0),
         LadderFilter(mode=LadderFilter.Mode.LPF24, cutoff_hz=16000.0),
@@ -174,6 +175,7 @@ def test_round_trip_gives_identical_output(tmp_path):
     ])
     loaded, path = _round_trip(chain, tmp_path, description="round trip test", output=OutputOptions(bit_depth=24))
     assert _stages(loaded) == _stages(chain)
+    assert loaded[2].post_filter_beta == 0.05 and loaded[2].attenuation_limit_db == 17.3
     assert loaded.name == "saved" and loaded.description == "round trip test"
     assert loaded.output == OutputOptions(bit_depth=24)
     x = _noisy(44100, 2.0, 2, seed=3)
