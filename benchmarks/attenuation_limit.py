@@ -62,40 +62,34 @@ METRICS = (  # key, label, digits
 )
 
 
+def _parse_list(text: str, flag: str, what: str, high: float, unit: str = "") -> list[float]:
+    """Comma-separated numbers of ``flag``, each in [0, high], none repeated; ValueError otherwise."""
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{flag} wants comma-separated numbers{unit and ' in ' + unit}, got {text!r}") from None
+    if not values:
+        raise ValueError(f"{flag} is empty")
+    bad = [v for v in values if not 0.0 <= v <= high]
+    if bad:
+        raise ValueError(f"{what} must be in [0, {high:g}]{unit and ' ' + unit}, got {bad}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{flag} repeats a value: {text!r}")
+    return values
+
+
 def parse_limits(text: str) -> list[float]:
     """``"100,30,12"`` -> [100.0, 30.0, 12.0]; each in [0, 100], no repeats."""
     from hance_plugin.denoiser import MAX_ATTENUATION_LIMIT_DB
 
-    try:
-        limits = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"--limits wants comma-separated numbers in dB, got {text!r}") from None
-    if not limits:
-        raise ValueError("--limits is empty")
-    bad = [v for v in limits if not 0.0 <= v <= MAX_ATTENUATION_LIMIT_DB]
-    if bad:
-        raise ValueError(f"attenuation limits must be in [0, {MAX_ATTENUATION_LIMIT_DB:g}] dB, got {bad}")
-    if len(set(limits)) != len(limits):
-        raise ValueError(f"--limits repeats a value: {text!r}")
-    return limits
+    return _parse_list(text, "--limits", "attenuation limits", MAX_ATTENUATION_LIMIT_DB, "dB")
 
 
 def parse_post_filters(text: str) -> list[float]:
     """``"0,0.02,0.1"`` -> [0.0, 0.02, 0.1]; each a post-filter beta in [0, 1], no repeats."""
     from hance_plugin.denoiser import MAX_POST_FILTER_BETA
 
-    try:
-        betas = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ValueError(f"--post-filters wants comma-separated numbers, got {text!r}") from None
-    if not betas:
-        raise ValueError("--post-filters is empty")
-    bad = [v for v in betas if not 0.0 <= v <= MAX_POST_FILTER_BETA]
-    if bad:
-        raise ValueError(f"post-filter betas must be in [0, {MAX_POST_FILTER_BETA:g}], got {bad}")
-    if len(set(betas)) != len(betas):
-        raise ValueError(f"--post-filters repeats a value: {text!r}")
-    return betas
+    return _parse_list(text, "--post-filters", "post-filter betas", MAX_POST_FILTER_BETA)
 
 
 def setting_key(limit_db: float, beta: float) -> str:
