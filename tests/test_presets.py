@@ -265,3 +265,18 @@ def test_presets_readme_documents_every_key():
 
     for key in (*presets.TOP_LEVEL_KEYS, *presets.DENOISER_KEYS, *presets.LOUDNESS_KEYS, *presets.OUTPUT_KEYS, *presets.VST3_KEYS):
         assert f"`{key}`" in readme, key
+
+
+def test_post_filter_key_loads_and_survives_other_overrides():
+    """A preset's post_filter_beta is loaded, and --model/--attenuation-limit-db overrides keep it
+    (apply_overrides rebuilds each Denoiser); --post-filter-beta replaces it."""
+    from hance_plugin.batch import apply_overrides
+
+    text = '[[chain]]\nplugin = "Denoiser"\nattenuation_limit_db = 30.0\npost_filter_beta = 0.05\n'
+    chain = loads_preset(text)
+    assert chain[0].post_filter_beta == 0.05
+    chain = apply_overrides(chain, None, 12.0)
+    assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta) == (12.0, 0.05)
+    chain = apply_overrides(chain, None, None, 0.2)
+    assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta) == (12.0, 0.2)
+    assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].post_filter_beta == 0.0  # off unless asked
