@@ -92,6 +92,11 @@ def parse_post_filters(text: str) -> list[float]:
     return _parse_list(text, "--post-filters", "post-filter betas", MAX_POST_FILTER_BETA)
 
 
+def settings_of(limits_db: list[float], betas: list[float]) -> list[tuple[float, float]]:
+    """Every (limit dB, post-filter beta) pair, limits outer; the first is the reference setting."""
+    return [(lim, beta) for lim in limits_db for beta in betas]
+
+
 def setting_key(limit_db: float, beta: float) -> str:
     """Key of a (limit, post-filter) setting in ``per_item``: "30", or "30/pf0.02" with the post-filter on."""
     return f"{limit_db:g}" if beta == 0.0 else f"{limit_db:g}/pf{beta:g}"
@@ -188,7 +193,7 @@ def _setting_name(limit_db: float, beta: float) -> str:
 
 def _markdown(report: dict) -> str:
     betas = report.get("post_filters", [0.0])
-    settings = [(lim, beta) for lim in report["limits_db"] for beta in betas]
+    settings = settings_of(report["limits_db"], betas)
     with_pf = betas != [0.0]
     lines = [
         "# Attenuation limit" + (" and post-filter" if with_pf else "") + " on val (benchmarks/attenuation_limit.py)",
@@ -264,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             resolve_model(model)
         except (ValueError, FileNotFoundError, KeyError) as exc:
             parser.error(f"--model {model!r}: {exc}")
-    settings = [(lim, beta) for lim in limits for beta in betas]
+    settings = settings_of(limits, betas)
     models = {}
     for model in args.model:
         res = collect(model, Path(args.data_dir), settings, args.items, args.dnsmos_items, args.mix,

@@ -242,7 +242,7 @@ def _cmd_info(args) -> int:
 def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None):
     """The chain for ``process``: a preset with overrides, or a lone Denoiser. Raises PresetError."""
     from .batch import apply_overrides
-    from .denoiser import Denoiser
+    from .denoiser import DEFAULT_POST_FILTER_BETA, Denoiser
     from .presets import PresetChain, PresetError, load_preset
 
     if preset is None:
@@ -251,7 +251,7 @@ def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None)
                 model or "default",
                 attenuation_limit_db=100.0 if attenuation_limit_db is None else attenuation_limit_db,
                 mix=1.0 if mix is None else mix,
-                **({} if post_filter_beta is None else {"post_filter_beta": post_filter_beta}),
+                post_filter_beta=DEFAULT_POST_FILTER_BETA if post_filter_beta is None else post_filter_beta,
             )
         except (TypeError, ValueError, FileNotFoundError) as exc:
             raise PresetError(str(exc)) from None

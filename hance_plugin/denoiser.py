@@ -134,12 +134,7 @@ class Denoiser:
 
     @attenuation_limit_db.setter
     def attenuation_limit_db(self, value: float) -> None:
-        value = _real("attenuation_limit_db", value)
-        if not 0.0 <= value <= MAX_ATTENUATION_LIMIT_DB:
-            raise ValueError(
-                f"attenuation_limit_db must be between 0 and {MAX_ATTENUATION_LIMIT_DB:g} dB, got {value:g}"
-            )
-        self._attenuation_limit_db = value
+        self._attenuation_limit_db = _real_in_range("attenuation_limit_db", value, MAX_ATTENUATION_LIMIT_DB, " dB")
 
     @property
     def mix(self) -> float:
@@ -148,10 +143,7 @@ class Denoiser:
 
     @mix.setter
     def mix(self, value: float) -> None:
-        value = _real("mix", value)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"mix must be between 0 and 1, got {value:g}")
-        self._mix = value
+        self._mix = _real_in_range("mix", value, 1.0)
 
     @property
     def post_filter_beta(self) -> float:
@@ -160,10 +152,7 @@ class Denoiser:
 
     @post_filter_beta.setter
     def post_filter_beta(self, value: float) -> None:
-        value = _real("post_filter_beta", value)
-        if not 0.0 <= value <= MAX_POST_FILTER_BETA:
-            raise ValueError(f"post_filter_beta must be between 0 and {MAX_POST_FILTER_BETA:g}, got {value:g}")
-        self._post_filter_beta = value
+        self._post_filter_beta = _real_in_range("post_filter_beta", value, MAX_POST_FILTER_BETA)
 
     @property
     def num_threads(self) -> int:
@@ -267,14 +256,17 @@ class Denoiser:
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state.setdefault("_post_filter_beta", 0.0)  # pickled before the post-filter existed
+        state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)  # pickled before the post-filter existed
         self.__dict__.update(state)
 
 
-def _real(name: str, value: object) -> float:
+def _real_in_range(name: str, value: object, high: float, unit: str = "") -> float:
+    """``value`` as a float in [0, ``high``]; TypeError for non-numbers, ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
+    if not 0.0 <= value <= high:
+        raise ValueError(f"{name} must be between 0 and {high:g}{unit}, got {value:g}")
     return value
