@@ -34,6 +34,7 @@ from hance_plugin.training.model import (  # noqa: E402
 from hance_plugin.training.train import (  # noqa: E402
     TrainConfig,
     enhance,
+    enhance_components,
     load_checkpoint,
     read_log,
     train,
@@ -211,10 +212,11 @@ def test_loss_ignores_bins_above_bandwidth():
     assert float(loss_fn(clean, clean, bw)[0]) < 1e-4
 
 
-@pytest.mark.parametrize("complex_weight,mr_weight,over", [(0.3, 0.1, 0.0), (0.8, 1.0, 0.5), (0.0, 0.0, 2.0)])
-def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, over):
+@pytest.mark.parametrize("complex_weight,mr_weight,over,residual",
+                         [(0.3, 0.1, 0.0, 0.0), (0.8, 1.0, 0.5, 0.0), (0.0, 0.0, 2.0, 0.0), (0.3, 0.1, 1.0, 0.7)])
+def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, over, residual):
     loss_fn = EnhancementLoss(CFG, complex_weight=complex_weight, mr_weight=mr_weight, mr_ffts=(480, 960),
-                              over_suppression_weight=over)
+                              over_suppression_weight=over, residual_noise_weight=residual)
     rng = np.random.default_rng(7)
     clean = (rng.standard_normal((4, 9600)) * 0.05).astype(np.float32)
     clean[3] = 0.0  # a noise-only target (silent reference)
@@ -224,10 +226,13 @@ def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, ov
     est[0, 2000:7000] *= 1e-4  # bins under the magnitude floor sqrt(eps), but not zero
     bw = torch.tensor([24000.0, 8000.0, 24000.0, 12000.0])
     ref = torch.from_numpy(clean)
+    noise = est - clean  # a residual with exact zeros (est[1, :4000]) and tiny values
     a = torch.from_numpy(est).requires_grad_()
     b = torch.from_numpy(est.copy()).requires_grad_()
-    fast, parts = loss_fn(a, ref, bw)
-    slow, (lc, lm) = reference_loss(loss_fn, b, ref, bw)
+    na = torch.from_numpy(noise).requires_grad_()
+    nb = torch.from_numpy(noise.copy()).requires_grad_()
+    fast, parts = loss_fn(a, ref, bw, na)
+    slow, (lc, lm) = reference_loss(loss_fn, b, ref, bw, nb)
     fast.backward()
     slow.backward()
     np.testing.assert_allclose(float(fast.detach()), float(slow.detach()), rtol=1e-5)
@@ -235,8 +240,13 @@ def test_closed_form_loss_gradients_match_autograd(complex_weight, mr_weight, ov
     scale = float(b.grad.abs().max())
     assert scale > 0
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5 * scale)
+    assert (na.grad is None) == (residual == 0) == (nb.grad is None or not nb.grad.any())
+    if residual:
+        scale = float(nb.grad.abs().max())
+        np.testing.assert_allclose(na.grad.numpy(), nb.grad.numpy(), rtol=1e-4, atol=1e-5 * scale)
     with torch.no_grad():  # validation path: no gradient is formed, same value
-        assert float(loss_fn(torch.from_numpy(est), ref, bw)[0]) == pytest.approx(float(fast), rel=1e-6)
+        assert float(loss_fn(torch.from_numpy(est), ref, bw, torch.from_numpy(noise))[0]) == pytest.approx(
+            float(fast), rel=1e-6)
 
 
 def test_over_suppression_term_charges_only_estimates_below_the_target():
@@ -253,6 +263,46 @@ def test_over_suppression_term_charges_only_estimates_below_the_target():
     assert float(asym(1.5 * clean, clean)[0]) == pytest.approx(float(plain(1.5 * clean, clean)[0]), rel=1e-6)
     with pytest.raises(ValueError):
         EnhancementLoss(CFG, over_suppression_weight=-1.0)
+
+
+def test_residual_noise_term_charges_the_noise_that_speech_does_not_cover():
+    rng = np.random.default_rng(3)
+    clean = torch.from_numpy((rng.standard_normal((2, 4800)) * 0.05).astype(np.float32))
+    noise = torch.from_numpy((rng.standard_normal((2, 4800)) * 0.02).astype(np.float32))
+    silent = torch.zeros_like(clean)
+    plain = EnhancementLoss(CFG, mr_weight=0.0)
+    comp = EnhancementLoss(CFG, mr_weight=0.0, residual_noise_weight=2.0)
+    est = clean + 0.5 * noise
+    loss, parts = comp(est, clean, None, 0.5 * noise)
+    assert "residual_noise" not in plain(est, clean)[1] and parts["residual_noise"] > 0
+    assert float(loss) - float(plain(est, clean)[0]) == pytest.approx(2.0 * parts["residual_noise"], rel=1e-5)
+    # nothing covers the noise (noise-only target): the term is |R|^(2c), so halving R scales it by 0.5^(2c)
+    alone = comp(0.5 * noise, silent, None, 0.5 * noise)[1]["residual_noise"]
+    quieter = comp(0.25 * noise, silent, None, 0.25 * noise)[1]["residual_noise"]
+    assert quieter == pytest.approx(alone * 0.5 ** (2 * comp.compression), rel=1e-4)
+    # the same residual under speech 14 dB louder costs far less than alone
+    assert parts["residual_noise"] < 0.25 * alone
+    assert comp(clean, clean, None, torch.zeros_like(noise))[1]["residual_noise"] == 0.0
+    with pytest.raises(ValueError, match="residual_noise"):
+        comp(est, clean)
+    with pytest.raises(ValueError):
+        EnhancementLoss(CFG, residual_noise_weight=-0.5)
+
+
+def test_enhance_components_splits_the_output_into_speech_and_residual_noise():
+    net = _perturbed(size="fast")
+    dsp = TorchDsp(CFG)
+    rng = np.random.default_rng(4)
+    clean = torch.from_numpy((rng.standard_normal((2, 9600)) * 0.05).astype(np.float32))
+    noise = torch.from_numpy((rng.standard_normal((2, 9600)) * 0.03).astype(np.float32))
+    noisy = clean + noise
+    with torch.no_grad():
+        out, residual = enhance_components(net, dsp, noisy, noise)
+        _, speech = enhance_components(net, dsp, noisy, clean)  # the same mask applied to the target
+        assert enhance_components(net, dsp, noisy)[1] is None
+        torch.testing.assert_close(out, enhance(net, dsp, noisy), atol=0, rtol=0)
+    torch.testing.assert_close(speech + residual, out, atol=1e-5, rtol=0)
+    assert float(residual.square().mean()) > 0.01 * float(noise.square().mean())  # the mask is not zero
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -288,6 +338,19 @@ def _factory(seconds: float, kill_at: int | None = None):
         return StubSource(24, seconds, cfg.seed, kill_at), StubSource(3, seconds, cfg.seed + 1)
 
     return make
+
+
+def test_training_with_the_residual_noise_term_logs_it(tmp_path):
+    cfg = TrainConfig(out=str(tmp_path / "rn"), size="fast", steps=2, batch_size=2, segment_seconds=0.4,
+                      warmup_steps=1, val_every=2, val_items=3, pesq_items=0, log_every=1, workers=0,
+                      stats_items=4, threads=1, residual_noise_weight=0.5)
+    assert train(cfg, _factory(0.4))["step"] == 2
+    records = read_log(tmp_path / "rn")
+    steps = [r for r in records if r["kind"] == "train"]
+    assert steps and all(r["train_residual_noise"] > 0 for r in steps)
+    vals = [r for r in records if r["kind"] == "val"]
+    assert vals and np.isfinite(vals[-1]["val_loss"])
+    assert load_checkpoint(tmp_path / "rn" / "last.pt")["train_config"]["residual_noise_weight"] == 0.5
 
 
 def test_training_resumes_exactly(tmp_path):

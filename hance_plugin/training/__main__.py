@@ -53,6 +53,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "(an augmentation ablation; ranges as low:high, e.g. snr_db_range=0:20)",
         "over_suppression_weight": "weight of the asymmetric loss term that charges estimates below the target's "
         "compressed magnitude (speech removed with the noise); 0 = off",
+        "residual_noise_weight": "weight of the components-loss term that charges the residual noise (the noise "
+        "passed through the estimated mask, Xu et al. 2021); 0 = off",
         "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
         "holdout_speech": "comma-separated glob patterns of train speech (relative to speech/train/) kept out "
         "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",

@@ -50,7 +50,7 @@ from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
 from .mixing import parse_mix_overrides
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 
-__all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
+__all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
 SAMPLE_RATE = 48000
 CHECKPOINT_VERSION = 1
@@ -86,6 +86,7 @@ class TrainConfig:
     mr_weight: float = 0.1  # compressed ~0.2 vs 0.1 x MR ~2.5 on noisy shared-data mixtures
     complex_weight: float = 0.3
     over_suppression_weight: float = 0.0  # gamma of the asymmetric over-suppression term (losses.py); 0 = off
+    residual_noise_weight: float = 0.0  # delta of the residual-noise (components) term (losses.py); 0 = off
     stop_at_step: int = 0  # stop (with a checkpoint) at this step; 0 = run to ``steps``
     mix: str = ""  # MixConfig overrides of the *training* mixtures, "key=value,key=value"
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
@@ -223,12 +224,26 @@ def _ignore_stop_signals(worker_id: int) -> None:
 # --- model application -------------------------------------------------------------------------
 def enhance(model: MaskEstimatorNet, dsp: TorchDsp, noisy: torch.Tensor) -> torch.Tensor:
     """What the engine outputs for ``noisy`` (B, n) from reset, time-aligned: (B, n)."""
+    return enhance_components(model, dsp, noisy)[0]
+
+
+def enhance_components(
+    model: MaskEstimatorNet, dsp: TorchDsp, noisy: torch.Tensor, noise: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(output, residual noise): ``enhance(noisy)`` and, when ``noise`` (B, n) is given, the part
+    of that output that is ``noise`` (the mask estimated from ``noisy`` applied to ``noise``'s STFT,
+    inverted the same way; None otherwise). Mask application and the inverse STFT are linear, so
+    output - residual is exactly the target's own filtered component (Xu et al.'s components loss,
+    ``losses.py`` term 4)."""
     n = noisy.shape[-1]
     with torch.no_grad():
         spec = dsp.stft(noisy)
         spec_low, band_db = dsp.features(spec)
+        noise_spec = None if noise is None else dsp.stft(noise)
     mask, gains, _ = model(spec_low, band_db, model.initial_state(noisy.shape[0], noisy.device))
-    return dsp.istft(dsp.apply_mask(spec, mask, gains), n)
+    out = dsp.istft(dsp.apply_mask(spec, mask, gains), n)
+    residual = None if noise_spec is None else dsp.istft(dsp.apply_mask(noise_spec, mask, gains), n)
+    return out, residual
 
 
 def _lr_lambda(cfg: TrainConfig) -> Callable[[int], float]:
@@ -298,6 +313,7 @@ class Trainer:
             mr_weight=cfg.mr_weight,
             complex_weight=cfg.complex_weight,
             over_suppression_weight=cfg.over_suppression_weight,
+            residual_noise_weight=cfg.residual_noise_weight,
         )
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
         self.dataset = PositionDataset(self.train_src, cfg.seed, self.n_samples)
@@ -400,8 +416,8 @@ class Trainer:
             for start in range(0, len(items), self.cfg.batch_size):
                 chunk = items[start : start + self.cfg.batch_size]
                 noisy, clean, bw, _ = _collate(chunk)
-                est = enhance(self.model, self.dsp, noisy)
-                loss, _ = self.loss_fn(est, clean, bw)
+                est, residual = self._enhance(noisy, clean)
+                loss, _ = self.loss_fn(est, clean, bw, residual)
                 losses.append(float(loss) * len(chunk))
                 for j, (nz, cl, _bw, snr) in enumerate(chunk):
                     if not math.isfinite(snr) or not np.any(cl):
@@ -509,9 +525,14 @@ class Trainer:
             **kwargs,
         )
 
+    def _enhance(self, noisy: torch.Tensor, clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(output, residual noise or None): the residual only when the loss has a term for it."""
+        noise = noisy - clean if self.loss_fn.residual_noise_weight else None
+        return enhance_components(self.model, self.dsp, noisy, noise)
+
     def step(self, noisy: torch.Tensor, clean: torch.Tensor, bw: torch.Tensor) -> dict:
-        est = enhance(self.model, self.dsp, noisy)
-        loss, parts = self.loss_fn(est, clean, bw)
+        est, residual = self._enhance(noisy, clean)
+        loss, parts = self.loss_fn(est, clean, bw, residual)
         self.optimizer.zero_grad(set_to_none=True)
         if not torch.isfinite(loss):
             self.scheduler.step()
