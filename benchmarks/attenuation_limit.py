@@ -21,6 +21,10 @@ The same question for the post-filter (``Denoiser(post_filter_beta=...)``, Valin
 already turned down. ``--post-filters 0,0.02,0.05`` adds that axis: the settings are every
 (limit, beta) pair, limits outer, and the first pair is the reference of the paired differences.
 
+With two or more ``--model``s (e.g. two checkpoints exported from a training ablation) the report
+adds the models paired against the first, mixture by mixture at every setting: the same val
+mixtures scored by DNSMOS as well as the intrusive metrics, which ``training_ablation.py`` lacks.
+
 Mixtures: ``--items`` val mixtures of ``hance_plugin.training.mixing.MixtureSource`` (val split,
 seed 0, 3 s, the training run's val source), by default ``augment=false`` (real val noise only,
 "plain val"), evenly spaced; speech-only and noise-only items are skipped (no finite SNR). Each
@@ -148,23 +152,21 @@ def _values(rows: list[dict], key: str, keep: list[bool]) -> np.ndarray:
                      for i, r in enumerate(rows)], dtype=float)
 
 
-def summarise(result: dict, settings: list[tuple[float, float]]) -> list[dict]:
-    """Rows (bucket, setting, metric): mean, and paired difference to the first setting with its CI."""
-    mixtures = result["mixtures"]
+def _paired_rows(mixtures: list[dict], reference: list[dict], compared: list[tuple[dict, list[dict]]]) -> list[dict]:
+    """Rows (bucket, then each of ``compared``'s (fields, per-item metrics)): the mean, and the paired
+    difference to ``reference`` (per-item metrics of the same mixtures) with its 95 % CI."""
     buckets = [("all", [True] * len(mixtures))]
     for lo, hi in SNR_BUCKETS_DB:
         buckets.append((snr_bucket_label(lo, hi), [lo <= m["snr_db"] < hi for m in mixtures]))
-    base_key = setting_key(*settings[0])
     rows = []
     noisy_rows = [m["noisy"] for m in mixtures]
     for bucket, keep in buckets:
-        # the reference limit's and the noisy input's values, once per bucket
-        refs = {key: (_values(result["per_item"][base_key], key, keep), _values(noisy_rows, key, keep))
-                for key, _, _ in METRICS}
-        for lim, beta in settings:
-            row = {"bucket": bucket, "limit_db": lim, "post_filter_beta": beta, "mixtures": int(sum(keep))}
+        # the reference's and the noisy input's values, once per bucket
+        refs = {key: (_values(reference, key, keep), _values(noisy_rows, key, keep)) for key, _, _ in METRICS}
+        for fields, per_item in compared:
+            row = {"bucket": bucket, **fields, "mixtures": int(sum(keep))}
             for key, _, _ in METRICS:
-                vals = _values(result["per_item"][setting_key(lim, beta)], key, keep)
+                vals = _values(per_item, key, keep)
                 base, noisy = refs[key]
                 ok = np.isfinite(vals) & np.isfinite(base)
                 row[key] = float(vals[ok].mean()) if ok.any() else None
@@ -174,6 +176,31 @@ def summarise(result: dict, settings: list[tuple[float, float]]) -> list[dict]:
                 row[f"{key}_delta"] = None if diff is None else diff["mean"]
                 row[f"{key}_ci95"] = None if diff is None else diff["ci95"]
             rows.append(row)
+    return rows
+
+
+def summarise(result: dict, settings: list[tuple[float, float]]) -> list[dict]:
+    """Rows (bucket, setting, metric): mean, and paired difference to the first setting with its CI."""
+    per_item = result["per_item"]
+    compared = [({"limit_db": lim, "post_filter_beta": beta}, per_item[setting_key(lim, beta)]) for lim, beta in settings]
+    return _paired_rows(result["mixtures"], per_item[setting_key(*settings[0])], compared)
+
+
+def compare_models(models: dict, settings: list[tuple[float, float]]) -> list[dict]:
+    """Rows (model, setting, bucket): each model after the first, paired against the first on the
+    same mixtures at the same setting (``collect`` picks the mixtures from the data alone)."""
+    labels = list(models)
+    first = models[labels[0]]
+    indices = [m["index"] for m in first["mixtures"]]
+    rows = []
+    for label in labels[1:]:
+        res = models[label]
+        if [m["index"] for m in res["mixtures"]] != indices:
+            raise ValueError(f"{label}: not the same mixtures as {labels[0]}")
+        for lim, beta in settings:
+            key = setting_key(lim, beta)
+            fields = {"model": label, "against": labels[0], "limit_db": lim, "post_filter_beta": beta}
+            rows += _paired_rows(first["mixtures"], first["per_item"][key], [(fields, res["per_item"][key])])
     return rows
 
 
@@ -226,7 +253,25 @@ def _markdown(report: dict) -> str:
                 name = _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0))
                 lines.append(f"| {name} | " + " | ".join(_fmt(row, k, d, i == 0) for k, _, d in METRICS) + " |")
             lines.append("")
+    if report.get("model_rows"):
+        against = report["model_rows"][0]["against"]
+        lines += [f"## Models paired against {against}", "",
+                  f"- cells: mean over the mixtures (in parentheses: paired difference to {against} on the same "
+                  "mixtures at the same setting ± 95 % CI)", "",
+                  "| model | limit (dB)" + (", post-filter beta" if with_pf else "") + " | input SNR | mixtures | "
+                  + " | ".join(lab for _, lab, _ in METRICS) + " |",
+                  "|---|---:|---|---:|" + "---:|" * len(METRICS)]
+        for row in report["model_rows"]:
+            name = _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0))
+            lines.append(f"| {row['model']} | {name} | {row['bucket']} | {row['mixtures']} | "
+                         + " | ".join(_fmt(row, k, d, False) for k, _, d in METRICS) + " |")
+        lines.append("")
     return "\n".join(lines)
+
+
+def _label(model: str) -> str:
+    """A model's name in the report: the bundled name, or an .onnx file's stem."""
+    return Path(model).stem if model.endswith(".onnx") else model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,12 +314,15 @@ def main(argv: list[str] | None = None) -> int:
             resolve_model(model)
         except (ValueError, FileNotFoundError, KeyError) as exc:
             parser.error(f"--model {model!r}: {exc}")
+    labels = [_label(m) for m in args.model]
+    if len(set(labels)) < len(labels):
+        parser.error(f"--model: two models with the same name in {labels}")
     settings = settings_of(limits, betas)
     models = {}
     for model in args.model:
         res = collect(model, Path(args.data_dir), settings, args.items, args.dnsmos_items, args.mix,
                       progress=not args.no_progress)
-        models[Path(model).stem if model.endswith(".onnx") else model] = {**res, "rows": summarise(res, settings)}
+        models[_label(model)] = {**res, "rows": summarise(res, settings)}
     report = {
         "command": "python benchmarks/attenuation_limit.py " + shlex.join(sys.argv[1:] if argv is None else argv),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -283,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         "post_filters": betas,
         "models": models,
     }
+    if len(models) > 1:
+        report["model_rows"] = compare_models(models, settings)
     write_results(args.out_dir, args.name, _markdown(report), report)
     return 0
 

@@ -114,3 +114,33 @@ def test_bad_post_filters_are_usage_errors(betas, data_dir):
     with pytest.raises(SystemExit) as info:
         _load().main(["--model", "hance-base", "--data-dir", str(data_dir), "--post-filters", betas, "--dnsmos-items", "0"])
     assert info.value.code == 2
+
+
+def test_models_paired_against_the_first(tmp_path, data_dir):
+    mod = _load()
+    out = tmp_path / "out"
+    assert mod.main(["--model", "hance-base", "--model", "hance-twin", "--data-dir", str(data_dir), "--items", "3",
+                     "--limits", "100,0", "--dnsmos-items", "0", "--out-dir", str(out), "--name", "pair",
+                     "--no-progress"]) == 0
+    report = json.loads((out / "pair.json").read_text())
+    base, twin = report["models"]["hance-base"], report["models"]["hance-twin"]
+    assert [m["index"] for m in base["mixtures"]] == [m["index"] for m in twin["mixtures"]]
+    rows = report["model_rows"]
+    assert {(r["model"], r["against"]) for r in rows} == {("hance-twin", "hance-base")}
+    overall = {r["limit_db"]: r for r in rows if r["bucket"] == "all"}
+    expected = np.mean([t["si_sdr"] - b["si_sdr"] for b, t in zip(base["per_item"]["100"], twin["per_item"]["100"])])
+    assert overall[100.0]["si_sdr_delta"] == pytest.approx(expected, abs=1e-9) and expected != 0.0
+    assert overall[100.0]["si_sdr"] == pytest.approx(np.mean([t["si_sdr"] for t in twin["per_item"]["100"]]))
+    # at 0 dB both models are bypassed: the same output, no difference
+    assert overall[0.0]["si_sdr_delta"] == pytest.approx(0.0, abs=1e-6)
+    text = (out / "pair.md").read_text()
+    assert "## Models paired against hance-base" in text and "| hance-twin | 100 (unlimited) | all |" in text
+    single = json.loads((out / "pair.json").read_text())["models"]["hance-base"]["rows"]
+    assert single == mod.summarise(base, [(100.0, 0.0), (0.0, 0.0)])  # per-model tables unchanged
+
+
+def test_the_same_model_twice_is_a_usage_error(data_dir):
+    with pytest.raises(SystemExit) as info:
+        _load().main(["--model", "hance-base", "--model", "hance-base", "--data-dir", str(data_dir),
+                      "--dnsmos-items", "0"])
+    assert info.value.code == 2
