@@ -1302,13 +1302,18 @@ def merge_reports(reports: list[dict]) -> dict:
 
 
 
-def compare_reports(old: dict, new: dict, systems: list[str]) -> dict:
+NOISE_BUCKET_PREFIX = "noise: "
+
+
+def compare_reports(old: dict, new: dict, systems: list[str], noise_families: dict[str, str] | None = None) -> dict:
     """Paired per-mixture differences ``new - old`` of each system in two reports of the same test set.
 
     For a model release: the same system name (e.g. ``hance-base``) scored before and after, on the
     same mixtures (same ids, same ``noisy`` scores, so the same audio). Rows per system, metric and
-    bucket (all, SNRs, dry/reverb, speech sets): mean difference with its 95 % CI and n (only
-    mixtures where both values are finite). Raises ``ValueError`` when the reports do not match.
+    bucket (all, SNRs, dry/reverb, speech sets and, given ``noise_families`` (mixture id -> the
+    test-set manifest's noise family), one bucket per family, named ``"noise: <family>"``): mean
+    difference with its 95 % CI and n (only mixtures where both values are finite). Raises
+    ``ValueError`` when the reports do not match.
     """
     _check_same_mixtures(old, new)
     old_by_id = {r["id"]: r for r in old["per_mixture"]}
@@ -1320,6 +1325,10 @@ def compare_reports(old: dict, new: dict, systems: list[str]) -> dict:
     rows = [dict(r, systems={**{f"{s}@old": old_by_id[r["id"]]["systems"].get(s, {}) for s in systems},
                              **{f"{s}@new": r["systems"].get(s, {}) for s in systems}}) for r in new_rows]
     buckets = {**_buckets(rows), **_speech_buckets(rows)}
+    if noise_families:
+        families = [noise_families.get(r["id"]) for r in rows]
+        for family in dict.fromkeys(f for f in families if f):
+            buckets[NOISE_BUCKET_PREFIX + family] = [r for r, f in zip(rows, families) if f == family]
     out = []
     for system in systems:
         for metric in METRICS:
@@ -1343,18 +1352,26 @@ def _compare_markdown(cmp: dict, command: str) -> str:
         "LSD>8k: lower is better, so negative is an improvement",
         "",
     ]
+    by_noise = [b for b in buckets if b.startswith(NOISE_BUCKET_PREFIX)]
+    tables = [("", [b for b in buckets if b not in by_noise])]
+    if by_noise:
+        tables.append(("### By noise family of the test set", by_noise))
     for system in cmp["systems"]:
-        lines += [f"## {system}", "", "| metric | " + " | ".join(buckets) + " |", "|---|" + "---:|" * len(buckets)]
-        for metric in METRICS:
-            cells = {r["bucket"]: r for r in rows if r["system"] == system and r["metric"] == metric}
-            if not cells:
-                continue
-            digits = 2 if metric in ("si_sdr", "lsd_hf") else 3
-            lines.append(f"| {METRIC_LABELS[metric]} | " + " | ".join(
-                "–" if b not in cells or cells[b]["mean"] is None else
-                f"{cells[b]['mean']:+.{digits}f} ± {cells[b]['ci95'] or 0.0:.{digits}f} (n={cells[b]['n']})"
-                for b in buckets) + " |")
-        lines.append("")
+        lines += [f"## {system}", ""]
+        for title, columns in tables:
+            names = [b[len(NOISE_BUCKET_PREFIX):] if b in by_noise else b for b in columns]
+            lines += ([title, ""] if title else []) + [
+                "| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(columns)]
+            for metric in METRICS:
+                cells = {r["bucket"]: r for r in rows if r["system"] == system and r["metric"] == metric}
+                if not cells:
+                    continue
+                digits = 2 if metric in ("si_sdr", "lsd_hf") else 3
+                lines.append(f"| {METRIC_LABELS[metric]} | " + " | ".join(
+                    "–" if b not in cells or cells[b]["mean"] is None else
+                    f"{cells[b]['mean']:+.{digits}f} ± {cells[b]['ci95'] or 0.0:.{digits}f} (n={cells[b]['n']})"
+                    for b in columns) + " |")
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -1402,6 +1419,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--systems", default="hance-base", help="comma list of systems scored in both (default: hance-base)")
     c.add_argument("--out-dir", default=str(DEFAULT_RESULTS))
     c.add_argument("--name", default="quality-compare", help="file stem of the comparison")
+    c.add_argument("--testset", default=str(DEFAULT_TESTSET),
+                   help="test-set manifest whose noise families add a by-family table ('' = none)")
     e = sub.add_parser("evaluate", help="run all systems and metrics on the test set")
     e.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     e.add_argument("--testset", default=str(DEFAULT_TESTSET))
@@ -1448,8 +1467,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "compare":
         try:
+            families = None
+            if args.testset:
+                testset = json.loads(Path(args.testset).read_text())
+                families = {m["id"]: m["noise"]["family"] for m in testset["mixtures"]}
             cmp = compare_reports(json.loads(Path(args.old).read_text()), json.loads(Path(args.new).read_text()),
-                                  [x for x in args.systems.split(",") if x])
+                                  [x for x in args.systems.split(",") if x], families)
         except (OSError, ValueError, KeyError) as exc:  # missing file, not JSON or not a quality report
             parser.error(f"compare: {exc!r}" if isinstance(exc, KeyError) else f"compare: {exc}")
         out_dir = Path(args.out_dir)

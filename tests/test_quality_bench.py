@@ -449,10 +449,24 @@ def test_compare_reports_pairs_a_release_over_the_same_mixtures(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(old))
     (tmp_path / "new.json").write_text(json.dumps(new))
     assert q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "ours",
-                   "--out-dir", str(tmp_path), "--name", "cmp"]) == 0
+                   "--out-dir", str(tmp_path), "--name", "cmp", "--testset", ""]) == 0
     text = (tmp_path / "cmp.md").read_text()
     assert "| PESQ-WB |" in text and "+0.100 ± 0.000 (n=4)" in text and "old run" in text
     assert json.loads((tmp_path / "cmp.json").read_text())["systems"] == ["ours"]
+    assert "By noise family" not in text
+    # by noise family: the families come from the test-set manifest, by mixture id
+    families = {f"m{i:03d}": ("hum" if i % 3 == 0 else "rain") for i in range(6)}
+    by_family = {(r["metric"], r["bucket"]): r for r in q.compare_reports(old, new, ["ours"], families)["rows"]}
+    assert by_family[("si_sdr", "noise: hum")]["mean"] == pytest.approx((0 + 3) / 2)  # mixtures 0 and 3
+    assert by_family[("si_sdr", "noise: rain")]["n"] == 4
+    assert by_family[("si_sdr", "all")] == cell[("si_sdr", "all")]
+    manifest = {"mixtures": [{"id": k, "noise": {"family": v}} for k, v in families.items()]}
+    (tmp_path / "testset.json").write_text(json.dumps(manifest))
+    assert q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "ours",
+                   "--out-dir", str(tmp_path), "--name", "cmp2", "--testset", str(tmp_path / "testset.json")]) == 0
+    text = (tmp_path / "cmp2.md").read_text()
+    assert "### By noise family of the test set" in text and "| metric | hum | rain |" in text
+    assert "+1.50 ± " in text.split("By noise family")[1]
     for new_file, systems in (("new.json", "twin"), ("missing.json", "ours")):  # usage errors, not tracebacks
         with pytest.raises(SystemExit) as info:
             q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / new_file), "--systems", systems,
