@@ -13,7 +13,9 @@ the signal content does not change the cost):
 * ``loss fwd+bwd (autograd reference)``: ``losses.reference_loss``, the plain autograd form;
 * ``loss fwd+bwd (closed form)``: ``EnhancementLoss`` as used in training;
 * ``training step (autograd reference loss)`` / ``training step (closed form)``: the whole
-  ``Trainer.step`` (optimizer included) with either loss.
+  ``Trainer.step`` (optimizer included) with either loss;
+* ``training step (closed form, --residual-noise-weight 1)``: the same with the residual-noise
+  term on (``losses.py`` term 4), which adds the noise's pass through the mask.
 
 Every configuration runs once untimed, then ``--repeats`` rounds that visit all configurations
 in turn (interleaved, so background load hits all of them alike); the table reports the median
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
 BASELINE = "training step (autograd reference loss)"
+RESIDUAL = "training step (closed form, --residual-noise-weight 1)"
 
 
 def _batch(batch: int, n_samples: int, seed: int = 0):
@@ -64,7 +67,7 @@ def _batch(batch: int, n_samples: int, seed: int = 0):
 def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
     import torch
 
-    from hance_plugin.training.losses import reference_loss
+    from hance_plugin.training.losses import EnhancementLoss, reference_loss
     from hance_plugin.training.train import TrainConfig, Trainer, enhance
 
     torch.manual_seed(0)
@@ -99,11 +102,16 @@ def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
         loss_fn(est, clean, bw)[0].backward()
 
     class _Reference:  # the Trainer's loss interface, computed by the reference
-        def __call__(self, est, ref, bandwidth):
-            loss, (lc, lm) = reference_loss(loss_fn, est, ref, bandwidth)
+        residual_noise_weight = loss_fn.residual_noise_weight
+
+        def __call__(self, est, ref, bandwidth, residual_noise=None):
+            loss, (lc, lm) = reference_loss(loss_fn, est, ref, bandwidth, residual_noise)
             return loss, {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
 
     reference = _Reference()
+    # the same loss plus the residual-noise term: one more mask application, inverse STFT and two STFTs
+    with_residual = EnhancementLoss(dsp.config, mr_weight=loss_fn.mr_weight, complex_weight=loss_fn.complex_weight,
+                                    over_suppression_weight=loss_fn.over_suppression_weight, residual_noise_weight=1.0)
 
     def step_with(fn):
         def run():
@@ -122,6 +130,7 @@ def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
         "loss fwd+bwd (closed form)": loss_closed,
         BASELINE: step_with(reference),
         "training step (closed form)": step_with(loss_fn),
+        RESIDUAL: step_with(with_residual),
     }
     times: dict[str, list[float]] = {k: [] for k in configs}
     for fn in configs.values():

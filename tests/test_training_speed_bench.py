@@ -23,7 +23,7 @@ def test_report_has_every_configuration(tmp_path):
     rows = report["rows"]
     assert set(rows) == {
         "network fwd+bwd", "loss fwd+bwd (autograd reference)", "loss fwd+bwd (closed form)",
-        mod.BASELINE, "training step (closed form)",
+        mod.BASELINE, "training step (closed form)", mod.RESIDUAL,
     }
     assert rows[mod.BASELINE]["speedup_vs_baseline"] == pytest.approx(1.0)
     for row in rows.values():
