@@ -109,7 +109,8 @@ def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
             return loss, {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
 
     reference = _Reference()
-    # the same loss plus the residual-noise term: one more mask application, inverse STFT and two STFTs
+    # the same loss plus the residual-noise term: the noise's STFT, mask application, inverse STFT
+    # and the residual's STFT in the loss (the estimate's STFT is shared with the compressed term)
     with_residual = EnhancementLoss(dsp.config, mr_weight=loss_fn.mr_weight, complex_weight=loss_fn.complex_weight,
                                     over_suppression_weight=loss_fn.over_suppression_weight, residual_noise_weight=1.0)
 

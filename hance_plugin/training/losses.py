@@ -114,6 +114,12 @@ def _power(power: torch.Tensor, exponent: float) -> torch.Tensor:
     return torch.where(power > 0, power.pow(exponent), 0.0)  # no autograd here: inf at 0 is discarded
 
 
+def _mean_weight(mask: torch.Tensor, frames: int) -> torch.Tensor:
+    """Per-bin weights that turn a masked sum over (bins, frames) into each example's mean
+    (1 / the number of counted bins; examples with none get 0)."""
+    return mask / (mask.sum(dim=(1, 2), keepdim=True) * frames).clamp_min(1.0)
+
+
 def bandwidth_mask(freqs_hz: torch.Tensor, bandwidth_hz: torch.Tensor | None, batch: int) -> torch.Tensor:
     """(B, 1, K) float mask: 1 for bins at or below each example's bandwidth."""
     if bandwidth_hz is None:
@@ -166,19 +172,18 @@ class EnhancementLoss(nn.Module):
             self.register_buffer(f"hann_{n_fft}", torch.hann_window(n_fft), persistent=False)
 
     def _compressed(
-        self, est: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor
+        self, se: torch.Tensor, ref: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(L_c, L_m, L_os, alpha·L_c + (1 - alpha)·L_m + gamma·L_os) on the engine's STFT; the
-        last carries the gradient."""
+        """(L_c, L_m, L_os, alpha·L_c + (1 - alpha)·L_m + gamma·L_os) for ``se``, the estimate's
+        spectrum on the engine's STFT; the last carries the gradient."""
         c, eps, alpha, gamma = self.compression, self.eps, self.complex_weight, self.over_suppression_weight
-        se = self.dsp.stft(est)
         with torch.no_grad():
             sr = self.dsp.stft(ref)
             p_e, p_r = _power_of(se), _power_of(sr)
             s_e = _power(p_e, 0.5 * (c - 1.0))  # |z|^(c-1), 0 at z = 0
             delta = se * s_e - sr * _power(p_r, 0.5 * (c - 1.0))  # compressed complex difference
             m_diff = _power(p_e, 0.5 * c) - _power(p_r, 0.5 * c)  # compressed magnitude difference
-            weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[1]).clamp_min(1.0)  # 1 / count
+            weight = _mean_weight(mask, se.shape[1])
             lc = (_power_of(delta) * weight).sum(dim=(1, 2)).mean()
             lm = (m_diff.square() * weight).sum(dim=(1, 2)).mean()
             under = m_diff.clamp(max=0.0)  # estimate below the target
@@ -195,17 +200,18 @@ class EnhancementLoss(nn.Module):
         return lc, lm, los, _with_gradient(se, value, grad)
 
     def _residual_noise(
-        self, est: torch.Tensor, residual: torch.Tensor, mask: torch.Tensor
+        self, se: torch.Tensor, residual: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(L_rn, delta·L_rn) on the engine's STFT; the second carries the gradients with respect
-        to both the estimate and its residual noise."""
+        """(L_rn, delta·L_rn) for ``se``, the estimate's spectrum on the engine's STFT (shared with
+        the compressed term); the second carries the gradients with respect to both the estimate
+        and its residual noise."""
         c, eps, delta = self.compression, self.eps, self.residual_noise_weight
-        se, sn = self.dsp.stft(est), self.dsp.stft(residual)
+        sn = self.dsp.stft(residual)
         with torch.no_grad():
             speech = se - sn  # the filtered target M(S)
             p_e, p_s = _power_of(se), _power_of(speech)
             diff = _power(p_e, 0.5 * c) - _power(p_s, 0.5 * c)
-            weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[1]).clamp_min(1.0)  # 1 / count
+            weight = _mean_weight(mask, se.shape[1])
             lrn = (diff.square() * weight).sum(dim=(1, 2)).mean()
             value = delta * lrn
             if not (se.requires_grad or sn.requires_grad):
@@ -233,7 +239,7 @@ class EnhancementLoss(nn.Module):
                 diff = ar - ae
                 num = torch.sqrt((diff.square() * mask).sum() + self.eps)
                 den = torch.sqrt((ar.square() * mask).sum() + self.eps)
-                weight = mask / (mask.sum(dim=(1, 2), keepdim=True) * se.shape[2]).clamp_min(1.0)  # 1 / count
+                weight = _mean_weight(mask, se.shape[2])
                 log_diff = torch.log(ar) - torch.log(ae)
                 value = num / den + (log_diff.abs() * weight).sum(dim=(1, 2)).mean()
                 grad = None
@@ -256,13 +262,14 @@ class EnhancementLoss(nn.Module):
         if self.residual_noise_weight and residual_noise is None:
             raise ValueError("residual_noise_weight > 0 needs the estimate's residual_noise (train.enhance_components)")
         mask = bandwidth_mask(self.dsp.bin_frequencies().to(estimate.device), bandwidth_hz, estimate.shape[0])
-        lc, lm, los, cs = self._compressed(estimate, target, mask)
+        se = self.dsp.stft(estimate)  # one STFT for the compressed and residual-noise terms
+        lc, lm, los, cs = self._compressed(se, target, mask)
         parts = {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
         if self.over_suppression_weight:
             parts["over_suppression"] = float(los.detach())
         loss = cs
         if self.residual_noise_weight:
-            lrn, rn = self._residual_noise(estimate, residual_noise, mask)
+            lrn, rn = self._residual_noise(se, residual_noise, mask)
             parts["residual_noise"] = float(lrn.detach())
             loss = loss + rn
         if self.mr_ffts and self.mr_weight:
