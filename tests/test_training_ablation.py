@@ -149,3 +149,11 @@ def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monk
         ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}",
                        "--final", f"val/b={tmp_path / 'h.json'}"])
     assert err.value.code == 2 and "val_speech" in capsys.readouterr().err
+    # ... nor runs scored on noise other runs held out of training
+    held = json.loads(default.read_text())
+    held["val_noise"] = "held out of training: 0ad_ambient_weather/wind*"
+    (tmp_path / "n.json").write_text(json.dumps(held) + "\n")
+    with pytest.raises(SystemExit) as err:
+        ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}",
+                       "--final", f"val/b={tmp_path / 'n.json'}"])
+    assert err.value.code == 2 and "val_noise" in capsys.readouterr().err

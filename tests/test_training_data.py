@@ -413,6 +413,84 @@ def test_held_out_speech_is_not_trained_on_and_is_the_holdout_val(tmp_path, corp
         _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0), holdout_val=True)
 
 
+def test_noise_include_and_exclude(corpus):
+    """Corpus noise files are selected like speech files (a noise family held out of training);
+    second noises come from the same selection."""
+    config = MixConfig(segment_seconds=1.0, p_synthetic_noise=0.0, p_second_noise=1.0, p_noise_only=0.0,
+                       p_speech_only=0.0)
+    speech = [corpus / "speech" / "fullband"]
+    every = MixtureSource(speech, [corpus / "noise"], [], config, 0)
+    kept = MixtureSource(speech, [corpus / "noise"], [], config, 0, noise_exclude=("events/*",))
+    only = MixtureSource(speech, [corpus / "noise"], [], config, 0, noise_include=("events/*",))
+    assert sorted(p.name for p in every._noise) == ["hiss.flac", "knock.wav"]
+    assert [p.name for p in kept._noise] == ["hiss.flac"] and [p.name for p in only._noise] == ["knock.wav"]
+    assert np.array_equal(kept._noise_p, [1.0]) and only._noise_group[0].tolist() == [0]
+
+    def used(src):
+        return {q[0] for i in range(40) for c in src[i].meta.get("noise", []) for q in c.get("pieces", [])}
+
+    assert used(every) == {"noise/hiss/hiss.flac", "noise/events/knock.wav"}  # both would be drawn
+    assert used(kept) == {"noise/hiss/hiss.flac"} and used(only) == {"noise/events/knock.wav"}
+    # the speech side is untouched by the noise selection
+    assert [p.name for p in kept._speech] == [p.name for p in every._speech]
+    with pytest.raises(ValueError, match="noise pattern 'event/\\*' matches no file"):
+        MixtureSource(speech, [corpus / "noise"], [], config, 0, noise_exclude=("event/*",))
+    with pytest.raises(ValueError, match="no noise files left"):
+        MixtureSource(speech, [corpus / "noise"], [], config, 0, noise_exclude=("*",))
+    with pytest.raises(ValueError, match="matches no file"):  # a pattern but no noise folder at all
+        MixtureSource(speech, [], [], config, 0, noise_include=("hiss/*",))
+
+
+def _two_noise_layout(root: Path, corpus: Path) -> Path:
+    """``_shared_layout`` with two noise families in the train split (hiss/, events/)."""
+    _shared_layout(root, corpus)
+    shutil.rmtree(root / "noise" / "train")
+    shutil.copytree(corpus / "noise", root / "noise" / "train")
+    return root
+
+
+def test_from_shared_data_noise_split(tmp_path, corpus):
+    data = _two_noise_layout(tmp_path, corpus)
+    config = MixConfig(segment_seconds=1.0, p_synthetic_noise=0.0, p_noise_only=0.0, p_speech_only=0.0)
+    held = MixtureSource.from_shared_data(data, "val", config, seed=0, noise_split="train",
+                                          noise_include=("events/*",))
+    assert {p.parent.name for p in held._speech} == {"val"} and [p.name for p in held._noise] == ["knock.wav"]
+    assert all(c["pieces"][0][0] == "train/events/knock.wav" for i in range(4) for c in held[i].meta["noise"])
+    assert held._rir_paths == []  # the val split has no RIRs: no train room leaks into a val set
+    with pytest.raises(ValueError, match="test split"):
+        MixtureSource.from_shared_data(data, "val", config, seed=0, noise_split="test")
+    with pytest.raises(FileNotFoundError, match="no noise for split 'other'"):
+        MixtureSource.from_shared_data(data, "val", config, seed=0, noise_split="other")
+
+
+def test_held_out_noise_is_not_trained_on_and_is_the_holdout_val(tmp_path, corpus):
+    """``--holdout-noise``: matching train noise files leave the training mixtures and are the
+    noise of ``validate --holdout`` (val speech; held-out speech too when both are held out)."""
+    pytest.importorskip("torch")
+    from hance_plugin.training.train import TrainConfig, _make_sources
+
+    data = _two_noise_layout(tmp_path, corpus)
+    plain = "p_synthetic_noise=0,p_noise_only=0,p_speech_only=0,p_second_noise=1"
+    cfg = TrainConfig(data_dir=str(data), segment_seconds=1.0, holdout_noise="events/*", mix=plain, val_mix=plain)
+    train, val = _make_sources(cfg)
+    _, held = _make_sources(cfg, holdout_val=True)
+    assert [p.name for p in train._noise] == ["hiss.flac"]
+    assert [p.name for p in val._noise] == ["hiss.flac"] and val._noise[0].parent.name == "val"
+    assert [p.name for p in held._noise] == ["knock.wav"] and held._noise[0].parent.parent.name == "train"
+    assert {p.parent.name for p in held._speech} == {"val"}  # no speech held out: val speech
+    trained = {q[0] for i in range(12) for c in train[i].meta["noise"] for q in c["pieces"]}
+    assert trained == {"train/hiss/hiss.flac"}
+    both = TrainConfig(data_dir=str(data), segment_seconds=1.0, holdout_noise="events/*",
+                       holdout_speech="talker1*")
+    _, held_both = _make_sources(both, holdout_val=True)
+    assert [p.name for p in held_both._speech] == ["talker1.flac"] and held_both._speech[0].parent.name == "train"
+    assert [p.name for p in held_both._noise] == ["knock.wav"]
+    with pytest.raises(ValueError, match="held no speech or noise"):
+        _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0), holdout_val=True)
+    with pytest.raises(ValueError, match="noise pattern 'wind\\*' matches no file"):
+        _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0, holdout_noise="wind*"))
+
+
 # ---------------------------------------------------------------------------------- noises
 
 
@@ -592,6 +670,35 @@ def test_validate_holdout_scores_the_held_out_talker(tmp_path, corpus, capsys):
     assert main(["validate", str(ckpt), "--holdout", "--val-items", "2"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["val_speech"] == held["val_speech"] and printed["val_items"] == 2
+
+
+def test_validate_holdout_scores_the_held_out_noise(tmp_path, corpus, capsys):
+    """End to end: a run with ``--holdout-noise`` is validated on val speech mixed with exactly the
+    held-out noise files, and says so (``val_noise``); the CLI flag reaches the run."""
+    pytest.importorskip("torch")
+    import json
+
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import load_checkpoint, validate_checkpoint
+
+    data = _two_noise_layout(tmp_path / "data", corpus)
+    run = tmp_path / "run"
+    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
+                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
+                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
+                 "--threads", "1", "--holdout-noise", "events/*"]) == 0
+    ckpt = run / "last.pt"
+    assert load_checkpoint(ckpt)["train_config"]["holdout_noise"] == "events/*"
+    held = validate_checkpoint(ckpt, holdout=True, val_items=50, per_item=True, val_mix="augment=false")
+    plain = validate_checkpoint(ckpt, val_items=50, per_item=True, val_mix="augment=false")
+    assert held["val_noise"] == "held out of training: events/*" and "val_speech" not in held
+    assert "val_noise" not in plain and held["val_items"] == plain["val_items"]  # same val speech
+    assert all(r["noise_kinds"] == "corpus" for r in held["per_item"] if r.get("noise_kinds"))
+    assert held["val_si_sdr_noisy"] != plain["val_si_sdr_noisy"]  # other noise under the same speech
+    capsys.readouterr()
+    assert main(["validate", str(ckpt), "--holdout", "--val-items", "2"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["val_noise"] == held["val_noise"] and printed["val_items"] == 2
 
 
 @pytest.mark.parametrize("n", [48000, 47999])

@@ -397,8 +397,8 @@ def test_training_resumes_exactly(tmp_path):
     np.testing.assert_allclose(np.mean([r["si_sdr_noisy"] for r in items]), again["val_si_sdr_noisy"], rtol=1e-9)
     json.dumps(paired)  # what `validate --per-item` prints
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == before
-    # --holdout needs a run that held speech out of training: a clear error, exit status 2
-    with pytest.raises(ValueError, match="held no speech out of training"):
+    # --holdout needs a run that held speech or noise out of training: a clear error, exit status 2
+    with pytest.raises(ValueError, match="held no speech or noise out of training"):
         validate_checkpoint(tmp_path / "b" / "last.pt", holdout=True)
     assert main(["validate", str(tmp_path / "b" / "last.pt"), "--holdout"]) == 2
     assert main(["export", "--checkpoint", str(tmp_path / "a" / "best.pt"), "--name", "tiny",

@@ -58,6 +58,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
         "holdout_speech": "comma-separated glob patterns of train speech (relative to speech/train/) kept out "
         "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",
+        "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
+        "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -178,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="add per-item scores (for paired comparisons: benchmarks/training_ablation.py --final)")
     p.add_argument("--val-mix", type=_mix_arg, default=None, help="val-mixture overrides, e.g. 'augment=false' (default: the run's)")
     p.add_argument("--holdout", action="store_true",
-                   help="score the speech the run held out of training (--holdout-speech) mixed with val noise")
+                   help="score what the run held out of training: its --holdout-speech (else val speech) "
+                   "mixed with its --holdout-noise (else val noise)")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

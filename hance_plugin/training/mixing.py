@@ -238,11 +238,30 @@ def parse_patterns(text: str) -> tuple[str, ...]:
 
 
 def select_speech(relative_path: str, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> bool:
-    """Whether a speech file (``relative_path`` under its speech folder, ``/``-separated) is used:
+    """Whether a file (``relative_path`` under its speech or noise folder, ``/``-separated) is used:
     it matches one of ``include`` (``None`` = everything) and none of ``exclude`` (``fnmatch``)."""
     if include is not None and not any(fnmatch.fnmatchcase(relative_path, p) for p in include):
         return False
     return not any(fnmatch.fnmatchcase(relative_path, p) for p in exclude)
+
+
+def _select(
+    dirs: list[Path], include: tuple[str, ...] | None, exclude: tuple[str, ...], what: str
+) -> list[tuple[Path, float]]:
+    """``_scan(dirs)`` restricted by ``select_speech``. A pattern that matches no file is an error
+    (a typo must not select silently), and so is a selection that keeps nothing."""
+    scanned = [(d, p, s) for d in dirs for p, s in _scan([d])]
+    relative = [p.relative_to(d).as_posix() for d, p, _ in scanned]
+    for pattern in (*(include or ()), *exclude):
+        if not any(fnmatch.fnmatchcase(r, pattern) for r in relative):
+            raise ValueError(f"{what} pattern {pattern!r} matches no file under {[str(d) for d in dirs]}")
+    kept = [(path, seconds) for (_, path, seconds), rel in zip(scanned, relative) if select_speech(rel, include, exclude)]
+    if scanned and not kept:
+        raise ValueError(
+            f"no {what} files left under {[str(d) for d in dirs]} "
+            f"(include {list(include or ['*'])!r}, exclude {list(exclude)!r})"
+        )
+    return kept
 
 
 def _rms_db(x: np.ndarray) -> float:
@@ -280,36 +299,28 @@ class MixtureSource:
         cache_mb: float = 2048.0,
         speech_include: tuple[str, ...] | None = None,
         speech_exclude: tuple[str, ...] = (),
+        noise_include: tuple[str, ...] | None = None,
+        noise_exclude: tuple[str, ...] = (),
     ) -> None:
         """``speech_include`` / ``speech_exclude``: glob patterns (``fnmatch``) on a speech file's
         path relative to its speech folder, e.g. ``nist_mrt_fullband/M4_*``: keep only matching
-        files / drop matching files (a talker held out of training, see ``select_speech``)."""
+        files / drop matching files (a talker held out of training, see ``select_speech``).
+        ``noise_include`` / ``noise_exclude`` do the same for corpus noise files, relative to their
+        noise folder, e.g. ``0ad_ambient_weather/wind*`` (a noise family held out of training)."""
         self.config = config
         self.seed = int(seed)
         if self.seed < 0:
             raise ValueError("seed must be non-negative")
-        scanned = [(d, p, s) for d in _as_dirs(speech_dirs) for p, s in _scan([d])]
-        relative = [p.relative_to(d).as_posix() for d, p, _ in scanned]
-        for pattern in (*(speech_include or ()), *speech_exclude):  # a typo must not select silently
-            if not any(fnmatch.fnmatchcase(r, pattern) for r in relative):
-                raise ValueError(f"speech pattern {pattern!r} matches no file under {speech_dirs}")
-        speech = [
-            (path, seconds)
-            for (_, path, seconds), rel in zip(scanned, relative)
-            if select_speech(rel, speech_include, speech_exclude)
-        ]
+        speech = _select(_as_dirs(speech_dirs), speech_include, speech_exclude, "speech")
         if not speech:
-            what = ""
-            if speech_include is not None or speech_exclude:
-                what = f" (include {list(speech_include or ['*'])!r}, exclude {list(speech_exclude)!r})"
-            raise ValueError(f"no speech files under {speech_dirs}{what}")
+            raise ValueError(f"no speech files under {speech_dirs}")
         self._speech = [p for p, _ in speech]
         seconds = np.array([s for _, s in speech])
         self._speech_seconds = float(seconds.sum())
         self._speech_end = np.cumsum(seconds)
         self._speech_start = self._speech_end - seconds
         self._speech_group = self._groups(self._speech)
-        noise = _scan(_as_dirs(noise_dirs))
+        noise = _select(_as_dirs(noise_dirs), noise_include, noise_exclude, "noise")
         self._noise = [p for p, _ in noise]
         noise_seconds = np.array([s for _, s in noise])
         self._noise_p = noise_seconds / noise_seconds.sum() if noise else None
@@ -332,23 +343,29 @@ class MixtureSource:
         *,
         allow_test: bool = False,
         speech_split: str | None = None,
+        noise_split: str | None = None,
         **kwargs,
     ) -> MixtureSource:
         """``data_dir/{speech,noise,rir}/<split>``; a split without RIRs (val) gets no reverb.
 
-        ``speech_split`` takes the speech from another split (default: ``split``): a talker held out
-        of training (``speech_exclude``) is scored on its train-split files mixed with val noise.
-        ``split='test'`` (or ``speech_split='test'``) is refused unless ``allow_test=True`` (for
-        evaluation code, never training).
+        ``speech_split`` / ``noise_split`` take the speech / the corpus noise from another split
+        (default: ``split``): a talker held out of training (``speech_exclude``) is scored on its
+        train-split files mixed with val noise, a noise family held out of training
+        (``noise_exclude``) on its train-split files under val speech. ``'test'`` in any of the
+        three is refused unless ``allow_test=True`` (for evaluation code, never training).
         """
         speech_split = split if speech_split is None else speech_split
-        if "test" in (split, speech_split) and not allow_test:
+        noise_split = split if noise_split is None else noise_split
+        if "test" in (split, speech_split, noise_split) and not allow_test:
             raise ValueError("the test split must not feed training; pass allow_test=True for evaluation")
         data_dir = Path(data_dir)
         speech = data_dir / "speech" / speech_split
         if not speech.is_dir():
             raise FileNotFoundError(f"no speech for split {speech_split!r} under {data_dir}")
-        noise = [data_dir / "noise" / split] if (data_dir / "noise" / split).is_dir() else []
+        noise_dir = data_dir / "noise" / noise_split
+        if noise_split != split and not noise_dir.is_dir():
+            raise FileNotFoundError(f"no noise for split {noise_split!r} under {data_dir}")
+        noise = [noise_dir] if noise_dir.is_dir() else []
         rir = [data_dir / "rir" / split] if (data_dir / "rir" / split).is_dir() else []
         return cls([speech], noise, rir, config, seed, **kwargs)
 

@@ -22,6 +22,12 @@ Talker generalisation: the val split has the same four fullband talkers as train
 only). ``holdout_speech`` (glob patterns, e.g. ``nist_mrt_fullband/M4_*``) keeps matching train
 files out of training; ``validate_checkpoint(..., holdout=True)`` then scores exactly those files
 mixed with the val split's noise: a talker-disjoint val set, never the test split.
+
+Noise generalisation: the val split's real noise is two recordings (a river, a snowstorm), while
+the test split's noise families are all unseen in training. ``holdout_noise`` (glob patterns under
+``noise/train/``, e.g. ``0ad_ambient_weather/wind*``) keeps matching train noise files out of
+training (corpus noise and second noises); ``holdout=True`` then mixes val speech (or the held-out
+speech, if the run held both out) with exactly those noises: a noise-family-disjoint val set.
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ class TrainConfig:
     mix: str = ""  # MixConfig overrides of the *training* mixtures, "key=value,key=value"
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
     holdout_speech: str = ""  # glob patterns of train speech kept out of training, e.g. "nist_mrt_fullband/M4_*"
+    holdout_noise: str = ""  # glob patterns of train noise kept out of training, e.g. "0ad_ambient_weather/wind*"
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -102,25 +109,32 @@ class TrainConfig:
 def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
     """(train, val) MixtureSource objects from the shared data (``hance_plugin.training.mixing``).
 
-    Train speech matching ``cfg.holdout_speech`` is left out of training. ``holdout_val=True``
-    makes the val source of exactly those files (train split) mixed with the val split's noise:
-    a talker-disjoint validation set (the val split has the same four fullband talkers as train).
+    Train speech matching ``cfg.holdout_speech`` and train noise matching ``cfg.holdout_noise``
+    are left out of training. ``holdout_val=True`` makes the val source of exactly those files
+    (train split): held-out speech (else val speech) mixed with held-out noise (else val noise),
+    a talker- and/or noise-disjoint validation set (the val split has the same four fullband
+    talkers as train and only two real noise recordings).
     """
     from .mixing import MixConfig, MixtureSource, parse_patterns
 
     held_out = parse_patterns(cfg.holdout_speech)
+    held_noise = parse_patterns(cfg.holdout_noise)
     train_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.mix))
     # val keeps MixConfig's defaults unless asked (``val_mix``): runs that change the training
     # mixtures (``mix``, an augmentation ablation) are still scored on the same val mixtures
     val_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.val_mix))
     train_src = MixtureSource.from_shared_data(
-        cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out
+        cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out,
+        noise_exclude=held_noise,
     )
     if holdout_val:
-        if not held_out:
-            raise ValueError("this run held no speech out of training (holdout_speech is empty)")
+        if not held_out and not held_noise:
+            raise ValueError("this run held no speech or noise out of training "
+                             "(holdout_speech and holdout_noise are empty)")
+        speech = {"speech_split": "train", "speech_include": held_out} if held_out else {}
+        noise = {"noise_split": "train", "noise_include": held_noise} if held_noise else {}
         val_src = MixtureSource.from_shared_data(
-            cfg.data_dir, split="val", speech_split="train", config=val_mix, seed=cfg.seed, speech_include=held_out
+            cfg.data_dir, split="val", config=val_mix, seed=cfg.seed, **speech, **noise
         )
     else:
         val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed)
@@ -631,8 +645,9 @@ def validate_checkpoint(
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
     except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing.
 
-    ``holdout=True`` scores the speech the run held out of training (``holdout_speech``, from the
-    train split) mixed with val noise instead of the val split (``ValueError`` if it held none)."""
+    ``holdout=True`` scores what the run held out of training (``holdout_speech`` and/or
+    ``holdout_noise``, from the train split; val speech / val noise for the part it did not hold
+    out) instead of the val split (``ValueError`` if it held nothing out)."""
     ckpt = load_checkpoint(checkpoint)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
@@ -641,13 +656,18 @@ def validate_checkpoint(
         settings["data_dir"] = str(data_dir)
     cfg = TrainConfig(**settings)
     if holdout:
-        if not cfg.holdout_speech:
-            raise ValueError(f"{checkpoint} held no speech out of training (trained without --holdout-speech)")
+        if not cfg.holdout_speech and not cfg.holdout_noise:
+            raise ValueError(f"{checkpoint} held no speech or noise out of training "
+                             "(trained without --holdout-speech or --holdout-noise)")
         source_factory = functools.partial(source_factory or _make_sources, holdout_val=True)
     trainer = Trainer(cfg, source_factory, checkpoint=checkpoint)
     result = trainer.validate(per_item=per_item)
     mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
-    held = {"val_speech": f"held out of training: {cfg.holdout_speech}"} if holdout else {}
+    held = {}
+    if holdout and cfg.holdout_speech:
+        held["val_speech"] = f"held out of training: {cfg.holdout_speech}"
+    if holdout and cfg.holdout_noise:
+        held["val_noise"] = f"held out of training: {cfg.holdout_noise}"
     return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **held, **result}
 
 
