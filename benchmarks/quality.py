@@ -1303,6 +1303,28 @@ def merge_reports(reports: list[dict]) -> dict:
 
 
 NOISE_BUCKET_PREFIX = "noise: "
+_MANIFEST_CHECKED = ("category", "snr_db", "reverb", "seconds")
+
+
+def noise_families(testset: dict, *reports: dict) -> dict[str, str]:
+    """Mixture id -> noise family from a test-set manifest, for ``compare_reports``. Raises
+    ``ValueError`` if a report's mixture is not in the manifest or disagrees with it on a field
+    both record (category, SNR, reverb, length): the families would belong to other mixtures."""
+    by_id = {m["id"]: m for m in testset["mixtures"]}
+    for report in reports:
+        for row in report["per_mixture"]:
+            entry = by_id.get(row["id"])
+            if entry is None:
+                raise ValueError(f"mixture {row['id']!r} of a report is not in the test-set manifest")
+            for key in _MANIFEST_CHECKED:
+                mine, theirs = row.get(key), entry.get(key)
+                if mine is None or theirs is None:
+                    continue
+                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (mine, theirs))
+                if not (math.isclose(mine, theirs, abs_tol=1e-3) if numbers else mine == theirs):  # seconds are rounded
+                    raise ValueError(f"mixture {row['id']!r}: {key} {mine!r} in a report, {theirs!r} in the "
+                                     "test-set manifest (the report was made from another test set)")
+    return {k: m["noise"]["family"] for k, m in by_id.items()}
 
 
 def compare_reports(old: dict, new: dict, systems: list[str], noise_families: dict[str, str] | None = None) -> dict:
@@ -1467,12 +1489,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "compare":
         try:
-            families = None
-            if args.testset:
-                testset = json.loads(Path(args.testset).read_text())
-                families = {m["id"]: m["noise"]["family"] for m in testset["mixtures"]}
-            cmp = compare_reports(json.loads(Path(args.old).read_text()), json.loads(Path(args.new).read_text()),
-                                  [x for x in args.systems.split(",") if x], families)
+            old, new = (json.loads(Path(f).read_text()) for f in (args.old, args.new))
+            families = noise_families(json.loads(Path(args.testset).read_text()), old, new) if args.testset else None
+            cmp = compare_reports(old, new, [x for x in args.systems.split(",") if x], families)
         except (OSError, ValueError, KeyError) as exc:  # missing file, not JSON or not a quality report
             parser.error(f"compare: {exc!r}" if isinstance(exc, KeyError) else f"compare: {exc}")
         out_dir = Path(args.out_dir)

@@ -467,6 +467,19 @@ def test_compare_reports_pairs_a_release_over_the_same_mixtures(tmp_path):
     text = (tmp_path / "cmp2.md").read_text()
     assert "### By noise family of the test set" in text and "| metric | hum | rain |" in text
     assert "+1.50 ± " in text.split("By noise family")[1]
+    # a manifest of other mixtures (same ids, another SNR; or an id it lacks) is refused, not paired
+    other = json.loads(json.dumps(manifest))
+    other["mixtures"][1]["snr_db"] = old_rows[1]["snr_db"] + 5
+    with pytest.raises(ValueError, match="snr_db"):
+        q.noise_families(other, old, new)
+    other["mixtures"] = other["mixtures"][2:]
+    with pytest.raises(ValueError, match="not in the test-set manifest"):
+        q.noise_families(other, old, new)
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    with pytest.raises(SystemExit) as err:
+        q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--systems", "ours",
+                "--out-dir", str(tmp_path), "--name", "cmp3", "--testset", str(tmp_path / "other.json")])
+    assert err.value.code == 2 and not (tmp_path / "cmp3.md").exists()
     for new_file, systems in (("new.json", "twin"), ("missing.json", "ours")):  # usage errors, not tracebacks
         with pytest.raises(SystemExit) as info:
             q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / new_file), "--systems", systems,
