@@ -153,6 +153,8 @@ def collect_items(
                                  for k, (name, x) in enumerate(clips)] if rirs else []}
         for form in FORMS:
             for names, x, rir in forms[form]:
+                if not np.any(x):
+                    continue  # a silent file: nothing to pass through, and no level to set
                 x = x * np.float32(10 ** ((level_dbfs - active_level_db(x)) / 20))
                 item = {"form": form, "subset": subset.name, "files": names,
                         "audio": np.ascontiguousarray(x, dtype=np.float32), "bandwidth_hz": effective_bandwidth_hz(x)}

@@ -164,3 +164,16 @@ def test_two_models_with_one_name_are_refused(data_dir, models, capsys):
     with pytest.raises(SystemExit):
         _load().main(["--model", str(models[0]), "--model", str(models[0]), "--data-dir", str(data_dir)])
     assert "same name" in capsys.readouterr().err
+
+
+def test_silent_files_are_skipped(tmp_path):
+    mod = _load()
+    folder = tmp_path / "speech/val/set"
+    folder.mkdir(parents=True)
+    sf.write(folder / "quiet.flac", np.zeros(SR, dtype=np.float32), SR)
+    sf.write(folder / "voice.flac", _voice(np.random.default_rng(4), 160.0, 1.0), SR)
+    items = mod.collect_items(tmp_path, "val", 1.0, -26.0, 10, rir_split=None)
+    assert [(i["form"], i["files"]) for i in items] == [("single", ["set/voice.flac"]), ("running", ["set/voice.flac"])]
+    from hance_plugin.training.signals import active_level_db
+
+    assert active_level_db(items[0]["audio"]) == pytest.approx(-26.0, abs=0.01)
