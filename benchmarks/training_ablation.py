@@ -141,11 +141,11 @@ def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None =
         if items is None:
             raise ValueError(f"{set_name}/{label}: no per_item scores (run `validate --per-item`)")
         row = {"set": set_name, "run": label, "step": result.get("step"), "val_mix": result.get("val_mix", "")}
-        for key in ("val_speech", "val_noise"):
+        for key in ("val_speech", "val_noise", "val_rir"):
             if result.get(key):
                 row[key] = result[key]
         ref = reference.setdefault(set_name, result)
-        for key in ("val_mix", "val_speech", "val_noise"):  # per-item indices would name other mixtures
+        for key in ("val_mix", "val_speech", "val_noise", "val_rir"):  # per-item indices would name other mixtures
             if result.get(key, "") != ref.get(key, ""):
                 raise ValueError(f"{set_name}/{label}: {key} {result.get(key, '')!r} differs from the set's "
                                  f"first run ({ref.get(key, '')!r}); put it in another set")

@@ -142,8 +142,11 @@ def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monk
         ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}", "--final", f"val/b={other_mix}"])
     assert err.value.code == 2
     # ... nor runs scored on the speech or noise other runs held out of training (validate --holdout)
-    for key, value in (("val_speech", "nist/M4_*"), ("val_noise", "0ad_ambient_weather/wind*")):
-        held = dict(json.loads(default.read_text()), **{key: f"held out of training: {value}"})
+    # ... nor runs scored on val mixtures put through rooms (validate --val-rir-split)
+    for key, value in (("val_speech", "held out of training: nist/M4_*"),
+                       ("val_noise", "held out of training: 0ad_ambient_weather/wind*"),
+                       ("val_rir", "rooms of rir/train")):
+        held = dict(json.loads(default.read_text()), **{key: value})
         (tmp_path / "h.json").write_text(json.dumps(held) + "\n")
         with pytest.raises(SystemExit) as err:
             ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}",

@@ -463,6 +463,56 @@ def test_from_shared_data_noise_split(tmp_path, corpus):
         MixtureSource.from_shared_data(data, "val", config, seed=0, noise_split="other")
 
 
+def test_from_shared_data_rir_split_gives_val_reverb(tmp_path, corpus):
+    """``rir_split='train'``: val mixtures get reverb (p_reverb) in the training rooms; the val split
+    alone has none; test rooms are refused; a split without rooms is an error, not silence."""
+    data = _two_noise_layout(tmp_path, corpus)
+    config = MixConfig(segment_seconds=1.0, p_reverb=1.0, p_noise_only=0.0, p_speech_only=0.0)
+    dry = MixtureSource.from_shared_data(data, "val", config, seed=0)
+    wet = MixtureSource.from_shared_data(data, "val", config, seed=0, rir_split="train")
+    assert dry._rir_paths == [] and [p.parent.name for p in wet._rir_paths] == ["train"]
+    assert all("rir" not in dry[i].meta for i in range(3))
+    assert all(wet[i].meta["rir"].endswith("room.flac") for i in range(3))
+    assert {p.parent.name for p in wet._speech} == {"val"} and {p.parent.name for p in wet._noise} == {"val"}
+    with pytest.raises(ValueError, match="test split"):
+        MixtureSource.from_shared_data(data, "val", config, seed=0, rir_split="test")
+    with pytest.raises(FileNotFoundError, match="no room impulse responses for split 'val'"):
+        MixtureSource.from_shared_data(data, "val", config, seed=0, rir_split="val")
+
+
+def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, capsys):
+    """``--val-rir-split train``: the run's val mixtures (not its training ones) use the training
+    rooms; ``validate`` says so (``val_rir``); test rooms are refused at start-up."""
+    pytest.importorskip("torch")
+    import json
+
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import TrainConfig, _make_sources, validate_checkpoint
+
+    data = _two_noise_layout(tmp_path / "data", corpus)
+    cfg = TrainConfig(data_dir=str(data), segment_seconds=1.0, val_rir_split="train")
+    train, val = _make_sources(cfg)
+    assert [p.parent.name for p in val._rir_paths] == ["train"] == [p.parent.name for p in train._rir_paths]
+    assert _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0))[1]._rir_paths == []
+    with pytest.raises(ValueError, match="never test"):
+        TrainConfig(data_dir=str(data), val_rir_split="test")
+    run = tmp_path / "run"
+    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
+                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
+                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
+                 "--threads", "1"]) == 0
+    wet_mix = "p_reverb=1,p_noise_only=0,p_speech_only=0,p_synthetic_noise=0"
+    wet = validate_checkpoint(run / "last.pt", val_items=4, per_item=True, val_mix=wet_mix, val_rir_split="train")
+    dry = validate_checkpoint(run / "last.pt", val_items=4, per_item=True, val_mix=wet_mix)
+    assert wet["val_rir"] == "rooms of rir/train" and "val_rir" not in dry
+    assert wet["val_si_sdr_noisy"] != dry["val_si_sdr_noisy"]  # the same val items, through a room
+    capsys.readouterr()
+    assert main(["validate", str(run / "last.pt"), "--val-items", "2", "--val-rir-split", "train"]) == 0
+    assert json.loads(capsys.readouterr().out)["val_rir"] == "rooms of rir/train"
+    assert main(["validate", str(run / "last.pt"), "--val-items", "2", "--val-rir-split", "val"]) == 2
+    assert "no room impulse responses for split 'val'" in capsys.readouterr().err
+
+
 def test_held_out_noise_is_not_trained_on_and_is_the_holdout_val(tmp_path, corpus):
     """``--holdout-noise``: matching train noise files leave the training mixtures and are the
     noise of ``validate --holdout`` (val speech; held-out speech too when both are held out)."""

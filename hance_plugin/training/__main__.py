@@ -58,6 +58,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "val_mix": "val-mixture overrides of MixConfig (default: its defaults, whatever --mix says)",
         "holdout_speech": "comma-separated glob patterns of train speech (relative to speech/train/) kept out "
         "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",
+        "val_rir_split": "reverb of the val mixtures (their p_reverb) in the rooms of this split: 'train' (the val "
+        "split has none; never 'test'); default: none",
         "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
         "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }
@@ -68,6 +70,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, action="store_true", help=helps.get(f.name, "continue from <out>/last.pt"))
         elif f.name in ("mix", "val_mix"):
             p.add_argument(flag, type=_mix_arg, default=value, help=helps[f.name])
+        elif f.name == "val_rir_split":
+            p.add_argument(flag, choices=("", "train", "val"), default=value, help=helps[f.name])
         else:
             p.add_argument(flag, type=type(value), default=value, help=helps.get(f.name, f"default {value}"))
 
@@ -132,11 +136,13 @@ def _cmd_validate(args) -> int:
         overrides["pesq_items"] = args.pesq_items
     if args.val_mix is not None:
         overrides["val_mix"] = args.val_mix
+    if args.val_rir_split is not None:
+        overrides["val_rir_split"] = args.val_rir_split
     try:
         result = validate_checkpoint(
             args.checkpoint, args.data_dir, per_item=args.per_item, holdout=args.holdout, **overrides
         )
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         print(f"validate: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result))
@@ -179,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-item", action="store_true",
                    help="add per-item scores (for paired comparisons: benchmarks/training_ablation.py --final)")
     p.add_argument("--val-mix", type=_mix_arg, default=None, help="val-mixture overrides, e.g. 'augment=false' (default: the run's)")
+    p.add_argument("--val-rir-split", choices=("", "train", "val"), default=None,
+                   help="reverb the val mixtures (their p_reverb) in the rooms of this split, e.g. 'train' "
+                   "(default: the run's; the val split has no rooms)")
     p.add_argument("--holdout", action="store_true",
                    help="score what the run held out of training: its --holdout-speech (else val speech) "
                    "mixed with its --holdout-noise (else val noise)")

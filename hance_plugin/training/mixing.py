@@ -344,6 +344,7 @@ class MixtureSource:
         allow_test: bool = False,
         speech_split: str | None = None,
         noise_split: str | None = None,
+        rir_split: str | None = None,
         **kwargs,
     ) -> MixtureSource:
         """``data_dir/{speech,noise,rir}/<split>``; a split without RIRs (val) gets no reverb.
@@ -351,12 +352,15 @@ class MixtureSource:
         ``speech_split`` / ``noise_split`` take the speech / the corpus noise from another split
         (default: ``split``): a talker held out of training (``speech_exclude``) is scored on its
         train-split files mixed with val noise, a noise family held out of training
-        (``noise_exclude``) on its train-split files under val speech. ``'test'`` in any of the
-        three is refused unless ``allow_test=True`` (for evaluation code, never training).
+        (``noise_exclude``) on its train-split files under val speech. ``rir_split`` takes the
+        rooms from another split: the val split has none, so ``rir_split='train'`` gives val
+        mixtures reverb (``p_reverb``) in the training rooms, the only way to look at reverberant
+        speech on val. ``'test'`` in any of them is refused unless ``allow_test=True`` (for
+        evaluation code, never training).
         """
         speech_split = split if speech_split is None else speech_split
         noise_split = split if noise_split is None else noise_split
-        if "test" in (split, speech_split, noise_split) and not allow_test:
+        if "test" in (split, speech_split, noise_split, rir_split) and not allow_test:
             raise ValueError("the test split must not feed training; pass allow_test=True for evaluation")
         data_dir = Path(data_dir)
         speech = data_dir / "speech" / speech_split
@@ -366,7 +370,10 @@ class MixtureSource:
         if noise_split != split and not noise_dir.is_dir():
             raise FileNotFoundError(f"no noise for split {noise_split!r} under {data_dir}")
         noise = [noise_dir] if noise_dir.is_dir() else []
-        rir = [data_dir / "rir" / split] if (data_dir / "rir" / split).is_dir() else []
+        if rir_split is not None and not (data_dir / "rir" / rir_split).is_dir():
+            raise FileNotFoundError(f"no room impulse responses for split {rir_split!r} under {data_dir}")
+        rir_split = split if rir_split is None else rir_split
+        rir = [data_dir / "rir" / rir_split] if (data_dir / "rir" / rir_split).is_dir() else []
         return cls([speech], noise, rir, config, seed, **kwargs)
 
     # ------------------------------------------------------------------------------------ plumbing

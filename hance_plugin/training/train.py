@@ -28,6 +28,10 @@ the test split's noise families are all unseen in training. ``holdout_noise`` (g
 ``noise/train/``, e.g. ``0ad_ambient_weather/wind*``) keeps matching train noise files out of
 training (corpus noise and second noises); ``holdout=True`` then mixes val speech (or the held-out
 speech, if the run held both out) with exactly those noises: a noise-family-disjoint val set.
+
+Reverb: the val split has no rooms, so val mixtures are dry while the test set is half
+reverberant. ``val_rir_split="train"`` reverbs the val mixtures (their ``p_reverb``) in the
+training rooms: it shows whether reverberant speech is kept (the target is the reverberant speech).
 """
 
 from __future__ import annotations
@@ -98,11 +102,14 @@ class TrainConfig:
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
     holdout_speech: str = ""  # glob patterns of train speech kept out of training, e.g. "nist_mrt_fullband/M4_*"
     holdout_noise: str = ""  # glob patterns of train noise kept out of training, e.g. "0ad_ambient_weather/wind*"
+    val_rir_split: str = ""  # rooms of the val mixtures' reverb: "" = the val split's (none), "train" = the training rooms
     resume: bool = False
 
     def __post_init__(self) -> None:
         parse_mix_overrides(self.mix)  # fail at start-up, not in a DataLoader worker
         parse_mix_overrides(self.val_mix)
+        if self.val_rir_split not in ("", "train", "val"):
+            raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -123,6 +130,7 @@ def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
     # val keeps MixConfig's defaults unless asked (``val_mix``): runs that change the training
     # mixtures (``mix``, an augmentation ablation) are still scored on the same val mixtures
     val_mix = MixConfig(segment_seconds=cfg.segment_seconds, **parse_mix_overrides(cfg.val_mix))
+    rooms = cfg.val_rir_split or None  # val reverb (p_reverb of val_mix) in another split's rooms
     train_src = MixtureSource.from_shared_data(
         cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out,
         noise_exclude=held_noise,
@@ -134,10 +142,11 @@ def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
         speech = {"speech_split": "train", "speech_include": held_out} if held_out else {}
         noise = {"noise_split": "train", "noise_include": held_noise} if held_noise else {}
         val_src = MixtureSource.from_shared_data(
-            cfg.data_dir, split="val", config=val_mix, seed=cfg.seed, **speech, **noise
+            cfg.data_dir, split="val", config=val_mix, seed=cfg.seed, rir_split=rooms, **speech, **noise
         )
     else:
-        val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed)
+        val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed,
+                                                 rir_split=rooms)
     return train_src, val_src
 
 
@@ -668,6 +677,8 @@ def validate_checkpoint(
         held["val_speech"] = f"held out of training: {cfg.holdout_speech}"
     if holdout and cfg.holdout_noise:
         held["val_noise"] = f"held out of training: {cfg.holdout_noise}"
+    if cfg.val_rir_split:
+        held["val_rir"] = f"rooms of rir/{cfg.val_rir_split}"
     return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **held, **result}
 
 
