@@ -274,6 +274,22 @@ def _label(model: str) -> str:
     return Path(model).stem if model.endswith(".onnx") else model
 
 
+def check_models(parser: argparse.ArgumentParser, models: list[str]) -> list[str]:
+    """Each ``--model`` resolved (bundled name or .onnx with its card) and named uniquely, else a
+    usage error; returns their report names (``_label``)."""
+    from hance_plugin.card import resolve_model
+
+    for model in models:
+        try:
+            resolve_model(model)
+        except (ValueError, FileNotFoundError, KeyError) as exc:
+            parser.error(f"--model {model!r}: {exc}")
+    labels = [_label(m) for m in models]
+    if len(set(labels)) < len(labels):
+        parser.error(f"--model: two models with the same name in {labels}")
+    return labels
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", action="append", required=True,
@@ -307,16 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             import speechmos  # noqa: F401
         except ImportError:
             parser.error("DNSMOS needs speechmos (pip install -e '.[bench]'); or pass --dnsmos-items 0")
-    from hance_plugin.card import resolve_model
-
-    for model in args.model:
-        try:
-            resolve_model(model)
-        except (ValueError, FileNotFoundError, KeyError) as exc:
-            parser.error(f"--model {model!r}: {exc}")
-    labels = [_label(m) for m in args.model]
-    if len(set(labels)) < len(labels):
-        parser.error(f"--model: two models with the same name in {labels}")
+    check_models(parser, args.model)
     settings = settings_of(limits, betas)
     models = {}
     for model in args.model:

@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
+from attenuation_limit import _label, check_models  # noqa: E402  (--model checks and report names, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 SR = 48000
@@ -281,11 +282,6 @@ def _markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _label(model: str) -> str:
-    """A model's name in the report: the bundled name, or an .onnx file's stem."""
-    return Path(model).stem if model.endswith(".onnx") else model
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", action="append", required=True,
@@ -319,16 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--talker: {exc}")
     if talker is not None and talker.groups < 1:
         parser.error("--talker needs a capturing group (the talker's name)")
-    from hance_plugin.card import resolve_model
-
-    for model in args.model:
-        try:
-            resolve_model(model)
-        except (ValueError, FileNotFoundError, KeyError) as exc:
-            parser.error(f"--model {model!r}: {exc}")
-    labels = [_label(m) for m in args.model]
-    if len(set(labels)) < len(labels):
-        parser.error(f"--model: two models with the same name in {labels}")
+    labels = check_models(parser, args.model)
     try:
         items = collect_items(Path(args.data_dir), args.split, args.seconds, args.level_dbfs, args.max_files,
                               None if args.rir_split == "none" else args.rir_split)
