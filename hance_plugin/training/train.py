@@ -135,18 +135,18 @@ def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
         cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out,
         noise_exclude=held_noise,
     )
+    held: dict = {}
     if holdout_val:
         if not held_out and not held_noise:
             raise ValueError("this run held no speech or noise out of training "
                              "(holdout_speech and holdout_noise are empty)")
-        speech = {"speech_split": "train", "speech_include": held_out} if held_out else {}
-        noise = {"noise_split": "train", "noise_include": held_noise} if held_noise else {}
-        val_src = MixtureSource.from_shared_data(
-            cfg.data_dir, split="val", config=val_mix, seed=cfg.seed, rir_split=rooms, **speech, **noise
-        )
-    else:
-        val_src = MixtureSource.from_shared_data(cfg.data_dir, split="val", config=val_mix, seed=cfg.seed,
-                                                 rir_split=rooms)
+        if held_out:
+            held.update(speech_split="train", speech_include=held_out)
+        if held_noise:
+            held.update(noise_split="train", noise_include=held_noise)
+    val_src = MixtureSource.from_shared_data(
+        cfg.data_dir, split="val", config=val_mix, seed=cfg.seed, rir_split=rooms, **held
+    )
     return train_src, val_src
 
 
