@@ -74,12 +74,14 @@ DEFAULT_TALKER = r"nist_mrt_fullband/([A-Z][0-9])_"
 def trim_silence(x: np.ndarray, below_db: float = TRIM_BELOW_DB) -> np.ndarray:
     """``x`` without the leading and trailing 10 ms frames quieter than ``below_db`` under its
     loudest frame (the whole of ``x`` if it has fewer than one frame)."""
-    frame = SR // 100
-    n = x.shape[0] // frame
-    if n == 0:
+    from hance_plugin.training.signals import frame_energies
+
+    energy = frame_energies(x, SR)
+    if energy.size == 0:
         return x
-    energy_db = 10 * np.log10(np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1) + 1e-20)
+    energy_db = 10 * np.log10(energy + 1e-20)
     loud = np.nonzero(energy_db > energy_db.max() + below_db)[0]
+    frame = SR // 100
     return x[loud[0] * frame : (loud[-1] + 1) * frame]
 
 
@@ -137,6 +139,7 @@ def collect_items(
     if not root.is_dir():
         raise FileNotFoundError(f"no speech for split {split!r} under {data_dir}")
     rirs = load_rirs(data_dir, rir_split)
+    n = int(round(seconds * SR))
     items = []
     for subset in sorted(p for p in root.iterdir() if p.is_dir()):
         files = list_audio_files(subset)
@@ -144,7 +147,6 @@ def collect_items(
             continue
         picks = np.unique(np.round(np.linspace(0, len(files) - 1, min(max_files, len(files)))).astype(int))
         clips = [(files[i].relative_to(root).as_posix(), load_mono_48k(files[i])) for i in picks]
-        n = int(round(seconds * SR))
         folders: dict[str, list] = {}
         for name, x in clips:
             folders.setdefault(name.rpartition("/")[0], []).append((name, x))
@@ -210,9 +212,10 @@ def groups_of(item: dict, talker: re.Pattern | None) -> list[str]:
     the item names the same talker under ``talker`` (group 1 of the regex)."""
     out = ["all", item["subset"]]
     if talker is not None:
-        found = {m.group(1) for m in (talker.search(f) for f in item["files"]) if m}
-        if len(found) == 1 and all(talker.search(f) for f in item["files"]):
-            out.append(f"{item['subset']}/{found.pop()}")
+        matches = [talker.search(f) for f in item["files"]]
+        names = {m.group(1) for m in matches if m}
+        if all(matches) and len(names) == 1:
+            out.append(f"{item['subset']}/{names.pop()}")
     return out
 
 

@@ -77,6 +77,7 @@ from .signals import (
     active_level_db,
     apply_rir,
     effective_bandwidth_hz,
+    frame_energies,
     list_audio_files,
     load_mono_48k,
     noise_gain_for_snr,
@@ -456,11 +457,9 @@ class MixtureSource:
     # ------------------------------------------------------------------------------------- speech
 
     def _active_fraction(self, x: np.ndarray, level_db: float) -> float:
-        frame = SR // 100
-        n = x.shape[0] // frame
-        if n == 0:
+        energy = frame_energies(x)
+        if energy.size == 0:
             return 0.0
-        energy = np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
         return float(np.mean(10 * np.log10(energy + 1e-20) > level_db - 30.0))
 
     def _follower(self, rng: np.random.Generator, i: int, bandwidth_hz: float) -> int:

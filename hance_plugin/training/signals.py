@@ -4,6 +4,7 @@
 * ``effective_bandwidth_hz``: the highest frequency that still carries energy. Band-limited speech
   (e.g. 16 kHz recordings stored at 48 kHz) has an empty upper band; the loss must not learn
   from it (see the training module).
+* ``frame_energies``: mean square of each 10 ms frame (the framing of the level and activity measures).
 * ``active_level_db``: speech level over active 10 ms frames, a simplified ITU-T P.56 active speech
   level (frames within 35 dB of the loudest frame count as active), so SNRs refer to speech, not
   to its pauses.
@@ -30,6 +31,7 @@ __all__ = [
     "list_audio_files",
     "read_manifest",
     "effective_bandwidth_hz",
+    "frame_energies",
     "active_level_db",
     "noise_gain_for_snr",
     "apply_rir",
@@ -129,13 +131,18 @@ def effective_bandwidth_hz(
     return float(above[-1] * sample_rate_hz / n_fft) if above.size else 0.0
 
 
-def active_level_db(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, range_db: float = 35.0) -> float:
-    """Active speech level in dBFS (RMS over 10 ms frames within ``range_db`` of the loudest)."""
+def frame_energies(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:
+    """Mean square (float64) of each whole 10 ms frame of ``x`` (empty if ``x`` is shorter than one)."""
     frame = sample_rate_hz // 100
     n = x.shape[0] // frame
-    if n == 0:
+    return np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
+
+
+def active_level_db(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, range_db: float = 35.0) -> float:
+    """Active speech level in dBFS (RMS over 10 ms frames within ``range_db`` of the loudest)."""
+    energy = frame_energies(x, sample_rate_hz)
+    if energy.size == 0:
         return float(10 * np.log10(np.mean(x.astype(np.float64) ** 2) + 1e-20))
-    energy = np.mean(x[: n * frame].astype(np.float64).reshape(n, frame) ** 2, axis=1)
     energy_db = 10 * np.log10(energy + 1e-20)
     active = energy[energy_db > energy_db.max() - range_db]
     return float(10 * np.log10(np.mean(active) + 1e-20))
