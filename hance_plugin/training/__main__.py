@@ -21,7 +21,7 @@ import dataclasses
 import json
 import sys
 
-from .train import TrainConfig
+from .train import VAL_RIR_SPLITS, TrainConfig
 
 
 def _mix_arg(text: str) -> str:
@@ -71,7 +71,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         elif f.name in ("mix", "val_mix"):
             p.add_argument(flag, type=_mix_arg, default=value, help=helps[f.name])
         elif f.name == "val_rir_split":
-            p.add_argument(flag, choices=("", "train", "val"), default=value, help=helps[f.name])
+            p.add_argument(flag, choices=VAL_RIR_SPLITS, default=value, help=helps[f.name])
         else:
             p.add_argument(flag, type=type(value), default=value, help=helps.get(f.name, f"default {value}"))
 
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-item", action="store_true",
                    help="add per-item scores (for paired comparisons: benchmarks/training_ablation.py --final)")
     p.add_argument("--val-mix", type=_mix_arg, default=None, help="val-mixture overrides, e.g. 'augment=false' (default: the run's)")
-    p.add_argument("--val-rir-split", choices=("", "train", "val"), default=None,
+    p.add_argument("--val-rir-split", choices=VAL_RIR_SPLITS, default=None,
                    help="reverb the val mixtures (their p_reverb) in the rooms of this split, e.g. 'train' "
                    "(default: the run's; the val split has no rooms)")
     p.add_argument("--holdout", action="store_true",

@@ -64,6 +64,7 @@ __all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", 
 
 SAMPLE_RATE = 48000
 CHECKPOINT_VERSION = 1
+VAL_RIR_SPLITS = ("", "train", "val")  # val_rir_split's choices: "" = the val split's own rooms (none); never "test"
 
 
 @dataclass
@@ -108,7 +109,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         parse_mix_overrides(self.mix)  # fail at start-up, not in a DataLoader worker
         parse_mix_overrides(self.val_mix)
-        if self.val_rir_split not in ("", "train", "val"):
+        if self.val_rir_split not in VAL_RIR_SPLITS:
             raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
 
 
