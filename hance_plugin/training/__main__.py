@@ -6,6 +6,7 @@
     python -m hance_plugin.training plot runs/<name>
     python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32] \\
         [--val-mix augment=false] [--per-item] [--holdout]
+    python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt [--weights 0.5,0.5]
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -119,7 +120,8 @@ def _cmd_export(args) -> int:
         training_data=training_data,
         steps=prog.get("step", 0),
         scores=scores,
-        extra={"checkpoint": str(args.checkpoint)},
+        extra={"checkpoint": str(args.checkpoint),
+               **({"averaged_from": ckpt["averaged_from"]} if ckpt.get("averaged_from") else {})},
         verify=not args.no_verify,
     )
     print(json.dumps({"onnx": str(path), "card": str(path.with_suffix(".json")), **time_onnx(path)}))
@@ -146,6 +148,19 @@ def _cmd_validate(args) -> int:
         print(f"validate: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result))
+    return 0
+
+
+def _cmd_average(args) -> int:
+    from .average import average_checkpoints
+
+    try:
+        weights = [float(w) for w in args.weights.split(",")] if args.weights else None
+        out = average_checkpoints(args.checkpoints, args.out, weights)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"average: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"checkpoint": str(out), "averaged_from": args.checkpoints}))
     return 0
 
 
@@ -192,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="score what the run held out of training: its --holdout-speech (else val speech) "
                    "mixed with its --holdout-noise (else val noise)")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("average", help="weighted mean of checkpoints' weights (a model soup) -> a checkpoint")
+    p.add_argument("checkpoints", nargs="+", help="two or more checkpoints of one architecture and ancestor")
+    p.add_argument("--out", required=True, help="the averaged checkpoint (validate/export read it)")
+    p.add_argument("--weights", default=None, help="comma list, one per checkpoint, >= 0, normalised (default: uniform)")
+    p.set_defaults(func=_cmd_average)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")
     p.add_argument("--output", default=None)
