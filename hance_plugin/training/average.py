@@ -17,9 +17,9 @@ broken model (the hidden units are permuted between them), which ``validate`` wi
 The result is the first checkpoint with its model weights replaced, the ``progress`` of the
 ingredient with the most steps (its ``last_val`` dropped: those scores were that ingredient's) and an
 ``averaged_from`` list (path, weight, step of each ingredient) that ``export`` copies into the model
-card. Its optimizer, scheduler and
-RNG states are the first ingredient's, so ``validate`` and ``export`` read it like any checkpoint;
-``train --resume`` from it would continue with the first ingredient's optimizer moments.
+card. Its optimizer, scheduler and RNG states are the first ingredient's, so ``validate`` and
+``export`` read it like any checkpoint; ``train --resume`` from it would continue with the first
+ingredient's optimizer moments.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def average_state_dicts(states: list[dict], weights: list[float] | None = None) 
 def average_checkpoints(paths: list[str | Path], out: str | Path, weights: list[float] | None = None) -> Path:
     """Write the weighted mean of the checkpoints at ``paths`` to ``out`` (atomic); returns ``out``.
 
-    >>> # python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt --weights 0.5,0.5
+    From the shell: ``python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt``.
     """
     w = _normalised_weights(weights, len(paths))
     ckpts = [load_checkpoint(p) for p in paths]
