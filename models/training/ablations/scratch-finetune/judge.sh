@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Judge runs/scratch-ft/last.pt (step 16500) with the rule of rule.md (written before training).
+# Usage, from the repository root: bash models/training/ablations/scratch-finetune/judge.sh
+# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+set -euo pipefail
+here="models/training/ablations/scratch-finetune"
+run="runs/scratch-ft"
+py=.venv/bin/python
+step=$($py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$run/last.pt")
+if [ "$step" != 16500 ]; then echo "checkpoint at step $step, the rule applies at 16500" >&2; exit 2; fi
+room_mix="p_synthetic_noise=0,p_second_noise=0,p_voice_perturb=0,p_eq=0,p_lowpass=0,p_clip=0,p_noise_only=0,p_speech_only=0,p_reverb=0.5"
+$py -m hance_plugin.training validate "$run/last.pt" --val-items 203 --pesq-items 203 --per-item \
+    --threads 2 --val-mix "augment=false" > "$here/final-plain.json"
+$py -m hance_plugin.training validate "$run/last.pt" --val-items 203 --pesq-items 203 --per-item \
+    --threads 2 --val-mix "$room_mix" --val-rir-split train > "$here/rev-final.json"
+so16=models/training/ablations/speech-only-16500
+$py benchmarks/training_ablation.py --name scratch-finetune --from-step 15000 \
+    --run "release=models/training/hance-base" --run "scratch=models/training/ablations/scratch-recipe/base" \
+    --run "scratch+1500=$run" --run "release+1500 (control)=$so16/recipe-base" \
+    --final "plain val: step 15000 (release)=models/training/hance-base/val-plain-step15000.json" \
+    --final "plain val: scratch 15000=models/training/ablations/scratch-recipe/base/final-plain.json" \
+    --final "plain val: scratch+1500 16500=$here/final-plain.json" \
+    --final "plain val: release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
+    --final "reverberant val: step 15000 (release)=$so16/base/rev-step15000.json" \
+    --final "reverberant val: scratch 15000=models/training/ablations/scratch-recipe/base/rev-final.json" \
+    --final "reverberant val: scratch+1500 16500=$here/rev-final.json" \
+    --final "reverberant val: release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+mkdir -p runs/m
+$py -m hance_plugin.training export --checkpoint "$run/last.pt" --name scratch-ft --out-dir runs/m
+$py benchmarks/passthrough.py --model hance-base --model runs/m/scratch-ft.onnx --split val \
+    --name passthrough-scratch-finetune --no-progress
+$py - <<'PY'
+"""The rule of rule.md from the files written above."""
+import json
+
+import numpy as np
+
+here = "models/training/ablations/scratch-finetune"
+so16 = "models/training/ablations/speech-only-16500"
+
+
+def items(path):
+    return {it["index"]: it for it in json.load(open(path))["per_item"]}
+
+
+def delta(ref_path, new_path, key):
+    ref, new = items(ref_path), items(new_path)
+    d = np.array([new[i][key] - ref[i][key] for i in ref
+                  if ref[i].get(key) is not None and new[i].get(key) is not None])
+    return float(d.mean()), float(1.96 * d.std(ddof=1) / np.sqrt(len(d))), len(d)
+
+
+refs = {
+    "release": {"plain": "models/training/hance-base/val-plain-step15000.json", "room": f"{so16}/base/rev-step15000.json"},
+    "control": {"plain": f"{so16}/recipe-base/final-plain.json", "room": f"{so16}/recipe-base/rev-final.json"},
+}
+new = {"plain": f"{here}/final-plain.json", "room": f"{here}/rev-final.json"}
+d = {}
+for ref_name, ref in refs.items():
+    for s in ("plain", "room"):
+        for k in ("pesq_wb", "si_sdr"):
+            d[ref_name, s, k] = delta(ref[s], new[s], k)
+            m, ci, n = d[ref_name, s, k]
+            print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+pt = json.load(open("benchmarks/results/passthrough-scratch-finetune.json"))
+forms = {row["form"]: row["sdr_db_delta"]["mean"] for row in pt["rows"]
+         if row["group"] == "all" and row["model"] != "hance-base" and "sdr_db_delta" in row}
+for form, m in forms.items():
+    print(f"pass-through {form:12s} SDR delta {m:+.2f} dB")
+c1 = (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= -0.01
+      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.1)
+c2 = len(forms) == 3 and min(forms.values()) >= 2.0
+print(f"criterion 1 (both PESQ-WB deltas >= -0.01, mean SI-SDR delta >= -0.1 dB): {'holds' if c1 else 'FAILS'}")
+print(f"criterion 2 (each pass-through delta >= +2 dB): {'holds' if c2 else 'FAILS'}")
+print("verdict:", "candidate (train a twin)" if c1 and c2 else "fails")
+PY
