@@ -17,14 +17,14 @@ so16=models/training/ablations/speech-only-16500
 $py benchmarks/training_ablation.py --name scratch-finetune --from-step 15000 \
     --run "release=models/training/hance-base" --run "scratch=models/training/ablations/scratch-recipe/base" \
     --run "scratch+1500=$run" --run "release+1500 (control)=$so16/recipe-base" \
-    --final "plain val: step 15000 (release)=models/training/hance-base/val-plain-step15000.json" \
-    --final "plain val: scratch 15000=models/training/ablations/scratch-recipe/base/final-plain.json" \
-    --final "plain val: scratch+1500 16500=$here/final-plain.json" \
-    --final "plain val: release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
-    --final "reverberant val: step 15000 (release)=$so16/base/rev-step15000.json" \
-    --final "reverberant val: scratch 15000=models/training/ablations/scratch-recipe/base/rev-final.json" \
-    --final "reverberant val: scratch+1500 16500=$here/rev-final.json" \
-    --final "reverberant val: release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
+    --final "plain val/scratch 15000=models/training/ablations/scratch-recipe/base/final-plain.json" \
+    --final "plain val/scratch+1500 16500=$here/final-plain.json" \
+    --final "plain val/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
+    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
+    --final "reverberant val/scratch 15000=models/training/ablations/scratch-recipe/base/rev-final.json" \
+    --final "reverberant val/scratch+1500 16500=$here/rev-final.json" \
+    --final "reverberant val/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_'
 mkdir -p runs/m
 $py -m hance_plugin.training export --checkpoint "$run/last.pt" --name scratch-ft --out-dir runs/m
