@@ -25,44 +25,30 @@ $py benchmarks/training_ablation.py --name scratch-finetune --from-step 15000 \
     --final "reverberant val/scratch 15000=models/training/ablations/scratch-recipe/base/rev-final.json" \
     --final "reverberant val/scratch+1500 16500=$here/rev-final.json" \
     --final "reverberant val/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --final "plain val vs control/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
+    --final "plain val vs control/scratch+1500 16500=$here/final-plain.json" \
+    --final "reverberant val vs control/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --final "reverberant val vs control/scratch+1500 16500=$here/rev-final.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_'
 mkdir -p runs/m
 $py -m hance_plugin.training export --checkpoint "$run/last.pt" --name scratch-ft --out-dir runs/m
 $py benchmarks/passthrough.py --model hance-base --model runs/m/scratch-ft.onnx --split val \
     --name passthrough-scratch-finetune --no-progress
 $py - <<'PY'
-"""The rule of rule.md from the files written above."""
+"""The rule of rule.md from the files written above: the paired per-item deltas are the ones
+benchmarks/training_ablation.py computed against each set's first run (`*_minus_first`)."""
 import json
 
-import numpy as np
-
-here = "models/training/ablations/scratch-finetune"
-so16 = "models/training/ablations/speech-only-16500"
-
-
-def items(path):
-    return {it["index"]: it for it in json.load(open(path))["per_item"]}
-
-
-def delta(ref_path, new_path, key):
-    ref, new = items(ref_path), items(new_path)
-    d = np.array([new[i][key] - ref[i][key] for i in ref
-                  if ref[i].get(key) is not None and new[i].get(key) is not None])
-    return float(d.mean()), float(1.96 * d.std(ddof=1) / np.sqrt(len(d))), len(d)
-
-
-refs = {
-    "release": {"plain": "models/training/hance-base/val-plain-step15000.json", "room": f"{so16}/base/rev-step15000.json"},
-    "control": {"plain": f"{so16}/recipe-base/final-plain.json", "room": f"{so16}/recipe-base/rev-final.json"},
-}
-new = {"plain": f"{here}/final-plain.json", "room": f"{here}/rev-final.json"}
+final = json.load(open("benchmarks/results/scratch-finetune.json"))["final"]
+sets = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
+        ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
 d = {}
-for ref_name, ref in refs.items():
-    for s in ("plain", "room"):
-        for k in ("pesq_wb", "si_sdr"):
-            d[ref_name, s, k] = delta(ref[s], new[s], k)
-            m, ci, n = d[ref_name, s, k]
-            print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+for (ref_name, s), set_name in sets.items():
+    row = next(r for r in final if r["set"] == set_name and r["run"] == "scratch+1500 16500")
+    for k in ("pesq_wb", "si_sdr"):
+        d[ref_name, s, k] = (row[f"{k}_minus_first"], row[f"{k}_minus_first_ci95"], row[f"{k}_paired_items"])
+        m, ci, n = d[ref_name, s, k]
+        print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
 pt = json.load(open("benchmarks/results/passthrough-scratch-finetune.json"))
 forms = {row["form"]: row["sdr_db_delta"]["mean"] for row in pt["rows"]
          if row["group"] == "all" and row["model"] != "hance-base" and "sdr_db_delta" in row}

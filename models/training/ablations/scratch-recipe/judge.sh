@@ -35,33 +35,19 @@ $py -m hance_plugin.training export --checkpoint "$run/last.pt" --name "scratch-
 $py benchmarks/passthrough.py --model "$release_model" --model "runs/m/scratch-$variant.onnx" --split val \
     --name "passthrough-scratch-$variant" --no-progress
 $py - "$variant" <<'EOF'
-"""Criteria 1-3 of plan.md from the files written above."""
+"""Criteria 1-3 of plan.md from the files written above: the paired per-item deltas against the
+release are the ones benchmarks/training_ablation.py computed (its `*_minus_first` columns)."""
 import json
 import sys
 
-import numpy as np
-
 variant = sys.argv[1]
-here = "models/training/ablations/scratch-recipe"
 release = "hance-base" if variant == "base" else "hance-twin"
-
-
-def items(path):
-    data = json.load(open(path))
-    return {it["index"]: it for it in data["per_item"]}
-
-
-def delta(ref_path, new_path, key):
-    ref, new = items(ref_path), items(new_path)
-    d = [new[i][key] - ref[i][key] for i in ref if ref[i].get(key) is not None and new[i].get(key) is not None]
-    return float(np.mean(d)), len(d)
-
-
-pairs = {
-    "plain": (f"models/training/{release}/val-plain-step15000.json", f"{here}/{variant}/final-plain.json"),
-    "room": (f"models/training/ablations/speech-only-16500/{variant}/rev-step15000.json", f"{here}/{variant}/rev-final.json"),
-}
-d = {(s, k): delta(*pairs[s], k) for s in pairs for k in ("pesq_wb", "si_sdr")}
+final = json.load(open(f"benchmarks/results/scratch-recipe-{variant}.json"))["final"]
+d = {}
+for s, set_name in (("plain", f"plain val: {variant}"), ("room", f"reverberant val: {variant}")):
+    row = next(r for r in final if r["set"] == set_name and r["run"] == "scratch 15000")
+    for k in ("pesq_wb", "si_sdr"):
+        d[s, k] = (row[f"{k}_minus_first"], row[f"{k}_paired_items"])
 for (s, k), (m, n) in d.items():
     print(f"{s:5s} {k:8s} delta {m:+.4f} (n={n})")
 pesq_mean = (d["plain", "pesq_wb"][0] + d["room", "pesq_wb"][0]) / 2
