@@ -26,7 +26,8 @@ only when the corpus is missing). Configurations:
 * ``noisereduce whole-file``: ``reduce_noise(y, sr=48000)`` (offline only, default settings).
 
 Each configuration runs once untimed (warm-up: Numba compilation, allocations), then ``--repeats``
-times; the table reports the best run (least disturbed by other load on a shared machine) and the
+interleaved rounds time every configuration once each (so a shared machine's drifting speed
+touches all rows alike); the table reports the best run (least disturbed by other load) and the
 median. RTF = processing time / audio duration (lower is faster); x-real-time = 1 / RTF. CPU time
 (``time.process_time``, all threads of this process) is recorded next to wall time: on an idle
 machine CPU/wall close to 1 confirms one thread; on a loaded one CPU/wall < 1 shows the share of a
@@ -91,17 +92,7 @@ def benchmark_audio(data_dir: Path, testset_path: Path, seconds: float) -> tuple
         return audio, f"synthetic (corpus unavailable: {exc})"
 
 
-def _time(fn, setup=None, repeats: int = 5) -> dict:
-    """Warm up once, then time ``repeats`` runs of ``fn(setup())``; wall and CPU seconds."""
-    state = setup() if setup else None
-    fn(state)
-    walls, cpus = [], []
-    for _ in range(repeats):
-        state = setup() if setup else None
-        c0, w0 = time.process_time(), time.perf_counter()
-        fn(state)
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
+def _summary(walls: list[float], cpus: list[float]) -> dict:
     return {
         "best_s": min(walls),
         "median_s": statistics.median(walls),
@@ -112,11 +103,39 @@ def _time(fn, setup=None, repeats: int = 5) -> dict:
     }
 
 
+def _run_once(fn, setup) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``fn(setup())`` (``setup`` untimed)."""
+    state = setup() if setup else None
+    c0, w0 = time.process_time(), time.perf_counter()
+    fn(state)
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def time_interleaved(configs: dict[str, tuple], repeats: int) -> dict[str, dict]:
+    """Warm every configuration up once, then ``repeats`` rounds that time each of them once.
+
+    ``configs`` maps a row name to ``(fn, setup)``. Interleaving puts every configuration under
+    the same drift of a shared machine's speed (which can change by 2x within minutes), so the
+    ratios between rows stay meaningful where back-to-back blocks of repeats would not.
+    """
+    for fn, setup in configs.values():
+        _run_once(fn, setup)
+    walls: dict[str, list[float]] = {name: [] for name in configs}
+    cpus: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(repeats):
+        for name, (fn, setup) in configs.items():
+            wall, cpu = _run_once(fn, setup)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return {name: _summary(walls[name], cpus[name]) for name in configs}
+
+
 def measure(plan: list[tuple[str, str, str]], audio: np.ndarray, repeats: int) -> tuple[dict, dict, dict]:
     """Time every configuration of every planned system; returns rows, peer status, skipped."""
     from hance_plugin import Denoiser
 
-    rows: dict = {}
+    configs: dict[str, tuple] = {}
+    kinds: dict[str, str] = {}
     peer_status: dict = {}
     skipped: dict = {}
     blocks = [audio[None, i : i + BLOCK] for i in range(0, audio.shape[0], BLOCK)]
@@ -132,8 +151,9 @@ def measure(plan: list[tuple[str, str, str]], audio: np.ndarray, repeats: int) -
             def whole(_, d=d):
                 d.process(audio[None, :], FS, buffer_size=audio.shape[0], reset=True)
 
-            rows[f"{label} stream-480"] = dict(_time(stream, repeats=repeats), kind="hance")
-            rows[f"{label} whole-file"] = dict(_time(whole, repeats=repeats), kind="hance")
+            configs[f"{label} stream-480"] = (stream, None)
+            configs[f"{label} whole-file"] = (whole, None)
+            kinds[f"{label} stream-480"] = kinds[f"{label} whole-file"] = "hance"
             continue
         if kind != "peer":
             continue
@@ -148,7 +168,7 @@ def measure(plan: list[tuple[str, str, str]], audio: np.ndarray, repeats: int) -
             print(f"SKIPPED {name}: {skipped[name]}")
             continue
         if name == "rnnoise":
-            rows["rnnoise stream-480"] = _time(lambda _, peer=peer: peer.raw(audio), repeats=repeats)
+            configs["rnnoise stream-480"] = (lambda _, peer=peer: peer.raw(audio), None)
         elif name == "deepfilternet":
             make = lambda peer=peer: peer._cls(compensate_delay=False, log_level="error")  # noqa: E731
 
@@ -161,12 +181,13 @@ def measure(plan: list[tuple[str, str, str]], audio: np.ndarray, repeats: int) -
                 proc.process_chunk(audio)
                 proc.finalize()
 
-            rows["deepfilternet stream-480"] = _time(dfn_stream, setup=make, repeats=repeats)
-            rows["deepfilternet whole-file"] = _time(dfn_whole, setup=make, repeats=repeats)
+            configs["deepfilternet stream-480"] = (dfn_stream, make)
+            configs["deepfilternet whole-file"] = (dfn_whole, make)
         elif name == "noisereduce":
-            rows["noisereduce whole-file"] = _time(lambda _, peer=peer: peer.raw(audio), repeats=repeats)
-    for r in rows.values():
-        r.setdefault("kind", "peer")
+            configs["noisereduce whole-file"] = (lambda _, peer=peer: peer.raw(audio), None)
+    rows = time_interleaved(configs, repeats)
+    for name, r in rows.items():
+        r["kind"] = kinds.get(name, "peer")
     return rows, peer_status, skipped
 
 
@@ -190,8 +211,9 @@ def _markdown(report: dict) -> str:
         f"{cfg['loadavg_before']} / {cfg['loadavg_after']}",
         f"- audio: {seconds:g} s mono 48 kHz: {cfg['audio']}",
         f"- one thread everywhere ({', '.join(f'{k}={v}' for k, v in cfg['thread_env'].items())}; "
-        "onnxruntime intra_op_num_threads=1 via `Denoiser(num_threads=1)`); one warm-up run, then "
-        f"{cfg['repeats']} timed runs: best (and median) wall time; CPU/wall ≈ 1 confirms a single thread",
+        "onnxruntime intra_op_num_threads=1 via `Denoiser(num_threads=1)`); one warm-up run each, then "
+        f"{cfg['repeats']} interleaved rounds (every configuration timed once per round): best (and median) "
+        "wall time; CPU/wall ≈ 1 confirms a single thread",
         "- peers: " + (", ".join(
             f"{k} ({v['package']} {v['version']})" if v["available"] else f"{k}: **not available** ({v['reason']})"
             for k, v in cfg["peers"].items()) or "none"),
@@ -206,15 +228,16 @@ def _markdown(report: dict) -> str:
         "took the CPU, above 1 would mean more than one thread).",
         "",
         f"| system | wall best s | wall median s | RTF (wall) | CPU best s | RTF (CPU) | × real time (CPU) | CPU/wall "
-        f"| CPU time / baseline (`{baseline}`) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| CPU time / baseline (`{baseline}`), best runs | median of per-round ratios |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
         ratio = r["cpu_best_s"] / rows[baseline]["cpu_best_s"] if baseline in rows else None
+        paired = r.get("cpu_ratio_to_baseline_round_median")
         lines.append(
             f"| {name} | {r['best_s']:.3f} | {r['median_s']:.3f} | {r['best_s'] / seconds:.4f} | {r['cpu_best_s']:.3f} | "
             f"{r['cpu_best_s'] / seconds:.4f} | {seconds / r['cpu_best_s']:.1f}× | {r['cpu_over_wall']:.2f} | "
-            + ("–" if ratio is None else f"{ratio:.2f}") + " |"
+            + ("–" if ratio is None else f"{ratio:.2f}") + " | " + ("–" if paired is None else f"{paired:.2f}") + " |"
         )
     hance = [k for k, r in rows.items() if r["kind"] == "hance"]
     peers = [k for k, r in rows.items() if r["kind"] != "hance"]
@@ -261,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         r["rtf_cpu"] = r["cpu_best_s"] / seconds
         r["x_real_time_cpu"] = seconds / r["cpu_best_s"]
         r["cpu_time_over_baseline"] = r["cpu_best_s"] / rows[baseline]["cpu_best_s"]
+        # rounds are interleaved, so run i of every row shares round i's machine speed: the median
+        # of the per-round ratios is the least load-sensitive comparison with the baseline
+        r["cpu_ratio_to_baseline_round_median"] = statistics.median(
+            a / b for a, b in zip(r["cpu_runs_s"], rows[baseline]["cpu_runs_s"])
+        )
     hance = [k for k, r in rows.items() if r["kind"] == "hance"]
     peers = [k for k, r in rows.items() if r["kind"] != "hance"]
     report = {

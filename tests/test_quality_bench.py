@@ -415,6 +415,7 @@ def test_speed_benchmark_writes_tables(tmp_path):
     for row in report["rows"].values():
         assert row["best_s"] > 0 and row["cpu_time_over_baseline"] > 0
     assert report["rows"]["wiener-baseline stream-480"]["cpu_time_over_baseline"] == 1.0
+    assert report["rows"]["wiener-baseline stream-480"]["cpu_ratio_to_baseline_round_median"] == 1.0
     md = (out / "speed.md").read_text()
     assert "| wiener-baseline stream-480 |" in md and "**skipped** `hance-not-exported`" in md
 
@@ -485,3 +486,18 @@ def test_compare_reports_pairs_a_release_over_the_same_mixtures(tmp_path):
             q.main(["compare", str(tmp_path / "old.json"), str(tmp_path / new_file), "--systems", systems,
                     "--out-dir", str(tmp_path)])
         assert info.value.code == 2
+
+
+def test_speed_benchmark_interleaves_rounds():
+    """Every configuration is warmed up once, then timed once per round, round after round."""
+    spec = importlib.util.spec_from_file_location("hance_speed_bench_rounds", REPO / "benchmarks" / "speed.py")
+    speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(speed)
+    calls = []
+    configs = {
+        "a": (lambda state: calls.append(("a", state)), None),
+        "b": (lambda state: calls.append(("b", state)), lambda: "fresh"),
+    }
+    rows = speed.time_interleaved(configs, repeats=3)
+    assert calls == [("a", None), ("b", "fresh")] * 4
+    assert set(rows) == {"a", "b"} and all(len(r["runs_s"]) == 3 for r in rows.values())

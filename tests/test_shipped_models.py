@@ -85,3 +85,16 @@ def test_plugin_output_is_deterministic(name, channels):
     # kernels may then round differently (float32 ulps), so equality is to 1e-6, not bitwise
     y3 = Denoiser(model=name).process(x, FS, buffer_size=480)
     np.testing.assert_allclose(y3, y1, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if (bundled_models_dir() / "training" / n / "last.pt").exists()])
+def test_shipped_graph_is_the_export_of_its_committed_checkpoint(name):
+    # models/<name>.onnx must compute what models/training/<name>/last.pt computes in torch
+    # (re-exporting, e.g. for a faster graph, must not change the model); needs the [train] extra
+    pytest.importorskip("torch")
+    from hance_plugin.training.export import check_streaming_parity
+    from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
+
+    net = model_from_checkpoint(load_checkpoint(bundled_models_dir() / "training" / name / "last.pt"))
+    diffs = check_streaming_parity(net, resolve_model(name).onnx_path, n_frames=30)
+    assert max(diffs.values()) <= 1e-4, diffs

@@ -16,7 +16,8 @@ convolutions with state, grouped/efficient GRUs):
                  saved in the checkpoint, exported as constants). Purely per frame, so causal.
     embed        Linear(272 -> H) -> LayerNorm(H) -> ReLU
     tconv        depthwise causal conv over the current and previous ``conv_frames - 1`` frames
-                 (+ residual); its past frames come from ``state_conv`` [B, conv_frames-1, H]
+                 (+ residual); its past frames come from ``state_conv`` [B, conv_frames-1, H];
+                 exported as shifted multiply-adds (``_tconv_shifted``), not an ONNX ``Conv``
     GRU stack    ``gru_layers`` single-layer GRUs (residual between layers); state
                  ``state_gru`` [B, layers, H]
     heads        phase_aware:    mask_low = Linear(H -> 2F), LINEAR (unbounded complex mask,
@@ -153,7 +154,10 @@ class MaskEstimatorNet(nn.Module):
         x = F.relu(self.embed_norm(self.embed(x)))  # [B, T, H]
         past = torch.cat((state["conv"], x), dim=1)  # [B, k-1+T, H]
         new_conv = past[:, -(c.conv_frames - 1) :]
-        x = self.tconv(past.transpose(1, 2)).transpose(1, 2) + x
+        if torch.onnx.is_in_onnx_export():
+            x = self._tconv_shifted(past) + x
+        else:
+            x = self.tconv(past.transpose(1, 2)).transpose(1, 2) + x
         h_in = state["gru"].transpose(0, 1)  # [layers, B, H]
         h_out = []
         for i, gru in enumerate(self.grus):
@@ -169,6 +173,24 @@ class MaskEstimatorNet(nn.Module):
             mag = F.softplus(raw)
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
         return mask, gains, {"conv": new_conv, "gru": new_gru}
+
+    def _tconv_shifted(self, past: torch.Tensor) -> torch.Tensor:
+        """``tconv`` as a sum of k shifted, per-channel scaled copies of ``past`` [B, k-1+T, H].
+
+        The same depthwise convolution written out, used for the ONNX export only: onnxruntime's
+        grouped ``Conv`` took about 30 us of a T = 1 call of hance-base (its profiler) for 768
+        multiplications; k ``Slice``/``Mul``/``Add`` nodes take a few, and two transposes go away.
+        Training keeps ``nn.Conv1d`` (same values to float rounding, tested), so checkpoints and
+        resumed runs are unaffected.
+        """
+        k = self.config.conv_frames
+        weight = self.tconv.weight[:, 0, :]  # [H, k]
+        out = self.tconv.bias
+        for j in range(k):
+            end = j - (k - 1)
+            frames = past[:, j:end] if end < 0 else past[:, j:]
+            out = out + frames * weight[:, j]
+        return out
 
 
 def build_model(stft: StftConfig | None = None, variant: str = "phase_aware", size: str = "base") -> MaskEstimatorNet:
