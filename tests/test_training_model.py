@@ -505,3 +505,50 @@ def test_plot_log_draws_one_pesq_curve_per_item_set(tmp_path, monkeypatch):
     out = plot_log(tmp_path, tmp_path / "c.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert {"enhanced (8 items)", "enhanced (26 items)", "noisy (8 items)", "noisy (26 items)"} <= set(labels)
+
+
+# --- growing a checkpoint ----------------------------------------------------------------------
+def test_mask_gate_grows_as_an_exact_identity_and_resumes(tmp_path):
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.grow import grow_checkpoint
+    from hance_plugin.training.train import model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    train(TrainConfig(out=str(tmp_path / "a"), stop_at_step=2, **common), _factory(0.4))
+    ckpt = load_checkpoint(tmp_path / "a" / "last.pt")
+    assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(tmp_path / "g" / "last.pt"), "--mask-gate"]) == 0
+    grown = load_checkpoint(tmp_path / "g" / "last.pt")
+    assert grown["model_config"]["mask_gate"] and not ckpt["model_config"].get("mask_gate", False)
+    # the grown network computes exactly what the original computes
+    a, g = model_from_checkpoint(ckpt), model_from_checkpoint(grown)
+    spec, bands = torch.randn(2, 9, CFG.split_bin, 2), torch.randn(2, 9, CFG.n_bands) * 10
+    with torch.no_grad():
+        ma, ga, sa = a(spec, bands, a.initial_state(2))
+        mg, gg, sg = g(spec, bands, g.initial_state(2))
+    assert torch.equal(ma, mg) and torch.equal(ga, gg) and torch.equal(sa["gru"], sg["gru"])
+    # AdamW moments follow their parameters by name, the new head starts without state
+    def moments(c, model):
+        named = dict(model.named_parameters())
+        order = [n for n in named if named[n].dim() > 1] + [n for n in named if named[n].dim() <= 1]
+        return {order[i]: s["exp_avg"] for i, s in c["optimizer"]["state"].items()}
+    old, new = moments(ckpt, a), moments(grown, g)
+    assert set(new) == set(old) and all(torch.equal(old[n], new[n]) for n in old)
+    assert grown["budget"]["parameters"] == ckpt["budget"]["parameters"] + CFG.split_bin * (g.config.hidden + 1)
+    # training continues from the grown checkpoint (same step, data position) and moves the gate
+    done = train(TrainConfig(out=str(tmp_path / "g"), resume=True, **common), _factory(0.4))
+    assert done["step"] == 4
+    after = load_checkpoint(tmp_path / "g" / "last.pt")
+    assert after["model_config"]["mask_gate"] and after["model"]["gate_head.weight"].abs().sum() > 0
+    # and exports under the contract (torch vs onnxruntime T = N vs T = 1)
+    path = export_onnx(model_from_checkpoint(after), tmp_path / "m", "gated")
+    assert max(check_streaming_parity(model_from_checkpoint(after), path).values()) <= 1e-4
+    # growing twice, or the magnitude twin, is refused
+    with pytest.raises(ValueError, match="already has a mask gate"):
+        grow_checkpoint(grown, mask_gate=True)
+    with pytest.raises(ValueError, match="nothing to grow"):
+        grow_checkpoint(ckpt)
+    twin = build_model(CFG, variant="magnitude_twin", size="fast")
+    with pytest.raises(ValueError, match="phase_aware"):
+        grow_checkpoint({**ckpt, "model_config": twin.config.to_dict(), "model": twin.state_dict()}, mask_gate=True)
+    assert main(["grow", str(tmp_path / "g" / "last.pt"), "--out", str(tmp_path / "x.pt"), "--mask-gate"]) == 2

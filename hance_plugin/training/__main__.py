@@ -7,6 +7,7 @@
     python -m hance_plugin.training validate runs/<name>/last.pt [--pesq-items 32] [--val-items 32] \\
         [--val-mix augment=false] [--per-item] [--holdout]
     python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt [--weights 0.5,0.5]
+    python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --mask-gate
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -164,6 +165,18 @@ def _cmd_average(args) -> int:
     return 0
 
 
+def _cmd_grow(args) -> int:
+    from .grow import grow_checkpoint_file
+
+    try:
+        out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"grow: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate}))
+    return 0
+
+
 def _cmd_plot(args) -> int:
     from .train import plot_log
 
@@ -212,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="the averaged checkpoint (validate/export read it)")
     p.add_argument("--weights", default=None, help="comma list, one per checkpoint, >= 0, normalised (default: uniform)")
     p.set_defaults(func=_cmd_average)
+    p = sub.add_parser("grow", help="add a part to a checkpoint as an exact identity (train --resume continues it)")
+    p.add_argument("checkpoint")
+    p.add_argument("--out", required=True, help="the grown checkpoint, e.g. runs/<branch>/last.pt")
+    p.add_argument("--mask-gate", action="store_true", help="per-bin softplus gate on the complex mask (model.py)")
+    p.set_defaults(func=_cmd_grow)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")
     p.add_argument("--output", default=None)

@@ -187,7 +187,9 @@ def export_onnx(
         "parameters": budget["parameters"],
         "macs_per_second": budget["macs_per_second"],
         "architecture": dict(c.to_dict(), gains_activation="softplus",
-                             mask_activation="none (linear)" if c.variant == "phase_aware" else "softplus magnitude, imag 0"),
+                             mask_activation=(
+                                 ("linear complex x softplus per-bin gate (unbounded)" if c.mask_gate else "none (linear)")
+                                 if c.variant == "phase_aware" else "softplus magnitude, imag 0")),
         "training_data": training_data,
         "steps": int(steps),
         "scores": dict(scores or {}),

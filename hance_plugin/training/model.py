@@ -25,6 +25,12 @@ convolutions with state, grouped/efficient GRUs):
                  magnitude_twin: mask_low = (softplus(Linear(H -> F)), 0): a non-negative real
                                  magnitude mask that keeps the noisy phase
                  both:           gains_high = softplus(Linear(H -> G)) >= 0 (may exceed 1)
+                 ``mask_gate`` (phase_aware, off by default): mask_low *= softplus(Linear(H -> F))
+                                 per bin. Still unbounded in magnitude and phase, but a bin can be
+                                 switched off by one saturating output instead of by driving both
+                                 linear outputs to exactly 0: on noise-only input the ungated
+                                 complex mask stops near -40 dB per bin, the twin's softplus mask
+                                 at -60 to -100 dB (measured on the val noises). Adds F(H + 2) MACs.
 
 Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
 signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the
@@ -61,6 +67,7 @@ class ModelConfig:
     hidden: int = 256
     gru_layers: int = 2
     conv_frames: int = 3
+    mask_gate: bool = False
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -71,6 +78,8 @@ class ModelConfig:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if self.conv_frames < 2 or self.gru_layers < 1:
             raise ValueError("conv_frames must be >= 2 and gru_layers >= 1")
+        if self.mask_gate and self.variant != "phase_aware":
+            raise ValueError("mask_gate applies to the phase_aware variant's complex mask only")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
@@ -109,6 +118,8 @@ class MaskEstimatorNet(nn.Module):
         n_mask = 2 * f if config.variant == "phase_aware" else f
         self.mask_head = nn.Linear(h, n_mask)
         self.gain_head = nn.Linear(h, config.n_high_gains)
+        # optional per-bin magnitude gate of the complex mask (see ``forward``)
+        self.gate_head = nn.Linear(h, f) if config.mask_gate else None
         self._init_heads()
 
     def _init_heads(self) -> None:
@@ -116,6 +127,9 @@ class MaskEstimatorNet(nn.Module):
             for head in (self.mask_head, self.gain_head):
                 head.weight.mul_(0.1)
             self.gain_head.bias.fill_(_SOFTPLUS_ONE)
+            if self.gate_head is not None:
+                self.gate_head.weight.mul_(0.1)
+                self.gate_head.bias.fill_(_SOFTPLUS_ONE)
             if self.config.variant == "phase_aware":
                 bias = self.mask_head.bias.view(self.config.split_bin, 2)
                 bias[:, 0] = 1.0
@@ -169,6 +183,8 @@ class MaskEstimatorNet(nn.Module):
         raw = self.mask_head(x)
         if c.variant == "phase_aware":
             mask = raw.unflatten(-1, (c.split_bin, 2))
+            if self.gate_head is not None:
+                mask = mask * F.softplus(self.gate_head(x)).unsqueeze(-1)
         else:
             mag = F.softplus(raw)
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
@@ -214,6 +230,8 @@ def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
         macs += 3 * h * (gru.input_size + h) + 3 * h
     macs += model.mask_head.in_features * model.mask_head.out_features
     macs += model.gain_head.in_features * model.gain_head.out_features
+    if model.gate_head is not None:
+        macs += model.gate_head.in_features * model.gate_head.out_features + 2 * c.split_bin
     per_second = int(round(macs * c.frames_per_second))
     result = {"parameters": int(params), "macs_per_frame": int(macs), "macs_per_second": per_second}
     if check:

@@ -1,0 +1,97 @@
+"""Grow a checkpoint: add an optional part to a trained network without changing what it computes.
+
+Function-preserving growth ("Net2Net", Chen, Goodfellow and Shlens, ICLR 2016): the new part starts
+as an exact identity, so the grown network reproduces the original's outputs, and training resumes
+from the same weights, optimizer moments, schedule, data position and RNG state. An architectural
+change can then be measured by branching from a trained checkpoint against a run that continues the
+same checkpoint for the same steps without it (same data order), instead of training both from
+scratch.
+
+Supported growth: ``mask_gate`` (``model.py``): a per-bin softplus gate on the complex mask,
+``gate_head`` initialised with weight 0 and bias log(e - 1), so the gate is exactly 1.
+
+Optimizer state: AdamW's state is keyed by parameter position (weights first, then biases and
+norms: ``Trainer._build``), and the new head's parameters shift those positions, so the moments of
+every existing parameter are moved to its new position by name; the new parameters start without
+state (AdamW initialises it at their first step).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from .model import _SOFTPLUS_ONE, MaskEstimatorNet, ModelConfig, count_params_and_macs
+from .train import _atomic_save, load_checkpoint
+
+__all__ = ["grow_checkpoint", "grow_checkpoint_file"]
+
+GROWTHS = ("mask_gate",)
+
+
+def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
+    """Parameter names in the optimizer's position order (as ``Trainer._build`` groups them)."""
+    named = list(model.named_parameters())
+    return [n for n, p in named if p.dim() > 1] + [n for n, p in named if p.dim() <= 1]
+
+
+def grow_checkpoint(ckpt: dict, mask_gate: bool = False) -> dict:
+    """A copy of ``ckpt`` with the requested parts added as identities (see the module docstring)."""
+    old_config = ModelConfig(**ckpt["model_config"])
+    changes = {}
+    if mask_gate:
+        if old_config.mask_gate:
+            raise ValueError("the checkpoint already has a mask gate")
+        if old_config.variant != "phase_aware":
+            raise ValueError(f"mask_gate needs a phase_aware checkpoint, this one is {old_config.variant!r}")
+        changes["mask_gate"] = True
+    if not changes:
+        raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
+    new_config = replace(old_config, **changes)
+    old_model = MaskEstimatorNet(old_config)
+    old_model.load_state_dict(ckpt["model"])
+    model = MaskEstimatorNet(new_config)
+    missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
+    added = {"gate_head.weight", "gate_head.bias"} if mask_gate else set()
+    if set(missing) != added or unexpected:
+        raise ValueError(f"unexpected state difference: missing {missing}, unexpected {unexpected}")
+    with torch.no_grad():
+        if mask_gate:
+            model.gate_head.weight.zero_()
+            model.gate_head.bias.fill_(_SOFTPLUS_ONE)
+
+    old_order = _optimizer_order(old_model)
+    new_order = _optimizer_order(model)
+    position = {name: i for i, name in enumerate(new_order)}
+    opt = copy.deepcopy(ckpt["optimizer"])
+    opt["state"] = {position[old_order[i]]: s for i, s in ckpt["optimizer"]["state"].items()}
+    named = dict(model.named_parameters())
+    groups = [[n for n in new_order if named[n].dim() > 1], [n for n in new_order if named[n].dim() <= 1]]
+    if len(opt["param_groups"]) != len(groups):
+        raise ValueError(f"expected {len(groups)} optimizer parameter groups, found {len(opt['param_groups'])}")
+    for group, names in zip(opt["param_groups"], groups):
+        group["params"] = [position[n] for n in names]
+
+    out = copy.copy(ckpt)
+    out["model"] = model.state_dict()
+    out["model_config"] = new_config.to_dict()
+    out["optimizer"] = opt
+    out["budget"] = count_params_and_macs(model)
+    out["grown_from"] = {"changes": changes, "step": ckpt.get("progress", {}).get("step")}
+    progress = dict(ckpt.get("progress", {}))
+    progress["last_val"] = {}  # those scores were the original network's
+    out["progress"] = progress
+    return out
+
+
+def grow_checkpoint_file(path: str | Path, out: str | Path, mask_gate: bool = False) -> Path:
+    """Read ``path``, grow it, write ``out`` atomically (its folder is created); returns ``out``."""
+    grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate)
+    grown["grown_from"]["path"] = str(path)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_save(grown, out)
+    return out
