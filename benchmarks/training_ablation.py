@@ -180,6 +180,20 @@ def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None =
     return rows
 
 
+def paired_delta(report: dict | str | Path, set_name: str, run: str, key: str) -> tuple[float, float, int]:
+    """(mean, 95 % CI half-width, items) of ``run`` - the first run of ``set_name`` for ``key``
+    (``pesq_wb``, ``si_sdr``, ...), read from a written report (its ``final`` rows); what the pre-set
+    rules of ``models/training/ablations/*/judge.sh`` are judged on."""
+    if not isinstance(report, dict):
+        report = json.loads(Path(report).read_text())
+    for row in report["final"]:
+        if row["set"] == set_name and row["run"] == run:
+            if row.get(f"{key}_minus_first") is None:
+                raise KeyError(f"{set_name!r}/{run!r} has no paired {key} delta (is it the set's first run?)")
+            return row[f"{key}_minus_first"], row[f"{key}_minus_first_ci95"], row[f"{key}_paired_items"]
+    raise KeyError(f"no final row {set_name!r}/{run!r} in the report")
+
+
 def markdown_final(rows: list[dict]) -> str:
     lines = ["", "## Final checkpoints, paired per item", "",
              "- Δ = this run − the set's first run, mean over the same val items ± 95 % CI (paired)", "",

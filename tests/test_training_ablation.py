@@ -92,6 +92,14 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert groups["speech kde"]["pesq_wb"] is None  # no item scored by both
     assert "| val | other | speech nist | +1.00 ± 0.00 (2) | +0.250 ± 0.000 (2) |" in (tmp_path / "results" / "f.md").read_text()
     assert "| val | other | 100 | 3.50 | +1.00 ± 0.80 |" in (tmp_path / "results" / "f.md").read_text()
+    # what the judge.sh rules read: the same paired delta from the written report
+    assert ablation.paired_delta(tmp_path / "results" / "f.json", "val", "other", "si_sdr") == (
+        r["si_sdr_minus_first"], r["si_sdr_minus_first_ci95"], 4)
+    assert ablation.paired_delta(tmp_path / "results" / "f.json", "val", "other", "pesq_wb")[2] == 2
+    with pytest.raises(KeyError, match="first run"):
+        ablation.paired_delta(tmp_path / "results" / "f.json", "val", "ref", "si_sdr")
+    with pytest.raises(KeyError, match="no final row"):
+        ablation.paired_delta(tmp_path / "results" / "f.json", "plain", "other", "si_sdr")
 
 
 def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):

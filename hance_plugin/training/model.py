@@ -30,7 +30,9 @@ convolutions with state, grouped/efficient GRUs):
                                  switched off by one saturating output instead of by driving both
                                  linear outputs to exactly 0: on noise-only input the ungated
                                  complex mask stops near -40 dB per bin, the twin's softplus mask
-                                 at -60 to -100 dB (measured on the val noises). Adds F(H + 2) MACs.
+                                 at -60 to -100 dB (benchmarks/noise_only.py, val noises). Adds
+                                 F(H + 2) MACs. Grown onto the release it did not change val
+                                 scores at equal steps (models/training/ablations/mask-gate/).
 
 Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
 signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the

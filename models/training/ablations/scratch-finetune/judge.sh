@@ -38,15 +38,17 @@ $py - <<'PY'
 """The rule of rule.md from the files written above: the paired per-item deltas are the ones
 benchmarks/training_ablation.py computed against each set's first run (`*_minus_first`)."""
 import json
+import sys
 
-final = json.load(open("benchmarks/results/scratch-finetune.json"))["final"]
+sys.path.insert(0, "benchmarks")
+from training_ablation import paired_delta
+
 sets = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
         ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
 d = {}
 for (ref_name, s), set_name in sets.items():
-    row = next(r for r in final if r["set"] == set_name and r["run"] == "scratch+1500 16500")
     for k in ("pesq_wb", "si_sdr"):
-        d[ref_name, s, k] = (row[f"{k}_minus_first"], row[f"{k}_minus_first_ci95"], row[f"{k}_paired_items"])
+        d[ref_name, s, k] = paired_delta("benchmarks/results/scratch-finetune.json", set_name, "scratch+1500 16500", k)
         m, ci, n = d[ref_name, s, k]
         print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
 pt = json.load(open("benchmarks/results/passthrough-scratch-finetune.json"))
