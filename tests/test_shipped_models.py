@@ -5,7 +5,9 @@ contract validation, onnxruntime gives the same masks for T = N frames at once a
 frame at a time with the state carried (<= 1e-4, the streaming/offline promise of
 ``models/README.md``), neural models respect the budget written on their card, and the plugin's
 output with the model is deterministic (two fresh ``Denoiser`` objects, bit-identical output),
-finite, of the input's length, and the same to 1e-6 for another host block size.
+finite, of the input's length, and the same to 1e-6 for another host block size. Where the
+training checkpoint is in the repository (``models/training/<name>/last.pt``, torch installed), the
+shipped graph computes what the checkpoint computes (torch vs onnxruntime, <= 1e-4).
 """
 
 from __future__ import annotations
