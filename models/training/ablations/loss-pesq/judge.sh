@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Judge runs/loss-pesq/last.pt (step 16500) with the rule of rule.md (written before training).
+# Usage, from the repository root: bash models/training/ablations/loss-pesq/judge.sh
+# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+set -euo pipefail
+here="models/training/ablations/loss-pesq"
+run="runs/loss-pesq"
+py=.venv/bin/python
+step=$($py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$run/last.pt")
+if [ "$step" != 16500 ]; then echo "checkpoint at step $step, the rule applies at 16500" >&2; exit 2; fi
+cp "$run/log.jsonl" "$here/log.jsonl"
+room_mix="p_synthetic_noise=0,p_second_noise=0,p_voice_perturb=0,p_eq=0,p_lowpass=0,p_clip=0,p_noise_only=0,p_speech_only=0,p_reverb=0.5"
+[ -s "$here/final-plain.json" ] || $py -m hance_plugin.training validate "$run/last.pt" --val-items 203 \
+    --pesq-items 203 --per-item --threads 2 --val-mix "augment=false" > "$here/final-plain.json"
+[ -s "$here/rev-final.json" ] || $py -m hance_plugin.training validate "$run/last.pt" --val-items 203 \
+    --pesq-items 203 --per-item --threads 2 --val-mix "$room_mix" --val-rir-split train > "$here/rev-final.json"
+so16=models/training/ablations/speech-only-16500
+$py benchmarks/training_ablation.py --name loss-pesq --from-step 15000 \
+    --run "release=models/training/hance-base" --run "release+1500 (control)=$so16/recipe-base" \
+    --run "loss+1500=$here" \
+    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
+    --final "plain val/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
+    --final "plain val/loss+1500 16500=$here/final-plain.json" \
+    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
+    --final "reverberant val/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --final "reverberant val/loss+1500 16500=$here/rev-final.json" \
+    --final "plain val vs control/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
+    --final "plain val vs control/loss+1500 16500=$here/final-plain.json" \
+    --final "reverberant val vs control/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
+    --final "reverberant val vs control/loss+1500 16500=$here/rev-final.json" \
+    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+$py - <<'PY'
+"""The rule of rule.md from the table written above: the paired per-item deltas are the ones
+benchmarks/training_ablation.py computed against each set's first run (`*_minus_first`)."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import paired_delta
+
+sets = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
+        ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
+d = {}
+for (ref_name, s), set_name in sets.items():
+    for k in ("pesq_wb", "si_sdr"):
+        d[ref_name, s, k] = paired_delta("benchmarks/results/loss-pesq.json", set_name, "loss+1500 16500", k)
+        m, ci, n = d[ref_name, s, k]
+        print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+p, ci, _ = d["control", "plain", "pesq_wb"]
+c1 = p >= 0.015 and p - ci > 0 and d["control", "plain", "si_sdr"][0] >= -0.5 and d["control", "room", "pesq_wb"][0] >= 0
+c2 = (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= 0
+      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3)
+print(f"criterion 1 (vs control: plain PESQ-WB >= +0.015 with CI above 0, plain SI-SDR >= -0.5 dB, rooms PESQ-WB >= 0): "
+      f"{'holds' if c1 else 'FAILS'}")
+print(f"criterion 2 (vs release: both PESQ-WB >= 0, mean SI-SDR >= -0.3 dB): {'holds' if c2 else 'FAILS'}")
+print("verdict:", "release candidate" if c1 and c2 else ("the loss weights pay at equal steps" if c1 else "fails"))
+PY
+# report-only: DNSMOS, pass-through, noise-only attenuation through the exported model
+mkdir -p runs/m
+$py -m hance_plugin.training export --checkpoint "$run/last.pt" --name loss-pesq --out-dir runs/m
+$py benchmarks/attenuation_limit.py --model hance-base --model runs/m/loss-pesq.onnx --limits 100 --items 203 \
+    --dnsmos-items 60 --name loss-pesq-dnsmos
+$py benchmarks/passthrough.py --model hance-base --model runs/m/loss-pesq.onnx --split val \
+    --name passthrough-loss-pesq --no-progress
