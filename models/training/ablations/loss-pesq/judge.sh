@@ -54,7 +54,7 @@ print(f"criterion 1 (vs control: plain PESQ-WB >= +0.015 with CI above 0, plain 
 print(f"criterion 2 (vs release: both PESQ-WB >= 0, mean SI-SDR >= -0.3 dB): {'holds' if c2 else 'FAILS'}")
 print("verdict:", "release candidate" if c1 and c2 else ("the loss weights pay at equal steps" if c1 else "fails"))
 PY
-# report-only: DNSMOS, pass-through, noise-only attenuation through the exported model
+# report-only: DNSMOS and pass-through through the exported model
 mkdir -p runs/m
 $py -m hance_plugin.training export --checkpoint "$run/last.pt" --name loss-pesq --out-dir runs/m
 $py benchmarks/attenuation_limit.py --model hance-base --model runs/m/loss-pesq.onnx --limits 100 --items 203 \
