@@ -194,6 +194,25 @@ def paired_delta(report: dict | str | Path, set_name: str, run: str, key: str) -
     raise KeyError(f"no final row {set_name!r}/{run!r} in the report")
 
 
+BRANCH_SETS = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
+               ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
+
+
+def branch_deltas(report: dict | str | Path, run: str) -> dict[tuple[str, str, str], tuple[float, float, int]]:
+    """``paired_delta`` of ``run`` for PESQ-WB and SI-SDR in the four sets a branch experiment's
+    report has (against the release and against a same-steps control, on plain and room val:
+    ``BRANCH_SETS``), printed one per line; keyed ``(reference, "plain" | "room", metric)``."""
+    if not isinstance(report, dict):
+        report = json.loads(Path(report).read_text())
+    d = {}
+    for (ref_name, s), set_name in BRANCH_SETS.items():
+        for k in ("pesq_wb", "si_sdr"):
+            d[ref_name, s, k] = paired_delta(report, set_name, run, k)
+            m, ci, n = d[ref_name, s, k]
+            print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+    return d
+
+
 def markdown_final(rows: list[dict]) -> str:
     lines = ["", "## Final checkpoints, paired per item", "",
              "- Δ = this run − the set's first run, mean over the same val items ± 95 % CI (paired)", "",

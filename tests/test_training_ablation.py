@@ -100,6 +100,13 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
         ablation.paired_delta(tmp_path / "results" / "f.json", "val", "ref", "si_sdr")
     with pytest.raises(KeyError, match="no final row"):
         ablation.paired_delta(tmp_path / "results" / "f.json", "plain", "other", "si_sdr")
+    # a branch experiment's four sets, read and printed in one call
+    row = {"pesq_wb_minus_first": 0.01, "pesq_wb_minus_first_ci95": 0.002, "pesq_wb_paired_items": 5,
+           "si_sdr_minus_first": -0.1, "si_sdr_minus_first_ci95": 0.05, "si_sdr_paired_items": 6}
+    report = {"final": [{"set": name, "run": "b", **row} for name in ablation.BRANCH_SETS.values()]}
+    d = ablation.branch_deltas(report, "b")
+    assert len(d) == 8 and d["control", "room", "si_sdr"] == (-0.1, 0.05, 6)
+    assert d["release", "plain", "pesq_wb"] == (0.01, 0.002, 5)
 
 
 def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):

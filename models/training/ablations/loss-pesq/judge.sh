@@ -35,16 +35,9 @@ benchmarks/training_ablation.py computed against each set's first run (`*_minus_
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import paired_delta
+from training_ablation import branch_deltas
 
-sets = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
-        ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
-d = {}
-for (ref_name, s), set_name in sets.items():
-    for k in ("pesq_wb", "si_sdr"):
-        d[ref_name, s, k] = paired_delta("benchmarks/results/loss-pesq.json", set_name, "loss+1500 16500", k)
-        m, ci, n = d[ref_name, s, k]
-        print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+d = branch_deltas("benchmarks/results/loss-pesq.json", "loss+1500 16500")
 p, ci, _ = d["control", "plain", "pesq_wb"]
 c1 = p >= 0.015 and p - ci > 0 and d["control", "plain", "si_sdr"][0] >= -0.5 and d["control", "room", "pesq_wb"][0] >= 0
 c2 = (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= 0

@@ -41,16 +41,9 @@ import json
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import paired_delta
+from training_ablation import branch_deltas
 
-sets = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
-        ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
-d = {}
-for (ref_name, s), set_name in sets.items():
-    for k in ("pesq_wb", "si_sdr"):
-        d[ref_name, s, k] = paired_delta("benchmarks/results/scratch-finetune.json", set_name, "scratch+1500 16500", k)
-        m, ci, n = d[ref_name, s, k]
-        print(f"vs {ref_name:7s} {s:5s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
+d = branch_deltas("benchmarks/results/scratch-finetune.json", "scratch+1500 16500")
 pt = json.load(open("benchmarks/results/passthrough-scratch-finetune.json"))
 forms = {row["form"]: row["sdr_db_delta"]["mean"] for row in pt["rows"]
          if row["group"] == "all" and row["model"] != "hance-base" and "sdr_db_delta" in row}
