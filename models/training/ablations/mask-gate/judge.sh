@@ -6,14 +6,7 @@ set -euo pipefail
 here="models/training/ablations/mask-gate"
 run="runs/gate"
 py=.venv/bin/python
-step=$($py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$run/last.pt")
-if [ "$step" != 16500 ]; then echo "checkpoint at step $step, the rule applies at 16500" >&2; exit 2; fi
-cp "$run/log.jsonl" "$here/log.jsonl"
-room_mix="p_synthetic_noise=0,p_second_noise=0,p_voice_perturb=0,p_eq=0,p_lowpass=0,p_clip=0,p_noise_only=0,p_speech_only=0,p_reverb=0.5"
-[ -s "$here/final-plain.json" ] || $py -m hance_plugin.training validate "$run/last.pt" --val-items 203 \
-    --pesq-items 203 --per-item --threads 2 --val-mix "augment=false" > "$here/final-plain.json"
-[ -s "$here/rev-final.json" ] || $py -m hance_plugin.training validate "$run/last.pt" --val-items 203 \
-    --pesq-items 203 --per-item --threads 2 --val-mix "$room_mix" --val-rir-split train > "$here/rev-final.json"
+bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 so16=models/training/ablations/speech-only-16500
 $py benchmarks/training_ablation.py --name mask-gate --from-step 15000 \
     --run "release=models/training/hance-base" --run "release+1500 (control)=$so16/recipe-base" \
