@@ -63,8 +63,8 @@ def to_channels_first(
             f"input_array must be a numpy.ndarray of float32 or float64 samples, got "
             f"{type(input_array).__name__}"
         )
-    if input_array.dtype not in (np.float32, np.float64):
-        raise TypeError(_DTYPE_ERROR)
+    if input_array.dtype.kind != "f" or input_array.dtype.itemsize not in (4, 8):
+        raise TypeError(_DTYPE_ERROR)  # either byte order: big-endian float32 from a file is fine
     if input_array.ndim == 1:
         layout = Layout(ndim=1, channels_last=False)
         audio = input_array[None, :]

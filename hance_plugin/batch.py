@@ -351,6 +351,8 @@ def _prepare(options: BatchOptions):
         raise BatchUsageError(f"output path exists and is not a folder: {out_dir}")
     if options.jobs < 1:
         raise BatchUsageError(f"--jobs must be at least 1, got {options.jobs}")
+    if options.dask_local_workers is not None and options.dask_local_workers < 1:
+        raise BatchUsageError(f"--dask-local-workers must be at least 1, got {options.dask_local_workers}")
     if options.dask_scheduler and options.dask_local_workers:
         raise BatchUsageError("use either --dask-scheduler or --dask-local-workers, not both")
     if options.format is not None and options.format not in FORMATS:
@@ -376,6 +378,10 @@ def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float |
     from .denoiser import Denoiser
     from .presets import PresetError
 
+    if model is not None and Path(model).expanduser().is_file():
+        # a model file named on the command line is relative to the working directory, not to the
+        # preset (where the workers' reload of the dumped chain would look for it)
+        model = str(Path(model).expanduser().absolute())
     found = False
     for index, plugin in enumerate(list(chain)):
         if isinstance(plugin, Denoiser):

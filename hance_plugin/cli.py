@@ -12,8 +12,8 @@ Every command takes ``--quiet`` (no progress bars, no messages) and ``--json`` (
 on stdout, nothing else there; implies no progress bars).
 
 Exit codes: 0 all done, 1 some files failed (listed on stderr, and in the JSON with ``--json``) or
-stdout was closed early (``| head``), 2 usage error (bad arguments, missing input, invalid preset),
-130 interrupted.
+stdout was closed early (``| head``) or ``presets validate`` found the file invalid, 2 usage error
+(bad arguments, missing input, an invalid preset given to ``process`` or ``batch``), 130 interrupted.
 """
 
 from __future__ import annotations

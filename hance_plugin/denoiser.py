@@ -107,13 +107,14 @@ class Denoiser:
         self.attenuation_limit_db = attenuation_limit_db
         self.mix = mix
         self.post_filter_beta = post_filter_beta
-        if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1:
+        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
-        self._num_threads = num_threads
+        self._num_threads = int(num_threads)
         if resampler_quality not in _QUALITIES:
             raise ValueError(f"resampler_quality must be one of {_QUALITIES}, got {resampler_quality!r}")
         self._quality = resampler_quality
         self._stream: _Stream | None = None
+        self._stream_open = False  # a reset=False stream is running (reset() ends it)
         self._last_rate_hz = float(MODEL_RATE_HZ)
 
     # --- parameters ----------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class Denoiser:
     # --- latency -------------------------------------------------------------------------------
     def get_latency_samples(self, sample_rate: float) -> int:
         """Latency in samples at ``sample_rate`` (Hz) in streaming mode (``reset=False``)."""
-        rate = check_sample_rate(sample_rate)
+        rate = _check_denoiser_rate(check_sample_rate(sample_rate))
         if rate == MODEL_RATE_HZ:
             return self._card.latency_samples
         return resampled_latency_samples(rate, self._card.latency_samples, self._quality)
@@ -173,15 +174,17 @@ class Denoiser:
 
     # --- processing ----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Clear all internal state (audio history, model state, resamplers)."""
+        """Clear all internal state (audio history, model state, resamplers) and end the stream:
+        the next call may use any sample rate and channel count."""
         if self._stream is not None:
             self._stream.reset()
+        self._stream_open = False
 
     def _prepare(self, sample_rate_hz: float, num_channels: int, reset: bool) -> _Stream:
         stream = self._stream
         same = stream is not None and stream.sample_rate_hz == sample_rate_hz and stream.num_channels == num_channels
         if not same:
-            if not reset and stream is not None:
+            if not reset and stream is not None and self._stream_open:
                 raise ValueError(
                     f"cannot continue a stream at {sample_rate_hz:g} Hz with {num_channels} channel(s): "
                     f"it was started at {stream.sample_rate_hz:g} Hz with {stream.num_channels}. "
@@ -190,6 +193,7 @@ class Denoiser:
             stream = self._stream = _Stream(self._card, sample_rate_hz, num_channels, self._num_threads, self._quality)
         elif reset:
             stream.reset()
+        self._stream_open = not reset
         self._last_rate_hz = sample_rate_hz
         return stream
 
@@ -197,18 +201,20 @@ class Denoiser:
         self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192, reset: bool = True
     ) -> np.ndarray:
         """Denoise ``input_array`` (float32/float64, (channels, samples), (samples, channels) or
-        (samples,)) at ``sample_rate`` Hz; returns float32 in the same layout.
+        (samples,)) at ``sample_rate`` Hz (8 kHz to 768 kHz); returns float32 in the same layout.
 
         ``buffer_size`` is the largest chunk (samples) processed at once: it bounds memory and
         never changes the result. ``reset=True`` returns time-aligned audio of the same length;
         ``reset=False`` continues the stream and returns the input's length delayed by
         ``get_latency_samples(sample_rate)``.
         """
-        streaming = not reset and self._stream is not None
+        # the last stream's channel count resolves ambiguous short blocks, as in pedalboard, even
+        # after reset(): it is a layout hint, not a constraint
+        hint = not reset and self._stream is not None
         audio, layout = to_channels_first(
-            input_array, stream_channels=self._stream.num_channels if streaming else None
+            input_array, stream_channels=self._stream.num_channels if hint else None
         )
-        rate = check_sample_rate(sample_rate)
+        rate = _check_denoiser_rate(check_sample_rate(sample_rate))
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, (int, np.integer)) or buffer_size < 1:
             raise ValueError(f"buffer_size must be a positive integer number of samples, got {buffer_size!r}")
         if not isinstance(reset, (bool, np.bool_)):
@@ -253,11 +259,29 @@ class Denoiser:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_stream"] = None  # onnxruntime sessions and soxr streams are rebuilt on demand
+        state["_stream_open"] = False
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)  # pickled before the post-filter existed
+        state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)
+        state.setdefault("_stream_open", False)  # pickled before the post-filter existed
         self.__dict__.update(state)
+
+
+MIN_SAMPLE_RATE_HZ = 8000.0
+MAX_SAMPLE_RATE_HZ = 768000.0
+
+
+def _check_denoiser_rate(rate_hz: float) -> float:
+    """``rate_hz`` if the Denoiser can resample it to and from 48 kHz sensibly, else ValueError
+    (a rate in kHz, e.g. 48, would otherwise be resampled by 1000x and denoise nothing)."""
+    if not MIN_SAMPLE_RATE_HZ <= rate_hz <= MAX_SAMPLE_RATE_HZ:
+        in_khz = MIN_SAMPLE_RATE_HZ <= rate_hz * 1000 <= MAX_SAMPLE_RATE_HZ
+        hint = f" (did you mean {rate_hz * 1000:g} Hz?)" if in_khz else ""
+        raise ValueError(
+            f"sample_rate must be between {MIN_SAMPLE_RATE_HZ:g} and {MAX_SAMPLE_RATE_HZ:g} Hz, got {rate_hz:g}{hint}"
+        )
+    return rate_hz
 
 
 def _real_in_range(name: str, value: object, high: float, unit: str = "") -> float:

@@ -103,6 +103,9 @@ def _chain_output(
     upmix = channels == 1 and len(board) and _has_external(board)
     resampler = _Resampler(rate, out_rate, channels)
     board.reset()
+    # a first block shorter than the channel count, e.g. (2, 1), is ambiguous to the chain's layout
+    # guess; the file says how many channels there are
+    board._last_num_channels = 2 if upmix else channels
     seconds_per_sample = 1.0 / rate
 
     def run(block: np.ndarray, last: bool) -> np.ndarray:

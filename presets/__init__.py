@@ -349,13 +349,14 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
     if model.endswith(".onnx") and not Path(model).is_absolute() and ctx.source not in ("<dict>", "<string>"):
         candidate = Path(ctx.source).parent / model  # relative model paths are relative to the preset
         if candidate.is_file():
-            model = str(candidate)
+            model = os.path.abspath(candidate)  # absolute: a dumped chain must not depend on the cwd
     try:
         return Denoiser(model, **kwargs)
     except (ValueError, FileNotFoundError, TypeError) as exc:
         from hance_plugin.card import list_models
 
-        raise ctx.error(f"{where}.model", f"{exc} (bundled models: default, {', '.join(list_models())})") from None
+        message = str(exc) if "bundled models" in str(exc) else f"{exc} (bundled models: default, {', '.join(list_models())})"
+        raise ctx.error(f"{where}.model", message) from None
 
 
 def _set_parameter(ctx: _Ctx, plugin: Any, param: _Param, value: Any, key: str) -> None:
@@ -393,7 +394,7 @@ def _build_builtin(ctx: _Ctx, entry: dict, where: str, name: str) -> pedalboard.
             raise ctx.error(f"{where}.{key}", f"required: a file path string for {name}")
         value = entry[key]
         if ctx.source not in ("<dict>", "<string>") and not Path(value).is_absolute():
-            value = str(Path(ctx.source).parent / value)
+            value = os.path.abspath(Path(ctx.source).parent / value)  # absolute: dumps_preset round-trips
         kwargs[key] = value
     try:
         plugin = cls(**kwargs)
@@ -430,7 +431,7 @@ def _build_vst3(ctx: _Ctx, entry: dict, where: str) -> Any:
         raise ctx.error(f"{where}.path", "required: the path to a .vst3 plugin bundle")
     full = Path(path).expanduser()
     if not full.is_absolute() and ctx.source not in ("<dict>", "<string>"):
-        full = Path(ctx.source).parent / full
+        full = Path(os.path.abspath(Path(ctx.source).parent / full))  # absolute: dumps_preset round-trips
     if not full.exists():
         raise ctx.error(f"{where}.path", f"VST3 plugin not found: {full}")
     plugin_name = entry.get("plugin_name")

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -461,3 +462,46 @@ def test_a_user_preset_with_a_vst3_plugin_in_parallel(tmp_path, capsys):
         assert sf.info(str(tmp_path / "one" / name)).channels == channels
     code, report, _ = _batch(capsys, show, tmp_path / "two", "--preset", preset, "--jobs", "2")
     assert code == 0 and _outputs(tmp_path / "two") == _outputs(tmp_path / "one")
+
+
+def test_dask_local_workers_must_be_positive(tmp_path, capsys):
+    show = tmp_path / "show"
+    _make_show(show)
+    for bad in ("0", "-1"):
+        code, _, err = _batch(capsys, show, tmp_path / "out", "--preset", "denoise-only", "--dask-local-workers", bad)
+        assert code == 2 and "--dask-local-workers must be at least 1" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_model_file_on_the_command_line_is_relative_to_the_working_directory(tmp_path, monkeypatch, identity_model):
+    from hance_plugin.batch import apply_overrides
+    from hance_plugin.presets import dumps_preset
+
+    shutil.copy(identity_model, tmp_path / "mine.onnx")
+    shutil.copy(identity_model.with_suffix(".json"), tmp_path / "mine.json")
+    monkeypatch.chdir(tmp_path)
+    chain = apply_overrides(load_preset("denoise-only"), "mine.onnx", None)
+    assert f'model = "{tmp_path / "mine.onnx"}"' in dumps_preset(chain)
+
+
+def test_one_chain_processes_files_of_different_rates_and_channels_in_turn(tmp_path, identity_model):
+    """The batch-mastering loop: one preset chain, process_file per file, whatever each file is."""
+    from hance_plugin import Denoiser, Pedalboard
+
+    chain = Pedalboard([Denoiser(identity_model)])
+    for name, rate, channels in (("a.wav", 48000, 1), ("b.wav", 44100, 1), ("c.wav", 48000, 2), ("d.wav", 16000, 2)):
+        sf.write(str(tmp_path / name), _speech(rate, 0.3, channels, 1), rate, subtype="FLOAT")
+        process_file(chain, tmp_path / name, tmp_path / f"out-{name}")
+        y, out_rate = sf.read(str(tmp_path / f"out-{name}"), dtype="float32", always_2d=True)
+        assert out_rate == rate and y.shape == (int(rate * 0.3), channels)
+
+
+@pytest.mark.parametrize("frames, channels", [(1, 2), (2, 6), (3, 8)])
+def test_files_shorter_than_their_channel_count(tmp_path, frames, channels, identity_model):
+    from hance_plugin import Denoiser
+
+    x = np.random.default_rng(2).uniform(-0.5, 0.5, (frames, channels)).astype(np.float32)
+    sf.write(str(tmp_path / "in.wav"), x, 48000, subtype="FLOAT")
+    process_file([Denoiser(identity_model)], tmp_path / "in.wav", tmp_path / "out.wav")
+    y, _ = sf.read(str(tmp_path / "out.wav"), dtype="float32", always_2d=True)
+    assert y.shape == (frames, channels)

@@ -245,6 +245,51 @@ def test_stream_cannot_change_rate_or_channels_without_reset(identity_model):
     assert d.process(np.zeros((1, 100), np.float32), 44100, reset=True).shape == (1, 100)
 
 
+@pytest.mark.parametrize("rate, channels", [(44100, 1), (48000, 1), (16000, 2)])
+def test_reset_ends_the_stream_so_the_next_may_differ(identity_model, rate, channels):
+    """After reset() a reset=False call starts a new stream at any rate and channel count, and
+    streams exactly what a fresh Denoiser streams (a batch loop reusing one chain needs this)."""
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, (channels, 3000)).astype(np.float32)
+    d = Denoiser(identity_model)
+    d.process(np.random.default_rng(4).uniform(-0.5, 0.5, (2, 5000)).astype(np.float32), 48000, reset=False)
+    d.reset()
+    got = np.concatenate([d.process(x[:, i : i + 700], rate, reset=False) for i in range(0, 3000, 700)], axis=1)
+    fresh = Denoiser(identity_model)
+    want = np.concatenate([fresh.process(x[:, i : i + 700], rate, reset=False) for i in range(0, 3000, 700)], axis=1)
+    np.testing.assert_allclose(got, want, atol=0)
+    assert d.reported_latency_samples == fresh.reported_latency_samples
+
+
+def test_pickled_streaming_denoiser_starts_a_new_stream(identity_model):
+    d = Denoiser(identity_model)
+    d.process(np.zeros((2, 100), np.float32), 48000, reset=False)
+    clone = pickle.loads(pickle.dumps(d))
+    assert clone.process(np.zeros((1, 100), np.float32), 44100, reset=False).shape == (1, 100)
+
+
+def test_big_endian_float32_is_audio(identity_model):
+    x = np.random.default_rng(6).uniform(-0.5, 0.5, (2, 2000)).astype(np.float32)
+    want = Denoiser(identity_model)(x, 48000)
+    got = Denoiser(identity_model)(x.astype(">f4"), 48000)
+    assert got.dtype == np.float32 and got.dtype.isnative
+    np.testing.assert_allclose(got, want, atol=0)
+
+
+@pytest.mark.parametrize("rate, hint", [(48, "did you mean 48000 Hz"), (44.1, "did you mean 44100 Hz"), (1, ""), (7999, ""), (1e6, "")])
+def test_sample_rates_outside_the_resamplable_range(identity_model, rate, hint):
+    d = Denoiser(identity_model)
+    with pytest.raises(ValueError, match="between 8000 and 768000 Hz") as info:
+        d(np.zeros(100, np.float32), rate)
+    assert hint in str(info.value)
+    with pytest.raises(ValueError, match="between 8000 and 768000 Hz"):
+        d.get_latency_samples(rate)
+    assert d(np.zeros(100, np.float32), 8000).shape == (100,)
+
+
+def test_numpy_integer_num_threads(identity_model):
+    assert Denoiser(identity_model, num_threads=np.int64(2)).num_threads == 2
+
+
 def test_repr_and_properties(identity_model):
     d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8, post_filter_beta=0.02)
     assert repr(d).startswith(

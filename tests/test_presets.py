@@ -280,3 +280,31 @@ def test_post_filter_key_loads_and_survives_other_overrides():
     chain = apply_overrides(chain, None, None, 0.2)
     assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta) == (12.0, 0.2)
     assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].post_filter_beta == 0.0  # off unless asked
+
+
+def test_relative_file_paths_survive_dump_and_reload_from_another_folder(tmp_path, monkeypatch):
+    """A preset loaded by a relative path names its impulse response relative to its own folder;
+    the dumped chain (what batch workers reload) must not look for it relative to that folder again."""
+    folder = tmp_path / "mypresets"
+    folder.mkdir()
+    ir = np.zeros(64, np.float32)
+    ir[[0, 9]] = [0.8, 0.3]
+    import soundfile as sf
+
+    sf.write(str(folder / "ir.wav"), ir, 48000, subtype="FLOAT")
+    (folder / "conv.toml").write_text(
+        'name = "conv"\n[[chain]]\nplugin = "Convolution"\nimpulse_response_filename = "ir.wav"\nmix = 1.0\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    chain = load_preset("mypresets/conv.toml")
+    x = _noisy(48000, 0.5, 1, seed=8)
+    reloaded = loads_preset(dumps_preset(chain), "mypresets/conv.toml")
+    np.testing.assert_allclose(reloaded(x, 48000), chain(x, 48000), atol=0)
+    copy = load_preset(save_preset(chain, folder / "copy.toml"))
+    np.testing.assert_allclose(copy(x, 48000), chain(x, 48000), atol=0)
+
+
+def test_an_unknown_model_is_named_with_the_bundled_list_once():
+    with pytest.raises(PresetError, match="unknown model 'nope'") as info:
+        loads_preset('[[chain]]\nplugin = "Denoiser"\nmodel = "nope"\n', "<string>")
+    assert str(info.value).count("hance-twin") == 1
