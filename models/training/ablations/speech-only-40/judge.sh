@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Judge runs/speech-only-40/last.pt (step 16500) with the rule of rule.md (written before training).
+# Control: ../speech-only-pesq (same steps, flags and loss weights, p_speech_only 0.25).
+# Usage, from the repository root: bash models/training/ablations/speech-only-40/judge.sh
+# Needs runs/m/speech-only-pesq.onnx (bash models/training/ablations/speech-only-pesq/judge.sh exports it).
+# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+set -euo pipefail
+here="models/training/ablations/speech-only-40"
+run="runs/speech-only-40"
+py=.venv/bin/python
+bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
+ctl=models/training/ablations/speech-only-pesq
+so16=models/training/ablations/speech-only-16500
+$py benchmarks/training_ablation.py --name speech-only-40 --from-step 15000 \
+    --run "release=models/training/hance-base" --run "speech-only 0.25 (control)=$ctl" \
+    --run "speech-only 0.40=$here" \
+    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
+    --final "plain val/speech-only 0.25 16500 (control)=$ctl/final-plain.json" \
+    --final "plain val/speech-only 0.40 16500=$here/final-plain.json" \
+    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
+    --final "reverberant val/speech-only 0.25 16500 (control)=$ctl/rev-final.json" \
+    --final "reverberant val/speech-only 0.40 16500=$here/rev-final.json" \
+    --final "plain val vs control/speech-only 0.25 16500 (control)=$ctl/final-plain.json" \
+    --final "plain val vs control/speech-only 0.40 16500=$here/final-plain.json" \
+    --final "reverberant val vs control/speech-only 0.25 16500 (control)=$ctl/rev-final.json" \
+    --final "reverberant val vs control/speech-only 0.40 16500=$here/rev-final.json" \
+    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+mkdir -p runs/m
+[ -s runs/m/speech-only-40.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
+    --name speech-only-40 --out-dir runs/m
+[ -s benchmarks/results/passthrough-speech-only-40.json ] || $py benchmarks/passthrough.py --model hance-base \
+    --model runs/m/speech-only-pesq.onnx --model runs/m/speech-only-40.onnx --split val \
+    --name passthrough-speech-only-40 --no-progress
+$py - <<'PY'
+"""The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
+pass-through deltas from benchmarks/passthrough.py's "all" rows (each model minus hance-base,
+paired per item; the control difference is the difference of the two paired means)."""
+import json
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import branch_deltas
+
+d = branch_deltas("benchmarks/results/speech-only-40.json", "speech-only 0.40 16500")
+rows = json.load(open("benchmarks/results/passthrough-speech-only-40.json"))["rows"]
+pt = {(r["form"], r["model"]): r["sdr_db_delta"]["mean"] for r in rows
+      if r["group"] == "all" and "sdr_db_delta" in r}
+forms = ("single", "running", "reverberant")
+for f in forms:
+    print(f"pass-through {f:11s} vs release {pt[f, 'speech-only-40']:+.2f} dB, "
+          f"vs control {pt[f, 'speech-only-40'] - pt[f, 'speech-only-pesq']:+.2f} dB")
+c1 = d["control", "plain", "pesq_wb"][0] >= -0.01 and d["control", "room", "pesq_wb"][0] >= -0.01
+c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
+      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
+      and all(pt[f, "speech-only-40"] >= 1.0 for f in forms))
+print(f"criterion 1 (vs control: both PESQ-WB >= -0.01): {'holds' if c1 else 'FAILS'}")
+print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
+      f"{'holds' if c2 else 'FAILS'}")
+print("verdict:", "release candidate" if c1 and c2 else "fails")
+PY
+# report-only: DNSMOS through the exported model against the release
+[ -s benchmarks/results/speech-only-40-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
+    --model runs/m/speech-only-40.onnx --limits 100 --items 203 --dnsmos-items 60 --name speech-only-40-dnsmos
