@@ -107,6 +107,16 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     d = ablation.branch_deltas(report, "b")
     assert len(d) == 8 and d["control", "room", "si_sdr"] == (-0.1, 0.05, 6)
     assert d["release", "plain", "pesq_wb"] == (0.01, 0.002, 5)
+    # pass-through: each model against the release (paired) and against the control (difference)
+    rows = [{"form": f, "group": "all", "model": "release"} for f in ablation.PASSTHROUGH_FORMS]
+    rows += [{"form": f, "group": g, "model": m, "sdr_db_delta": {"mean": v + (5.0 if g != "all" else 0.0) + k}}
+             for k, f in enumerate(ablation.PASSTHROUGH_FORMS) for g in ("all", "nist")
+             for m, v in (("ctl", -1.0), ("new", 0.5))]
+    pt = ablation.passthrough_deltas({"rows": rows}, "new", "ctl")
+    assert pt["single", "release"] == 0.5 and pt["single", "control"] == 1.5
+    assert pt["reverberant", "release"] == 2.5 and pt["reverberant", "control"] == 1.5
+    with pytest.raises(KeyError, match="no paired"):
+        ablation.passthrough_deltas({"rows": rows}, "new", "release")
 
 
 def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):

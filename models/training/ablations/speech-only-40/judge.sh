@@ -33,26 +33,20 @@ mkdir -p runs/m
     --name passthrough-speech-only-40 --no-progress
 $py - <<'PY'
 """The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
-pass-through deltas from benchmarks/passthrough.py's "all" rows (each model minus hance-base,
-paired per item; the control difference is the difference of the two paired means)."""
-import json
+pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
+minus hance-base paired per item; the control difference is the difference of the two paired means)."""
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import branch_deltas
+from training_ablation import PASSTHROUGH_FORMS as forms
+from training_ablation import branch_deltas, passthrough_deltas
 
 d = branch_deltas("benchmarks/results/speech-only-40.json", "speech-only 0.40 16500")
-rows = json.load(open("benchmarks/results/passthrough-speech-only-40.json"))["rows"]
-pt = {(r["form"], r["model"]): r["sdr_db_delta"]["mean"] for r in rows
-      if r["group"] == "all" and "sdr_db_delta" in r}
-forms = ("single", "running", "reverberant")
-for f in forms:
-    print(f"pass-through {f:11s} vs release {pt[f, 'speech-only-40']:+.2f} dB, "
-          f"vs control {pt[f, 'speech-only-40'] - pt[f, 'speech-only-pesq']:+.2f} dB")
+pt = passthrough_deltas("benchmarks/results/passthrough-speech-only-40.json", "speech-only-40", "speech-only-pesq")
 c1 = d["control", "plain", "pesq_wb"][0] >= -0.01 and d["control", "room", "pesq_wb"][0] >= -0.01
 c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
       and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
-      and all(pt[f, "speech-only-40"] >= 1.0 for f in forms))
+      and all(pt[f, "release"] >= 1.0 for f in forms))
 print(f"criterion 1 (vs control: both PESQ-WB >= -0.01): {'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
       f"{'holds' if c2 else 'FAILS'}")

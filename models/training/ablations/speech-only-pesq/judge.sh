@@ -33,27 +33,21 @@ mkdir -p runs/m
     --name passthrough-speech-only-pesq --no-progress
 $py - <<'PY'
 """The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
-pass-through deltas from benchmarks/passthrough.py's "all" rows (each model minus hance-base,
-paired per item; the control difference is the difference of the two paired means)."""
-import json
+pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
+minus hance-base paired per item; the control difference is the difference of the two paired means)."""
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import branch_deltas
+from training_ablation import PASSTHROUGH_FORMS as forms
+from training_ablation import branch_deltas, passthrough_deltas
 
 d = branch_deltas("benchmarks/results/speech-only-pesq.json", "speech-only+loss+1500 16500")
-rows = json.load(open("benchmarks/results/passthrough-speech-only-pesq.json"))["rows"]
-pt = {(r["form"], r["model"]): r["sdr_db_delta"]["mean"] for r in rows
-      if r["group"] == "all" and "sdr_db_delta" in r}
-forms = ("single", "running", "reverberant")
-for f in forms:
-    print(f"pass-through {f:11s} vs release {pt[f, 'speech-only-pesq']:+.2f} dB, "
-          f"vs control {pt[f, 'speech-only-pesq'] - pt[f, 'loss-pesq']:+.2f} dB")
+pt = passthrough_deltas("benchmarks/results/passthrough-speech-only-pesq.json", "speech-only-pesq", "loss-pesq")
 c1 = (d["control", "plain", "pesq_wb"][0] >= -0.01 and d["control", "room", "pesq_wb"][0] >= -0.01
-      and pt["single", "speech-only-pesq"] - pt["single", "loss-pesq"] >= 1.5)
+      and pt["single", "control"] >= 1.5)
 c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
       and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
-      and all(pt[f, "speech-only-pesq"] >= 1.0 for f in forms))
+      and all(pt[f, "release"] >= 1.0 for f in forms))
 print(f"criterion 1 (vs control: both PESQ-WB >= -0.01, single pass-through >= +1.5 dB): {'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
       f"{'holds' if c2 else 'FAILS'}")
