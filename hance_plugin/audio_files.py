@@ -97,7 +97,8 @@ def choose_subtype(fmt: str, input_subtype: str | None, bit_depth: int | None = 
     if bit_depth is not None:
         wanted = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}[int(bit_depth)]
         if not sf.check_format(sf_format, wanted):
-            raise AudioFileError(f"{fmt} cannot store bit_depth={bit_depth}; FLAC holds 16 or 24 bits")
+            holds = "; FLAC holds 16 or 24 bits" if fmt == "flac" else ""
+            raise AudioFileError(f"{fmt} cannot store bit_depth={bit_depth}{holds}")
         return wanted
     # keep the input's PCM or float sample format; a lossy or compressed input (Vorbis, MP3, ADPCM,
     # ...) becomes 16-bit PCM in a lossless output (libsndfile claims WAV can hold MPEG layer III,

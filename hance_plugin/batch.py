@@ -54,7 +54,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no locking
     fcntl = None
 
-from .audio_files import FORMATS, is_audio_path
+from .audio_files import FORMATS, AudioFileError, choose_subtype, is_audio_path
 from .fileio import TEMP_MARKER
 
 __all__ = ["BatchOptions", "BatchReport", "BatchUsageError", "run_batch", "process_task", "MANIFEST_NAME"]
@@ -364,6 +364,11 @@ def _prepare(options: BatchOptions):
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
     fmt = options.format or chain.output.format
+    if fmt is not None and chain.output.bit_depth is not None:
+        try:  # a format that cannot hold the preset's bit depth would fail every file
+            choose_subtype(fmt, None, chain.output.bit_depth)
+        except AudioFileError as exc:
+            raise BatchUsageError(f"{exc} (output bit_depth {chain.output.bit_depth} of the preset, format {fmt})") from None
     # the fingerprint covers what shapes the file: the chain, the loudness stage and the output options
     fingerprint = preset_fingerprint(chain, output=replace(chain.output, format=fmt))
     return in_dir, out_resolved, chain, text, fingerprint, fmt

@@ -505,3 +505,15 @@ def test_files_shorter_than_their_channel_count(tmp_path, frames, channels, iden
     process_file([Denoiser(identity_model)], tmp_path / "in.wav", tmp_path / "out.wav")
     y, _ = sf.read(str(tmp_path / "out.wav"), dtype="float32", always_2d=True)
     assert y.shape == (frames, channels)
+
+
+def test_a_format_that_cannot_hold_the_presets_bit_depth_is_a_usage_error(tmp_path, capsys):
+    show = tmp_path / "show"
+    _make_show(show)
+    preset = tmp_path / "float.toml"
+    preset.write_text('name = "float"\n[output]\nbit_depth = 32\n[[chain]]\nplugin = "Gain"\ngain_db = 1.0\n')
+    code, _, err = _batch(capsys, show, tmp_path / "out", "--preset", preset, "--format", "flac")
+    assert code == 2 and "flac cannot store bit_depth=32" in err and not (tmp_path / "out").exists()
+    code, report, _ = _batch(capsys, show, tmp_path / "out", "--preset", preset, "--format", "wav")
+    assert code == 0
+    assert {sf.info(str(p)).subtype for p in (tmp_path / "out").rglob("*.wav")} == {"FLOAT"}
