@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Judge runs/soup-end/last.pt (step 16500 of its latest ingredient) with the rule of rule.md (written before the soup was made).
+# Comparison (report-only): ../speech-only-pesq (p_speech_only 0.25).
+# Usage, from the repository root: bash models/training/ablations/soup-end/judge.sh
+# Makes the soup if runs/soup-end/last.pt is missing (needs runs/loss-pesq and runs/speech-only-40).
+# Needs runs/m/speech-only-pesq.onnx (bash models/training/ablations/speech-only-pesq/judge.sh exports it).
+# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+set -euo pipefail
+here="models/training/ablations/soup-end"
+run="runs/soup-end"
+py=.venv/bin/python
+mkdir -p "$run"
+[ -s "$run/last.pt" ] || $py -m hance_plugin.training average runs/loss-pesq/last.pt runs/speech-only-40/last.pt \
+    --out "$run/last.pt"
+# a soup has no training log; branch-validate.sh copies one next to the rule
+[ -s "$run/log.jsonl" ] || echo '{"kind": "note", "text": "uniform soup of runs/loss-pesq/last.pt and runs/speech-only-40/last.pt (step 16500 each); no training"}' > "$run/log.jsonl"
+bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
+ctl=models/training/ablations/speech-only-pesq
+so16=models/training/ablations/speech-only-16500
+$py benchmarks/training_ablation.py --name soup-end --from-step 15000 \
+    --run "release=models/training/hance-base" --run "speech-only 0.25 (comparison)=$ctl" \
+    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
+    --final "plain val/speech-only 0.25 16500 (comparison)=$ctl/final-plain.json" \
+    --final "plain val/soup 0.05+0.40 16500=$here/final-plain.json" \
+    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
+    --final "reverberant val/speech-only 0.25 16500 (comparison)=$ctl/rev-final.json" \
+    --final "reverberant val/soup 0.05+0.40 16500=$here/rev-final.json" \
+    --final "plain val vs control/speech-only 0.25 16500 (comparison)=$ctl/final-plain.json" \
+    --final "plain val vs control/soup 0.05+0.40 16500=$here/final-plain.json" \
+    --final "reverberant val vs control/speech-only 0.25 16500 (comparison)=$ctl/rev-final.json" \
+    --final "reverberant val vs control/soup 0.05+0.40 16500=$here/rev-final.json" \
+    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+mkdir -p runs/m
+[ -s runs/m/soup-end.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
+    --name soup-end --out-dir runs/m
+[ -s benchmarks/results/passthrough-soup-end.json ] || $py benchmarks/passthrough.py --model hance-base \
+    --model runs/m/speech-only-pesq.onnx --model runs/m/soup-end.onnx --split val \
+    --name passthrough-soup-end --no-progress
+$py - <<'PY'
+"""The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
+pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
+minus hance-base paired per item; the control difference is the difference of the two paired means)."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import PASSTHROUGH_FORMS as forms
+from training_ablation import branch_deltas, passthrough_deltas
+
+d = branch_deltas("benchmarks/results/soup-end.json", "soup 0.05+0.40 16500")
+pt = passthrough_deltas("benchmarks/results/passthrough-soup-end.json", "soup-end", "speech-only-pesq")
+c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
+      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
+      and all(pt[f, "release"] >= 1.0 for f in forms))
+print("('control' above: speech-only-pesq, report-only)")
+print(f"rule (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
+      f"{'holds' if c2 else 'FAILS'}")
+print("verdict:", "release candidate" if c2 else "fails")
+PY
+# report-only: DNSMOS through the exported model against the release
+[ -s benchmarks/results/soup-end-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
+    --model runs/m/soup-end.onnx --limits 100 --items 203 --dnsmos-items 60 --name soup-end-dnsmos
