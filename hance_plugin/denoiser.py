@@ -263,8 +263,8 @@ class Denoiser:
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)
-        state.setdefault("_stream_open", False)  # pickled before the post-filter existed
+        state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)  # pickled before the post-filter existed
+        state.setdefault("_stream_open", False)  # pickled before reset() ended streams
         self.__dict__.update(state)
 
 
