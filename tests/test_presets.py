@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pedalboard
 import pytest
+import soundfile as sf
 from pedalboard import Compressor, Gain, HighpassFilter, LadderFilter, NoiseGate, PeakFilter
 
 import hance_plugin
@@ -289,8 +290,6 @@ def test_relative_file_paths_survive_dump_and_reload_from_another_folder(tmp_pat
     folder.mkdir()
     ir = np.zeros(64, np.float32)
     ir[[0, 9]] = [0.8, 0.3]
-    import soundfile as sf
-
     sf.write(str(folder / "ir.wav"), ir, 48000, subtype="FLOAT")
     (folder / "conv.toml").write_text(
         'name = "conv"\n[[chain]]\nplugin = "Convolution"\nimpulse_response_filename = "ir.wav"\nmix = 1.0\n'
