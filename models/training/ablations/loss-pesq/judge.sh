@@ -8,20 +8,7 @@ run="runs/loss-pesq"
 py=.venv/bin/python
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 so16=models/training/ablations/speech-only-16500
-$py benchmarks/training_ablation.py --name loss-pesq --from-step 15000 \
-    --run "release=models/training/hance-base" --run "release+1500 (control)=$so16/recipe-base" \
-    --run "loss+1500=$here" \
-    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
-    --final "plain val/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
-    --final "plain val/loss+1500 16500=$here/final-plain.json" \
-    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
-    --final "reverberant val/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
-    --final "reverberant val/loss+1500 16500=$here/rev-final.json" \
-    --final "plain val vs control/release+1500 16500 (control)=$so16/recipe-base/final-plain.json" \
-    --final "plain val vs control/loss+1500 16500=$here/final-plain.json" \
-    --final "reverberant val vs control/release+1500 16500 (control)=$so16/recipe-base/rev-final.json" \
-    --final "reverberant val vs control/loss+1500 16500=$here/rev-final.json" \
-    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+bash models/training/ablations/branch-table.sh loss-pesq "$here" "loss+1500" "$so16/recipe-base" "release+1500"
 $py - <<'PY'
 """The rule of rule.md from the table written above: the paired per-item deltas are the ones
 benchmarks/training_ablation.py computed against each set's first run (`*_minus_first`)."""

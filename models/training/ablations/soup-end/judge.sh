@@ -16,20 +16,7 @@ mkdir -p "$run"
 [ -s "$run/log.jsonl" ] || echo '{"kind": "note", "text": "uniform soup of runs/loss-pesq/last.pt and runs/speech-only-40/last.pt (step 16500 each); no training"}' > "$run/log.jsonl"
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 ctl=models/training/ablations/speech-only-pesq
-so16=models/training/ablations/speech-only-16500
-$py benchmarks/training_ablation.py --name soup-end --from-step 15000 \
-    --run "release=models/training/hance-base" --run "speech-only 0.25 (comparison)=$ctl" \
-    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
-    --final "plain val/speech-only 0.25 16500 (comparison)=$ctl/final-plain.json" \
-    --final "plain val/soup 0.05+0.40 16500=$here/final-plain.json" \
-    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
-    --final "reverberant val/speech-only 0.25 16500 (comparison)=$ctl/rev-final.json" \
-    --final "reverberant val/soup 0.05+0.40 16500=$here/rev-final.json" \
-    --final "plain val vs control/speech-only 0.25 16500 (comparison)=$ctl/final-plain.json" \
-    --final "plain val vs control/soup 0.05+0.40 16500=$here/final-plain.json" \
-    --final "reverberant val vs control/speech-only 0.25 16500 (comparison)=$ctl/rev-final.json" \
-    --final "reverberant val vs control/soup 0.05+0.40 16500=$here/rev-final.json" \
-    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+bash models/training/ablations/branch-table.sh soup-end "$here" "soup 0.05+0.40" "$ctl" "speech-only 0.25" comparison no
 mkdir -p runs/m
 [ -s runs/m/soup-end.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
     --name soup-end --out-dir runs/m

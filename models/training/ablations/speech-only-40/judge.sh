@@ -10,21 +10,7 @@ run="runs/speech-only-40"
 py=.venv/bin/python
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 ctl=models/training/ablations/speech-only-pesq
-so16=models/training/ablations/speech-only-16500
-$py benchmarks/training_ablation.py --name speech-only-40 --from-step 15000 \
-    --run "release=models/training/hance-base" --run "speech-only 0.25 (control)=$ctl" \
-    --run "speech-only 0.40=$here" \
-    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
-    --final "plain val/speech-only 0.25 16500 (control)=$ctl/final-plain.json" \
-    --final "plain val/speech-only 0.40 16500=$here/final-plain.json" \
-    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
-    --final "reverberant val/speech-only 0.25 16500 (control)=$ctl/rev-final.json" \
-    --final "reverberant val/speech-only 0.40 16500=$here/rev-final.json" \
-    --final "plain val vs control/speech-only 0.25 16500 (control)=$ctl/final-plain.json" \
-    --final "plain val vs control/speech-only 0.40 16500=$here/final-plain.json" \
-    --final "reverberant val vs control/speech-only 0.25 16500 (control)=$ctl/rev-final.json" \
-    --final "reverberant val vs control/speech-only 0.40 16500=$here/rev-final.json" \
-    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+bash models/training/ablations/branch-table.sh speech-only-40 "$here" "speech-only 0.40" "$ctl" "speech-only 0.25"
 mkdir -p runs/m
 [ -s runs/m/speech-only-40.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
     --name speech-only-40 --out-dir runs/m

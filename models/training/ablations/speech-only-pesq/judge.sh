@@ -10,21 +10,7 @@ run="runs/speech-only-pesq"
 py=.venv/bin/python
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 lp=models/training/ablations/loss-pesq
-so16=models/training/ablations/speech-only-16500
-$py benchmarks/training_ablation.py --name speech-only-pesq --from-step 15000 \
-    --run "release=models/training/hance-base" --run "loss+1500 (control)=$lp" \
-    --run "speech-only+loss+1500=$here" \
-    --final "plain val/release 15000=models/training/hance-base/val-plain-step15000.json" \
-    --final "plain val/loss+1500 16500 (control)=$lp/final-plain.json" \
-    --final "plain val/speech-only+loss+1500 16500=$here/final-plain.json" \
-    --final "reverberant val/release 15000=$so16/base/rev-step15000.json" \
-    --final "reverberant val/loss+1500 16500 (control)=$lp/rev-final.json" \
-    --final "reverberant val/speech-only+loss+1500 16500=$here/rev-final.json" \
-    --final "plain val vs control/loss+1500 16500 (control)=$lp/final-plain.json" \
-    --final "plain val vs control/speech-only+loss+1500 16500=$here/final-plain.json" \
-    --final "reverberant val vs control/loss+1500 16500 (control)=$lp/rev-final.json" \
-    --final "reverberant val vs control/speech-only+loss+1500 16500=$here/rev-final.json" \
-    --talker 'nist_mrt_fullband/([A-Z][0-9])_'
+bash models/training/ablations/branch-table.sh speech-only-pesq "$here" "speech-only+loss+1500" "$lp" "loss+1500"
 mkdir -p runs/m
 [ -s runs/m/speech-only-pesq.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
     --name speech-only-pesq --out-dir runs/m
