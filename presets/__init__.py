@@ -298,6 +298,15 @@ class _Ctx:
     def __init__(self, source: str) -> None:
         self.source = source
 
+    def beside_preset(self, path: str | Path) -> Path | None:
+        """A relative ``path`` named in a preset file, made absolute against that file's folder (so a
+        chain dumped with ``dumps_preset`` and reloaded elsewhere finds it); ``None`` for absolute
+        paths and for presets without a file (text, dict), whose paths stay relative to the cwd."""
+        path = Path(path)
+        if path.is_absolute() or self.source in ("<dict>", "<string>"):
+            return None
+        return Path(os.path.abspath(Path(self.source).parent / path))
+
     def error(self, key: str, message: str) -> PresetError:
         return PresetError(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}")
 
@@ -346,10 +355,9 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
         "resampler_quality": ctx.choice(entry, "resampler_quality", where, RESAMPLER_QUALITIES, "HQ"),
         "post_filter_beta": ctx.number(entry, "post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA),
     }
-    if model.endswith(".onnx") and not Path(model).is_absolute() and ctx.source not in ("<dict>", "<string>"):
-        candidate = Path(ctx.source).parent / model  # relative model paths are relative to the preset
-        if candidate.is_file():
-            model = os.path.abspath(candidate)  # absolute: a dumped chain must not depend on the cwd
+    candidate = ctx.beside_preset(model) if model.endswith(".onnx") else None
+    if candidate is not None and candidate.is_file():  # else a bundled name or a path from the cwd
+        model = str(candidate)
     try:
         return Denoiser(model, **kwargs)
     except (ValueError, FileNotFoundError, TypeError) as exc:
@@ -392,10 +400,7 @@ def _build_builtin(ctx: _Ctx, entry: dict, where: str, name: str) -> pedalboard.
     for key in constructor_only:
         if key not in entry or not isinstance(entry[key], str):
             raise ctx.error(f"{where}.{key}", f"required: a file path string for {name}")
-        value = entry[key]
-        if ctx.source not in ("<dict>", "<string>") and not Path(value).is_absolute():
-            value = os.path.abspath(Path(ctx.source).parent / value)  # absolute: dumps_preset round-trips
-        kwargs[key] = value
+        kwargs[key] = str(ctx.beside_preset(entry[key]) or entry[key])
     try:
         plugin = cls(**kwargs)
     except Exception as exc:
@@ -430,8 +435,7 @@ def _build_vst3(ctx: _Ctx, entry: dict, where: str) -> Any:
     if not isinstance(path, str) or not path:
         raise ctx.error(f"{where}.path", "required: the path to a .vst3 plugin bundle")
     full = Path(path).expanduser()
-    if not full.is_absolute() and ctx.source not in ("<dict>", "<string>"):
-        full = Path(os.path.abspath(Path(ctx.source).parent / full))  # absolute: dumps_preset round-trips
+    full = ctx.beside_preset(full) or full
     if not full.exists():
         raise ctx.error(f"{where}.path", f"VST3 plugin not found: {full}")
     plugin_name = entry.get("plugin_name")
