@@ -4,7 +4,8 @@
 # Usage, from the repository root: bash models/training/ablations/soup-end/judge.sh
 # Makes the soup if runs/soup-end/last.pt is missing (needs runs/loss-pesq and runs/speech-only-40).
 # Needs runs/m/speech-only-pesq.onnx (bash models/training/ablations/speech-only-pesq/judge.sh exports it).
-# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+# Writes per-item JSON next to this script, tables to benchmarks/results/ (branch-report.sh: pass-through
+# and DNSMOS, report-only), prints the verdict.
 set -euo pipefail
 here="models/training/ablations/soup-end"
 run="runs/soup-end"
@@ -17,12 +18,7 @@ mkdir -p "$run"
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 ctl=models/training/ablations/speech-only-pesq
 bash models/training/ablations/branch-table.sh soup-end "$here" "soup 0.05+0.40" "$ctl" "speech-only 0.25" comparison no
-mkdir -p runs/m
-[ -s runs/m/soup-end.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
-    --name soup-end --out-dir runs/m
-[ -s benchmarks/results/passthrough-soup-end.json ] || $py benchmarks/passthrough.py --model hance-base \
-    --model runs/m/speech-only-pesq.onnx --model runs/m/soup-end.onnx --split val \
-    --name passthrough-soup-end --no-progress
+bash models/training/ablations/branch-report.sh "$run" soup-end speech-only-pesq
 $py - <<'PY'
 """The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
 pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
@@ -43,6 +39,3 @@ print(f"rule (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-th
       f"{'holds' if c2 else 'FAILS'}")
 print("verdict:", "release candidate" if c2 else "fails")
 PY
-# report-only: DNSMOS through the exported model against the release
-[ -s benchmarks/results/soup-end-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
-    --model runs/m/soup-end.onnx --limits 100 --items 203 --dnsmos-items 60 --name soup-end-dnsmos

@@ -3,7 +3,8 @@
 # Control: ../speech-only-pesq (same steps, flags and loss weights, p_speech_only 0.25).
 # Usage, from the repository root: bash models/training/ablations/speech-only-40/judge.sh
 # Needs runs/m/speech-only-pesq.onnx (bash models/training/ablations/speech-only-pesq/judge.sh exports it).
-# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+# Writes per-item JSON next to this script, tables to benchmarks/results/ (branch-report.sh: pass-through
+# and DNSMOS, report-only), prints the verdict.
 set -euo pipefail
 here="models/training/ablations/speech-only-40"
 run="runs/speech-only-40"
@@ -11,12 +12,7 @@ py=.venv/bin/python
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 ctl=models/training/ablations/speech-only-pesq
 bash models/training/ablations/branch-table.sh speech-only-40 "$here" "speech-only 0.40" "$ctl" "speech-only 0.25"
-mkdir -p runs/m
-[ -s runs/m/speech-only-40.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
-    --name speech-only-40 --out-dir runs/m
-[ -s benchmarks/results/passthrough-speech-only-40.json ] || $py benchmarks/passthrough.py --model hance-base \
-    --model runs/m/speech-only-pesq.onnx --model runs/m/speech-only-40.onnx --split val \
-    --name passthrough-speech-only-40 --no-progress
+bash models/training/ablations/branch-report.sh "$run" speech-only-40 speech-only-pesq
 $py - <<'PY'
 """The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
 pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
@@ -38,6 +34,3 @@ print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, 
       f"{'holds' if c2 else 'FAILS'}")
 print("verdict:", "release candidate" if c1 and c2 else "fails")
 PY
-# report-only: DNSMOS through the exported model against the release
-[ -s benchmarks/results/speech-only-40-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
-    --model runs/m/speech-only-40.onnx --limits 100 --items 203 --dnsmos-items 60 --name speech-only-40-dnsmos

@@ -3,7 +3,8 @@
 # Control: ../loss-pesq (same steps, flags and loss weights, p_speech_only 0.05).
 # Usage, from the repository root: bash models/training/ablations/speech-only-pesq/judge.sh
 # Needs runs/m/loss-pesq.onnx (bash models/training/ablations/loss-pesq/judge.sh exports it).
-# Writes per-item JSON next to this script, tables to benchmarks/results/, prints the verdict.
+# Writes per-item JSON next to this script, tables to benchmarks/results/ (branch-report.sh: pass-through
+# and DNSMOS, report-only), prints the verdict.
 set -euo pipefail
 here="models/training/ablations/speech-only-pesq"
 run="runs/speech-only-pesq"
@@ -11,12 +12,7 @@ py=.venv/bin/python
 bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
 lp=models/training/ablations/loss-pesq
 bash models/training/ablations/branch-table.sh speech-only-pesq "$here" "speech-only+loss+1500" "$lp" "loss+1500"
-mkdir -p runs/m
-[ -s runs/m/speech-only-pesq.onnx ] || $py -m hance_plugin.training export --checkpoint "$run/last.pt" \
-    --name speech-only-pesq --out-dir runs/m
-[ -s benchmarks/results/passthrough-speech-only-pesq.json ] || $py benchmarks/passthrough.py --model hance-base \
-    --model runs/m/loss-pesq.onnx --model runs/m/speech-only-pesq.onnx --split val \
-    --name passthrough-speech-only-pesq --no-progress
+bash models/training/ablations/branch-report.sh "$run" speech-only-pesq loss-pesq
 $py - <<'PY'
 """The rule of rule.md: paired per-item val deltas from the table written above (`branch_deltas`),
 pass-through deltas from benchmarks/passthrough.py's "all" rows (`passthrough_deltas`: each model
@@ -39,6 +35,3 @@ print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, 
       f"{'holds' if c2 else 'FAILS'}")
 print("verdict:", "release candidate" if c1 and c2 else ("speech-only is free with these weights" if c1 else "fails"))
 PY
-# report-only: DNSMOS through the exported model against the release
-[ -s benchmarks/results/speech-only-pesq-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
-    --model runs/m/speech-only-pesq.onnx --limits 100 --items 203 --dnsmos-items 60 --name speech-only-pesq-dnsmos

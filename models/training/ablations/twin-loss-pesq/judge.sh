@@ -10,7 +10,12 @@ bash models/training/ablations/branch-validate.sh runs/twin-loss-pesq "$here" 16
 """Difference in differences, per item: (base after - base release) - (twin after - twin release)
 = (phase-aware - twin after) - (phase-aware - twin at the releases); mean +- 95 % CI (1.96 s / sqrt n)."""
 import json
-import math
+import sys
+
+import numpy as np
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import _mean_ci
 
 A = "models/training/ablations"
 SETS = {
@@ -27,10 +32,8 @@ def items(path):
 
 
 def mean_ci(xs):
-    n = len(xs)
-    m = sum(xs) / n
-    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1)) if n > 1 else 0.0
-    return m, 1.96 * sd / math.sqrt(n), n
+    r = _mean_ci(np.asarray(xs, dtype=np.float64))
+    return r["mean"], r["ci95"], r["n"]
 
 
 for name, paths in SETS.items():
