@@ -235,6 +235,16 @@ def passthrough_deltas(report: dict | str | Path, model: str, control: str) -> d
     return d
 
 
+
+def passthrough_release_rule(d: dict, pt: dict) -> bool:
+    """Criterion 2 of the speech-only branch rules (`models/training/ablations/speech-only-pesq/`,
+    `speech-only-40/`, `soup-end/` rule.md), against the release: the mean of the plain and room
+    PESQ-WB deltas >= -0.01, the mean of their SI-SDR deltas >= -0.3 dB, and pass-through SDR
+    >= +1 dB in every form. ``d`` from :func:`branch_deltas`, ``pt`` from :func:`passthrough_deltas`."""
+    return ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
+            and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
+            and all(pt[form, "release"] >= 1.0 for form in PASSTHROUGH_FORMS))
+
 def markdown_final(rows: list[dict]) -> str:
     lines = ["", "## Final checkpoints, paired per item", "",
              "- Δ = this run − the set's first run, mean over the same val items ± 95 % CI (paired)", "",

@@ -117,6 +117,14 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert pt["reverberant", "release"] == 2.5 and pt["reverberant", "control"] == 1.5
     with pytest.raises(KeyError, match="no paired"):
         ablation.passthrough_deltas({"rows": rows}, "new", "release")
+    # criterion 2 of the speech-only rules: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3
+    rel = {("release", "plain", "pesq_wb"): (0.0, 0, 1), ("release", "room", "pesq_wb"): (-0.02, 0, 1),
+           ("release", "plain", "si_sdr"): (0.0, 0, 1), ("release", "room", "si_sdr"): (-0.6, 0, 1)}
+    ok = {(f, "release"): 1.0 for f in ablation.PASSTHROUGH_FORMS}
+    assert ablation.passthrough_release_rule(rel, ok)  # means exactly -0.01 and -0.3 hold
+    assert not ablation.passthrough_release_rule(rel, {**ok, ("reverberant", "release"): 0.99})
+    assert not ablation.passthrough_release_rule({**rel, ("release", "room", "pesq_wb"): (-0.0201, 0, 1)}, ok)
+    assert not ablation.passthrough_release_rule({**rel, ("release", "room", "si_sdr"): (-0.61, 0, 1)}, ok)
 
 
 def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):

@@ -26,14 +26,11 @@ minus hance-base paired per item; the control difference is the difference of th
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import PASSTHROUGH_FORMS as forms
-from training_ablation import branch_deltas, passthrough_deltas
+from training_ablation import branch_deltas, passthrough_deltas, passthrough_release_rule
 
 d = branch_deltas("benchmarks/results/soup-end.json", "soup 0.05+0.40 16500")
 pt = passthrough_deltas("benchmarks/results/passthrough-soup-end.json", "soup-end", "speech-only-pesq")
-c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
-      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
-      and all(pt[f, "release"] >= 1.0 for f in forms))
+c2 = passthrough_release_rule(d, pt)
 print("('control' above: speech-only-pesq, report-only)")
 print(f"rule (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
       f"{'holds' if c2 else 'FAILS'}")

@@ -20,15 +20,12 @@ minus hance-base paired per item; the control difference is the difference of th
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import PASSTHROUGH_FORMS as forms
-from training_ablation import branch_deltas, passthrough_deltas
+from training_ablation import branch_deltas, passthrough_deltas, passthrough_release_rule
 
 d = branch_deltas("benchmarks/results/speech-only-40.json", "speech-only 0.40 16500")
 pt = passthrough_deltas("benchmarks/results/passthrough-speech-only-40.json", "speech-only-40", "speech-only-pesq")
 c1 = d["control", "plain", "pesq_wb"][0] >= -0.01 and d["control", "room", "pesq_wb"][0] >= -0.01
-c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
-      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
-      and all(pt[f, "release"] >= 1.0 for f in forms))
+c2 = passthrough_release_rule(d, pt)
 print(f"criterion 1 (vs control: both PESQ-WB >= -0.01): {'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
       f"{'holds' if c2 else 'FAILS'}")

@@ -20,16 +20,13 @@ minus hance-base paired per item; the control difference is the difference of th
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import PASSTHROUGH_FORMS as forms
-from training_ablation import branch_deltas, passthrough_deltas
+from training_ablation import branch_deltas, passthrough_deltas, passthrough_release_rule
 
 d = branch_deltas("benchmarks/results/speech-only-pesq.json", "speech-only+loss+1500 16500")
 pt = passthrough_deltas("benchmarks/results/passthrough-speech-only-pesq.json", "speech-only-pesq", "loss-pesq")
 c1 = (d["control", "plain", "pesq_wb"][0] >= -0.01 and d["control", "room", "pesq_wb"][0] >= -0.01
       and pt["single", "control"] >= 1.5)
-c2 = ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
-      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
-      and all(pt[f, "release"] >= 1.0 for f in forms))
+c2 = passthrough_release_rule(d, pt)
 print(f"criterion 1 (vs control: both PESQ-WB >= -0.01, single pass-through >= +1.5 dB): {'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (vs release: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3): "
       f"{'holds' if c2 else 'FAILS'}")
