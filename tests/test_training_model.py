@@ -552,3 +552,49 @@ def test_mask_gate_grows_as_an_exact_identity_and_resumes(tmp_path):
     with pytest.raises(ValueError, match="phase_aware"):
         grow_checkpoint({**ckpt, "model_config": twin.config.to_dict(), "model": twin.state_dict()}, mask_gate=True)
     assert main(["grow", str(tmp_path / "g" / "last.pt"), "--out", str(tmp_path / "x.pt"), "--mask-gate"]) == 2
+
+
+@pytest.mark.parametrize("variant", ["phase_aware", "magnitude_twin"])
+def test_subband_refinement_grows_as_an_exact_identity_and_resumes(tmp_path, variant):
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.grow import grow_checkpoint
+    from hance_plugin.training.train import model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1, variant=variant)
+    train(TrainConfig(out=str(tmp_path / "a"), stop_at_step=2, **common), _factory(0.4))
+    ckpt = load_checkpoint(tmp_path / "a" / "last.pt")
+    out = tmp_path / "g" / "last.pt"
+    assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(out), "--subband-hidden", "8"]) == 0
+    grown = load_checkpoint(out)
+    assert grown["model_config"]["subband_hidden"] == 8
+    a, g = model_from_checkpoint(ckpt), model_from_checkpoint(grown)
+    spec, bands = torch.randn(2, 9, CFG.split_bin, 2), torch.randn(2, 9, CFG.n_bands) * 10
+    with torch.no_grad():
+        ma, ga, _ = a(spec, bands, a.initial_state(2))
+        mg, gg, _ = g(spec, bands, g.initial_state(2))
+    assert torch.equal(ma, mg) and torch.equal(ga, gg)
+    # the path is live: a non-zero output layer changes the low-band mask only
+    with torch.no_grad():
+        g.sub_out.weight.fill_(0.01)
+        mg2, gg2, _ = g(spec, bands, g.initial_state(2))
+    assert not torch.equal(ma, mg2) and torch.equal(ga, gg2)
+    # growing is reproducible (fixed seed for the new weights)
+    again = grow_checkpoint(ckpt, subband_hidden=8)
+    assert all(torch.equal(again["model"][k], grown["model"][k]) for k in grown["model"])
+    # budget counts the new path: 17 inputs x 8 + 8 biases, hidden x 8, per-bin bias, output layer
+    n_out = 2 if variant == "phase_aware" else 1
+    extra = 17 * 8 + 8 + g.config.hidden * 8 + CFG.split_bin * 8 + 8 * n_out + n_out
+    assert grown["budget"]["parameters"] == ckpt["budget"]["parameters"] + extra
+    extra_macs = 2 * CFG.split_bin + CFG.split_bin * (17 * 8 + 8 * n_out) + g.config.hidden * 8
+    assert grown["budget"]["macs_per_second"] == ckpt["budget"]["macs_per_second"] + extra_macs * 100
+    # training continues from it and moves the new path; the export keeps the contract
+    done = train(TrainConfig(out=str(tmp_path / "g"), resume=True, **common), _factory(0.4))
+    assert done["step"] == 4
+    after = load_checkpoint(out)
+    assert after["model"]["sub_out.weight"].abs().sum() > 0
+    net = model_from_checkpoint(after)
+    path = export_onnx(net, tmp_path / "m", "sub")
+    assert max(check_streaming_parity(net, path).values()) <= 1e-4
+    with pytest.raises(ValueError, match="already has a sub-band"):
+        grow_checkpoint(grown, subband_hidden=8)

@@ -8,6 +8,7 @@
         [--val-mix augment=false] [--per-item] [--holdout]
     python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt [--weights 0.5,0.5]
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --mask-gate
+    python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --subband-hidden 48
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -169,11 +170,12 @@ def _cmd_grow(args) -> int:
     from .grow import grow_checkpoint_file
 
     try:
-        out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate)
+        out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate, subband_hidden=args.subband_hidden)
     except (ValueError, FileNotFoundError) as exc:
         print(f"grow: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate}))
+    print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate,
+                      "subband_hidden": args.subband_hidden}))
     return 0
 
 
@@ -229,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("checkpoint")
     p.add_argument("--out", required=True, help="the grown checkpoint, e.g. runs/<branch>/last.pt")
     p.add_argument("--mask-gate", action="store_true", help="per-bin softplus gate on the complex mask (model.py)")
+    p.add_argument("--subband-hidden", type=int, default=0, metavar="S",
+                   help="per-bin sub-band refinement of the low-band mask with S hidden units (model.py)")
     p.set_defaults(func=_cmd_grow)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

@@ -189,7 +189,8 @@ def export_onnx(
         "architecture": dict(c.to_dict(), gains_activation="softplus",
                              mask_activation=(
                                  ("linear complex x softplus per-bin gate (unbounded)" if c.mask_gate else "none (linear)")
-                                 if c.variant == "phase_aware" else "softplus magnitude, imag 0")),
+                                 if c.variant == "phase_aware" else "softplus magnitude, imag 0")
+                             + (f" + per-bin sub-band refinement (hidden {c.subband_hidden})" if c.subband_hidden else "")),
         "training_data": training_data,
         "steps": int(steps),
         "scores": dict(scores or {}),

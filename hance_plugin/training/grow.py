@@ -9,6 +9,9 @@ scratch.
 
 Supported growth: ``mask_gate`` (``model.py``): a per-bin softplus gate on the complex mask,
 ``gate_head`` initialised with weight 0 and bias log(e - 1), so the gate is exactly 1.
+``subband_hidden`` (``model.py``, ``MaskEstimatorNet._subband``): the per-bin refinement of the
+low-band mask, its output layer at zero, so it adds exactly 0; its other new weights get the
+default initialisation from a fixed seed (``seed``), so growing is reproducible.
 
 Optimizer state: AdamW's state is keyed by parameter position (weights first, then biases and
 norms: ``Trainer._build``), and the new head's parameters shift those positions, so the moments of
@@ -29,7 +32,8 @@ from .train import _atomic_save, load_checkpoint
 
 __all__ = ["grow_checkpoint", "grow_checkpoint_file"]
 
-GROWTHS = ("mask_gate",)
+GROWTHS = ("mask_gate", "subband_hidden")
+_SUBBAND_PARAMS = {"sub_local.weight", "sub_local.bias", "sub_ctx.weight", "sub_bin", "sub_out.weight", "sub_out.bias"}
 
 
 def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
@@ -38,7 +42,7 @@ def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
     return [n for n, p in named if p.dim() > 1] + [n for n, p in named if p.dim() <= 1]
 
 
-def grow_checkpoint(ckpt: dict, mask_gate: bool = False) -> dict:
+def grow_checkpoint(ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0) -> dict:
     """A copy of ``ckpt`` with the requested parts added as identities (see the module docstring)."""
     old_config = ModelConfig(**ckpt["model_config"])
     changes = {}
@@ -48,20 +52,31 @@ def grow_checkpoint(ckpt: dict, mask_gate: bool = False) -> dict:
         if old_config.variant != "phase_aware":
             raise ValueError(f"mask_gate needs a phase_aware checkpoint, this one is {old_config.variant!r}")
         changes["mask_gate"] = True
+    if subband_hidden:
+        if subband_hidden < 0:
+            raise ValueError(f"subband_hidden must be positive, got {subband_hidden}")
+        if old_config.subband_hidden:
+            raise ValueError("the checkpoint already has a sub-band refinement")
+        changes["subband_hidden"] = int(subband_hidden)
     if not changes:
         raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
     new_config = replace(old_config, **changes)
     old_model = MaskEstimatorNet(old_config)
     old_model.load_state_dict(ckpt["model"])
-    model = MaskEstimatorNet(new_config)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = MaskEstimatorNet(new_config)
     missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
-    added = {"gate_head.weight", "gate_head.bias"} if mask_gate else set()
+    added = ({"gate_head.weight", "gate_head.bias"} if mask_gate else set()) | (_SUBBAND_PARAMS if subband_hidden else set())
     if set(missing) != added or unexpected:
         raise ValueError(f"unexpected state difference: missing {missing}, unexpected {unexpected}")
     with torch.no_grad():
         if mask_gate:
             model.gate_head.weight.zero_()
             model.gate_head.bias.fill_(_SOFTPLUS_ONE)
+        if subband_hidden:
+            model.sub_out.weight.zero_()
+            model.sub_out.bias.zero_()
 
     old_order = _optimizer_order(old_model)
     new_order = _optimizer_order(model)
@@ -87,9 +102,9 @@ def grow_checkpoint(ckpt: dict, mask_gate: bool = False) -> dict:
     return out
 
 
-def grow_checkpoint_file(path: str | Path, out: str | Path, mask_gate: bool = False) -> Path:
+def grow_checkpoint_file(path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0) -> Path:
     """Read ``path``, grow it, write ``out`` atomically (its folder is created); returns ``out``."""
-    grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate)
+    grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate, subband_hidden=subband_hidden)
     grown["grown_from"]["path"] = str(path)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

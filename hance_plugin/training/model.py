@@ -33,6 +33,10 @@ convolutions with state, grouped/efficient GRUs):
                                  at -60 to -100 dB (benchmarks/noise_only.py, val noises). Adds
                                  F(H + 2) MACs. Grown onto the release it did not change val
                                  scores at equal steps (models/training/ablations/mask-gate/).
+                 ``subband_hidden`` > 0 (off by default): a per-bin MLP shared by all bins adds a
+                                 correction to the low-band mask from the bin's spectral
+                                 neighbourhood (FullSubNet's sub-band idea; ``_subband``);
+                                 the twin gets the same path on its pre-softplus mask.
 
 Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
 signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the
@@ -70,6 +74,8 @@ class ModelConfig:
     gru_layers: int = 2
     conv_frames: int = 3
     mask_gate: bool = False
+    subband_hidden: int = 0  # 0 = off; else the width of the per-bin refinement (see ``forward``)
+    subband_context: int = 2  # neighbour bins on each side that the refinement sees
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -82,6 +88,8 @@ class ModelConfig:
             raise ValueError("conv_frames must be >= 2 and gru_layers >= 1")
         if self.mask_gate and self.variant != "phase_aware":
             raise ValueError("mask_gate applies to the phase_aware variant's complex mask only")
+        if self.subband_hidden < 0 or not 0 <= self.subband_context <= 8:
+            raise ValueError("subband_hidden must be >= 0 and subband_context in 0..8")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
@@ -122,7 +130,21 @@ class MaskEstimatorNet(nn.Module):
         self.gain_head = nn.Linear(h, config.n_high_gains)
         # optional per-bin magnitude gate of the complex mask (see ``forward``)
         self.gate_head = nn.Linear(h, f) if config.mask_gate else None
+        # optional per-bin refinement of the low-band mask from the bin's spectral neighbourhood
+        s = config.subband_hidden
+        if s:
+            self.sub_local = nn.Linear(self.subband_inputs, s)
+            self.sub_ctx = nn.Linear(h, s, bias=False)
+            self.sub_bin = nn.Parameter(torch.zeros(f, s))
+            self.sub_out = nn.Linear(s, 2 if config.variant == "phase_aware" else 1)
+        else:
+            self.sub_local = self.sub_ctx = self.sub_bin = self.sub_out = None
         self._init_heads()
+
+    @property
+    def subband_inputs(self) -> int:
+        """Per-bin inputs of the refinement: (re, im, |.|) of 2c+1 bins and the mask (re, im)."""
+        return 3 * (2 * self.config.subband_context + 1) + 2
 
     def _init_heads(self) -> None:
         with torch.no_grad():
@@ -132,6 +154,9 @@ class MaskEstimatorNet(nn.Module):
             if self.gate_head is not None:
                 self.gate_head.weight.mul_(0.1)
                 self.gate_head.bias.fill_(_SOFTPLUS_ONE)
+            if self.sub_out is not None:  # the refinement starts as an exact identity
+                self.sub_out.weight.zero_()
+                self.sub_out.bias.zero_()
             if self.config.variant == "phase_aware":
                 bias = self.mask_head.bias.view(self.config.split_bin, 2)
                 bias[:, 0] = 1.0
@@ -187,10 +212,37 @@ class MaskEstimatorNet(nn.Module):
             mask = raw.unflatten(-1, (c.split_bin, 2))
             if self.gate_head is not None:
                 mask = mask * F.softplus(self.gate_head(x)).unsqueeze(-1)
+            if self.sub_out is not None:
+                mask = mask + self._subband(spec, mask, x)
         else:
             mag = F.softplus(raw)
+            if self.sub_out is not None:
+                base = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
+                mag = F.softplus(raw + self._subband(spec, base, x)[..., 0])
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
         return mask, gains, {"conv": new_conv, "gru": new_gru}
+
+    def _subband(self, spec: torch.Tensor, mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Per-bin correction [B, T, F, 2 or 1] of the low-band mask (``subband_hidden`` > 0).
+
+        A sub-band model in the sense of FullSubNet (Hao et al., ICASSP 2021): one small MLP,
+        shared by all bins, sees the bin's neighbourhood of the normalised input spectrum (re, im
+        and magnitude of the bin and ``subband_context`` bins on each side; zero beyond the
+        band), the full-band network's mask for that bin, a projection of the full-band state
+        ``x`` and a learned per-bin bias (which bin it is). The full-band GRU has to encode 2F mask
+        values in H numbers through a linear head; this path reads the harmonic fine structure
+        (one 50 Hz bin) directly. Its output layer starts at zero, so a grown model computes
+        exactly what it computed before. Frame-wise, so causal and stateless.
+        """
+        k = self.config.subband_context
+        n_bins = spec.shape[-2]
+        mag = torch.sqrt(spec[..., 0] * spec[..., 0] + spec[..., 1] * spec[..., 1] + 1e-6)
+        feats = torch.cat((spec, mag.unsqueeze(-1)), dim=-1)  # [B, T, F, 3]
+        if k:
+            feats = F.pad(feats, (0, 0, k, k))
+            feats = torch.cat([feats[:, :, j : j + n_bins] for j in range(2 * k + 1)], dim=-1)
+        z = self.sub_local(torch.cat((feats, mask), dim=-1)) + self.sub_ctx(x).unsqueeze(2) + self.sub_bin
+        return self.sub_out(F.relu(z))
 
     def _tconv_shifted(self, past: torch.Tensor) -> torch.Tensor:
         """``tconv`` as a sum of k shifted, per-channel scaled copies of ``past`` [B, k-1+T, H].
@@ -234,6 +286,10 @@ def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
     macs += model.gain_head.in_features * model.gain_head.out_features
     if model.gate_head is not None:
         macs += model.gate_head.in_features * model.gate_head.out_features + 2 * c.split_bin
+    if model.sub_out is not None:  # magnitudes, per-bin MLP, full-band projection
+        s = c.subband_hidden
+        macs += 2 * c.split_bin + c.split_bin * (model.subband_inputs * s + s * model.sub_out.out_features)
+        macs += h * s
     per_second = int(round(macs * c.frames_per_second))
     result = {"parameters": int(params), "macs_per_frame": int(macs), "macs_per_second": per_second}
     if check:
