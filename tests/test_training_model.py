@@ -598,3 +598,27 @@ def test_subband_refinement_grows_as_an_exact_identity_and_resumes(tmp_path, var
     assert max(check_streaming_parity(net, path).values()) <= 1e-4
     with pytest.raises(ValueError, match="already has a sub-band"):
         grow_checkpoint(grown, subband_hidden=8)
+
+
+def test_subband_scale_multiplies_the_correction_and_keeps_the_identity():
+    from hance_plugin.training.grow import grow_checkpoint
+    from hance_plugin.training.train import model_from_checkpoint
+
+    net = build_model(CFG, size="fast")
+    ckpt = {"model_config": net.config.to_dict(), "model": net.state_dict(),
+            "optimizer": {"state": {}, "param_groups": [{"params": []}, {"params": []}]}, "progress": {"step": 0}}
+    one = model_from_checkpoint(grow_checkpoint(ckpt, subband_hidden=8))
+    ten = model_from_checkpoint(grow_checkpoint(ckpt, subband_hidden=8, subband_scale=10.0))
+    assert ten.config.subband_scale == 10.0 and one.config.subband_scale == 1.0
+    spec, bands = torch.randn(1, 5, CFG.split_bin, 2), torch.randn(1, 5, CFG.n_bands) * 10
+    with torch.no_grad():
+        base, _, _ = net(spec, bands, net.initial_state(1))
+        assert torch.equal(ten(spec, bands, ten.initial_state(1))[0], base)  # still an exact identity
+        for m in (one, ten):
+            m.sub_out.weight.fill_(0.01)
+        d1 = one(spec, bands, one.initial_state(1))[0] - base
+        d10 = ten(spec, bands, ten.initial_state(1))[0] - base
+    assert d1.abs().max() > 0
+    torch.testing.assert_close(d10, 10 * d1, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="subband_scale"):
+        grow_checkpoint(ckpt, subband_hidden=8, subband_scale=0.0)

@@ -170,12 +170,13 @@ def _cmd_grow(args) -> int:
     from .grow import grow_checkpoint_file
 
     try:
-        out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate, subband_hidden=args.subband_hidden)
+        out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate,
+                                   subband_hidden=args.subband_hidden, subband_scale=args.subband_scale)
     except (ValueError, FileNotFoundError) as exc:
         print(f"grow: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate,
-                      "subband_hidden": args.subband_hidden}))
+                      "subband_hidden": args.subband_hidden, "subband_scale": args.subband_scale}))
     return 0
 
 
@@ -233,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mask-gate", action="store_true", help="per-bin softplus gate on the complex mask (model.py)")
     p.add_argument("--subband-hidden", type=int, default=0, metavar="S",
                    help="per-bin sub-band refinement of the low-band mask with S hidden units (model.py)")
+    p.add_argument("--subband-scale", type=float, default=1.0, metavar="A",
+                   help="multiply the refinement's output by A: its output layer learns A times faster under Adam")
     p.set_defaults(func=_cmd_grow)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

@@ -42,7 +42,9 @@ def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
     return [n for n, p in named if p.dim() > 1] + [n for n, p in named if p.dim() <= 1]
 
 
-def grow_checkpoint(ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0) -> dict:
+def grow_checkpoint(
+    ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0, subband_scale: float = 1.0
+) -> dict:
     """A copy of ``ckpt`` with the requested parts added as identities (see the module docstring)."""
     old_config = ModelConfig(**ckpt["model_config"])
     changes = {}
@@ -58,6 +60,8 @@ def grow_checkpoint(ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0
         if old_config.subband_hidden:
             raise ValueError("the checkpoint already has a sub-band refinement")
         changes["subband_hidden"] = int(subband_hidden)
+        if subband_scale != 1.0:
+            changes["subband_scale"] = float(subband_scale)
     if not changes:
         raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
     new_config = replace(old_config, **changes)
@@ -102,9 +106,12 @@ def grow_checkpoint(ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0
     return out
 
 
-def grow_checkpoint_file(path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0) -> Path:
+def grow_checkpoint_file(
+    path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0, subband_scale: float = 1.0
+) -> Path:
     """Read ``path``, grow it, write ``out`` atomically (its folder is created); returns ``out``."""
-    grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate, subband_hidden=subband_hidden)
+    grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate, subband_hidden=subband_hidden,
+                            subband_scale=subband_scale)
     grown["grown_from"]["path"] = str(path)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

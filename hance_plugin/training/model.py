@@ -76,6 +76,7 @@ class ModelConfig:
     mask_gate: bool = False
     subband_hidden: int = 0  # 0 = off; else the width of the per-bin refinement (see ``forward``)
     subband_context: int = 2  # neighbour bins on each side that the refinement sees
+    subband_scale: float = 1.0  # the correction is multiplied by this (a learning-rate multiplier under Adam)
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -88,8 +89,8 @@ class ModelConfig:
             raise ValueError("conv_frames must be >= 2 and gru_layers >= 1")
         if self.mask_gate and self.variant != "phase_aware":
             raise ValueError("mask_gate applies to the phase_aware variant's complex mask only")
-        if self.subband_hidden < 0 or not 0 <= self.subband_context <= 8:
-            raise ValueError("subband_hidden must be >= 0 and subband_context in 0..8")
+        if self.subband_hidden < 0 or not 0 <= self.subband_context <= 8 or not self.subband_scale > 0:
+            raise ValueError("subband_hidden must be >= 0, subband_context in 0..8 and subband_scale > 0")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
@@ -233,6 +234,11 @@ class MaskEstimatorNet(nn.Module):
         values in H numbers through a linear head; this path reads the harmonic fine structure
         (one 50 Hz bin) directly. Its output layer starts at zero, so a grown model computes
         exactly what it computed before. Frame-wise, so causal and stateless.
+
+        ``subband_scale`` multiplies the correction. Under Adam, whose steps do not depend on the
+        gradient's scale, that multiplies the output layer's effective learning rate by the same
+        factor (the inner layers' steps are unchanged): a path grown onto a trained network late
+        in its schedule can then move at about the schedule's peak rate while the rest does not.
         """
         k = self.config.subband_context
         n_bins = spec.shape[-2]
@@ -242,7 +248,8 @@ class MaskEstimatorNet(nn.Module):
             feats = F.pad(feats, (0, 0, k, k))
             feats = torch.cat([feats[:, :, j : j + n_bins] for j in range(2 * k + 1)], dim=-1)
         z = self.sub_local(torch.cat((feats, mask), dim=-1)) + self.sub_ctx(x).unsqueeze(2) + self.sub_bin
-        return self.sub_out(F.relu(z))
+        out = self.sub_out(F.relu(z))
+        return out * self.config.subband_scale if self.config.subband_scale != 1.0 else out
 
     def _tconv_shifted(self, past: torch.Tensor) -> torch.Tensor:
         """``tconv`` as a sum of k shifted, per-channel scaled copies of ``past`` [B, k-1+T, H].
