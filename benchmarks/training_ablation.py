@@ -245,6 +245,24 @@ def passthrough_release_rule(d: dict, pt: dict) -> bool:
             and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
             and all(pt[form, "release"] >= 1.0 for form in PASSTHROUGH_FORMS))
 
+def control_gain_rule(d: dict, plain_pesq_min: float, plain_si_sdr_min: float, room_pesq_min: float) -> bool:
+    """Criterion 1 of the branch rules that ask whether a change pays at equal steps
+    (`models/training/ablations/loss-pesq/`, `mask-gate/`, `subband/`, `subband-10/` rule.md), against
+    the same-steps control: plain val PESQ-WB delta >= ``plain_pesq_min`` with its 95 % interval above
+    0, plain val SI-SDR delta >= ``plain_si_sdr_min`` dB, rooms PESQ-WB delta >= ``room_pesq_min``.
+    ``d`` from :func:`branch_deltas`."""
+    p, ci, _ = d["control", "plain", "pesq_wb"]
+    return (p >= plain_pesq_min and p - ci > 0 and d["control", "plain", "si_sdr"][0] >= plain_si_sdr_min
+            and d["control", "room", "pesq_wb"][0] >= room_pesq_min)
+
+
+def release_rule(d: dict, pesq_min: float, mean_si_sdr_min: float) -> bool:
+    """Criterion 2 of the same rules, against the release: the plain and the rooms PESQ-WB deltas
+    both >= ``pesq_min`` and the mean of their SI-SDR deltas >= ``mean_si_sdr_min`` dB."""
+    return (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= pesq_min
+            and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= mean_si_sdr_min)
+
+
 def markdown_final(rows: list[dict]) -> str:
     lines = ["", "## Final checkpoints, paired per item", "",
              "- Δ = this run − the set's first run, mean over the same val items ± 95 % CI (paired)", "",

@@ -125,6 +125,19 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert not ablation.passthrough_release_rule(rel, {**ok, ("reverberant", "release"): 0.99})
     assert not ablation.passthrough_release_rule({**rel, ("release", "room", "pesq_wb"): (-0.0201, 0, 1)}, ok)
     assert not ablation.passthrough_release_rule({**rel, ("release", "room", "si_sdr"): (-0.61, 0, 1)}, ok)
+    # criteria 1 and 2 of the equal-steps rules (loss-pesq, mask-gate, subband): at their boundaries
+    ctl = {("control", "plain", "pesq_wb"): (0.010, 0.009, 1), ("control", "plain", "si_sdr"): (-0.1, 0, 1),
+           ("control", "room", "pesq_wb"): (0.0, 0, 1)}
+    assert ablation.control_gain_rule(ctl, 0.010, -0.1, 0.0)
+    assert not ablation.control_gain_rule({**ctl, ("control", "plain", "pesq_wb"): (0.0099, 0.001, 1)}, 0.010, -0.1, 0.0)
+    assert not ablation.control_gain_rule({**ctl, ("control", "plain", "pesq_wb"): (0.010, 0.010, 1)}, 0.010, -0.1, 0.0)
+    assert not ablation.control_gain_rule({**ctl, ("control", "plain", "si_sdr"): (-0.11, 0, 1)}, 0.010, -0.1, 0.0)
+    assert not ablation.control_gain_rule({**ctl, ("control", "room", "pesq_wb"): (-0.001, 0, 1)}, 0.010, -0.1, 0.0)
+    rel2 = {("release", "plain", "pesq_wb"): (0.005, 0, 1), ("release", "room", "pesq_wb"): (0.006, 0, 1),
+            ("release", "plain", "si_sdr"): (0.0, 0, 1), ("release", "room", "si_sdr"): (-0.2, 0, 1)}
+    assert ablation.release_rule(rel2, 0.005, -0.1)  # the smaller PESQ-WB and the SI-SDR mean exactly at the limits
+    assert not ablation.release_rule({**rel2, ("release", "room", "pesq_wb"): (0.0049, 0, 1)}, 0.005, -0.1)
+    assert not ablation.release_rule({**rel2, ("release", "room", "si_sdr"): (-0.21, 0, 1)}, 0.005, -0.1)
 
 
 def test_gains_over_noisy_by_talker(tmp_path, ablation, monkeypatch):

@@ -15,13 +15,11 @@ benchmarks/training_ablation.py computed against each set's first run (`*_minus_
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import branch_deltas
+from training_ablation import branch_deltas, control_gain_rule, release_rule
 
 d = branch_deltas("benchmarks/results/loss-pesq.json", "loss+1500 16500")
-p, ci, _ = d["control", "plain", "pesq_wb"]
-c1 = p >= 0.015 and p - ci > 0 and d["control", "plain", "si_sdr"][0] >= -0.5 and d["control", "room", "pesq_wb"][0] >= 0
-c2 = (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= 0
-      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3)
+c1 = control_gain_rule(d, plain_pesq_min=0.015, plain_si_sdr_min=-0.5, room_pesq_min=0)
+c2 = release_rule(d, pesq_min=0, mean_si_sdr_min=-0.3)
 print(f"criterion 1 (vs control: plain PESQ-WB >= +0.015 with CI above 0, plain SI-SDR >= -0.5 dB, rooms PESQ-WB >= 0): "
       f"{'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (vs release: both PESQ-WB >= 0, mean SI-SDR >= -0.3 dB): {'holds' if c2 else 'FAILS'}")

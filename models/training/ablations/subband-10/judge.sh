@@ -20,13 +20,11 @@ $py - <<'PY'
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import branch_deltas
+from training_ablation import branch_deltas, control_gain_rule, release_rule
 
 d = branch_deltas("benchmarks/results/subband-10.json", "subband-10+loss+1500 16500")
-p, ci, _ = d["control", "plain", "pesq_wb"]
-c1 = p >= 0.010 and p - ci > 0 and d["control", "plain", "si_sdr"][0] >= -0.1 and d["control", "room", "pesq_wb"][0] >= 0
-c2 = (min(d["release", "plain", "pesq_wb"][0], d["release", "room", "pesq_wb"][0]) >= 0.005
-      and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.1)
+c1 = control_gain_rule(d, plain_pesq_min=0.010, plain_si_sdr_min=-0.1, room_pesq_min=0)
+c2 = release_rule(d, pesq_min=0.005, mean_si_sdr_min=-0.1)
 print("report-only, against the first arm (scale 1):")
 branch_deltas("benchmarks/results/subband-10-vs-subband.json", "subband-10+loss+1500 16500")
 print(f"criterion 1 (vs control: plain PESQ-WB >= +0.010 with CI above 0, plain SI-SDR >= -0.1 dB, rooms PESQ-WB >= 0): "
