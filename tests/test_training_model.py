@@ -622,3 +622,5 @@ def test_subband_scale_multiplies_the_correction_and_keeps_the_identity():
     torch.testing.assert_close(d10, 10 * d1, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="subband_scale"):
         grow_checkpoint(ckpt, subband_hidden=8, subband_scale=0.0)
+    with pytest.raises(ValueError, match="subband_scale applies"):  # not silently ignored
+        grow_checkpoint(ckpt, mask_gate=True, subband_scale=10.0)

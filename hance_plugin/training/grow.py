@@ -62,6 +62,8 @@ def grow_checkpoint(
         changes["subband_hidden"] = int(subband_hidden)
         if subband_scale != 1.0:
             changes["subband_scale"] = float(subband_scale)
+    elif subband_scale != 1.0:
+        raise ValueError("subband_scale applies to a sub-band refinement grown in the same call (subband_hidden)")
     if not changes:
         raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
     new_config = replace(old_config, **changes)
