@@ -235,7 +235,6 @@ def passthrough_deltas(report: dict | str | Path, model: str, control: str) -> d
     return d
 
 
-
 def passthrough_release_rule(d: dict, pt: dict) -> bool:
     """Criterion 2 of the speech-only branch rules (`models/training/ablations/speech-only-pesq/`,
     `speech-only-40/`, `soup-end/` rule.md), against the release: the mean of the plain and room
@@ -244,6 +243,7 @@ def passthrough_release_rule(d: dict, pt: dict) -> bool:
     return ((d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2 >= -0.01
             and (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2 >= -0.3
             and all(pt[form, "release"] >= 1.0 for form in PASSTHROUGH_FORMS))
+
 
 def control_gain_rule(d: dict, plain_pesq_min: float, plain_si_sdr_min: float, room_pesq_min: float) -> bool:
     """Criterion 1 of the branch rules that ask whether a change pays at equal steps
