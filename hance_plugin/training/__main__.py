@@ -142,6 +142,11 @@ def _cmd_validate(args) -> int:
         overrides["val_mix"] = args.val_mix
     if args.val_rir_split is not None:
         overrides["val_rir_split"] = args.val_rir_split
+    if args.segment_seconds is not None:
+        if not args.segment_seconds > 0:
+            print(f"validate: --segment-seconds must be positive, got {args.segment_seconds}", file=sys.stderr)
+            return 2
+        overrides["segment_seconds"] = args.segment_seconds
     try:
         result = validate_checkpoint(
             args.checkpoint, args.data_dir, per_item=args.per_item, holdout=args.holdout, **overrides
@@ -222,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--holdout", action="store_true",
                    help="score what the run held out of training: its --holdout-speech (else val speech) "
                    "mixed with its --holdout-noise (else val noise)")
+    p.add_argument("--segment-seconds", type=float, default=None,
+                   help="length of the val mixtures in seconds (default: the run's --segment-seconds); "
+                   "e.g. 10 to score how the model holds up past the length it was trained on")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("average", help="weighted mean of checkpoints' weights (a model soup) -> a checkpoint")
     p.add_argument("checkpoints", nargs="+", help="two or more checkpoints of one architecture and ancestor")

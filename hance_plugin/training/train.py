@@ -653,7 +653,8 @@ def validate_checkpoint(
     **overrides,
 ) -> dict:
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
-    except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``). Writes nothing.
+    except ``data_dir`` and ``overrides`` (e.g. ``pesq_items=32``, ``val_items=64``,
+    ``segment_seconds=10``: longer val mixtures, from the same val files). Writes nothing.
 
     ``holdout=True`` scores what the run held out of training (``holdout_speech`` and/or
     ``holdout_noise``, from the train split; val speech / val noise for the part it did not hold
@@ -680,7 +681,8 @@ def validate_checkpoint(
         held["val_noise"] = f"held out of training: {cfg.holdout_noise}"
     if cfg.val_rir_split:
         held["val_rir"] = f"rooms of rir/{cfg.val_rir_split}"
-    return {"checkpoint": str(checkpoint), "step": trainer.progress.step, **mix, **held, **result}
+    return {"checkpoint": str(checkpoint), "step": trainer.progress.step,
+            "val_segment_seconds": cfg.segment_seconds, **mix, **held, **result}
 
 
 def train(cfg: TrainConfig, source_factory=None) -> dict:
