@@ -123,3 +123,58 @@ def stateful_model(path: Path, cfg: StftConfig | None = None, name: str = "state
         [_io("mask_low", ["B", "T", f, 2]), _io("gains_high", ["B", "T", g]), _io("state_out_prev", ["B", 1, b])],
     )
     return _save(graph, path, cfg, name)
+
+
+def aging_model(path: Path, after_frames: int, late_gain: float, cfg: StftConfig | None = None,
+                name: str = "aging") -> Path:
+    """Identity for the first ``after_frames`` frames since ``reset()``, then every mask and gain
+    ``late_gain`` (state = frames seen so far): a model that drifts as its state runs on.
+
+    idx[t] = frames_in + t + 1;  g[t] = 1 + (idx[t] > after_frames) · (late_gain − 1)
+    mask_low[t] = (g[t], 0) for every low bin, gains_high[t] = g[t]; frames_out = idx[T − 1]
+    """
+    cfg = cfg or StftConfig()
+    f, b, g = cfg.split_bin, cfg.n_bands, cfg.n_high_gains
+    nodes = [
+        _const("zero", np.float32(0.0)),
+        _const("one", np.float32(1.0)),
+        _const("after", np.float32(after_frames)),
+        _const("late_minus_one", np.float32(late_gain - 1.0)),
+        _const("unit", np.array([1.0, 0.0], dtype=np.float32)),
+        _const("time_axis", np.array(1, dtype=np.int64)),
+        _const("s0", np.array([0], dtype=np.int64)),
+        _const("s1", np.array([1], dtype=np.int64)),
+        _const("sm1", np.array([-1], dtype=np.int64)),
+        _const("big", np.array([2**62], dtype=np.int64)),
+        _const("ax1", np.array([1], dtype=np.int64)),
+        _const("ax2", np.array([2], dtype=np.int64)),
+        _const("ax3", np.array([3], dtype=np.int64)),
+        _const("hb0", np.array([b - g], dtype=np.int64)),
+        _const("hb1", np.array([b], dtype=np.int64)),
+        helper.make_node("Slice", ["band_db", "s0", "s1", "ax2"], ["b0"]),  # [B, T, 1]
+        helper.make_node("Mul", ["b0", "zero"], ["b0z"]),
+        helper.make_node("Add", ["b0z", "one"], ["ones"]),
+        helper.make_node("CumSum", ["ones", "time_axis"], ["count"]),  # 1..T
+        helper.make_node("Unsqueeze", ["state_in_frames", "ax2"], ["start"]),  # [B, 1, 1]
+        helper.make_node("Add", ["count", "start"], ["idx"]),
+        helper.make_node("Greater", ["idx", "after"], ["is_late"]),
+        helper.make_node("Cast", ["is_late"], ["late"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["late", "late_minus_one"], ["delta"]),
+        helper.make_node("Add", ["delta", "one"], ["gain"]),  # [B, T, 1]
+        helper.make_node("Slice", ["band_db", "hb0", "hb1", "ax2"], ["band_hi"]),
+        helper.make_node("Mul", ["band_hi", "zero"], ["band_hi_zero"]),
+        helper.make_node("Add", ["band_hi_zero", "gain"], ["gains_high"]),
+        helper.make_node("Mul", ["spec_low", "zero"], ["spec_zero"]),
+        helper.make_node("Add", ["spec_zero", "unit"], ["unit_mask"]),
+        helper.make_node("Unsqueeze", ["gain", "ax3"], ["gain4"]),  # [B, T, 1, 1]
+        helper.make_node("Mul", ["unit_mask", "gain4"], ["mask_low"]),
+        helper.make_node("Slice", ["idx", "sm1", "big", "ax1"], ["last"]),  # [B, 1, 1]
+        helper.make_node("Squeeze", ["last", "ax2"], ["state_out_frames"]),  # [B, 1]
+    ]
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [_io("spec_low", ["B", "T", f, 2]), _io("band_db", ["B", "T", b]), _io("state_in_frames", ["B", 1])],
+        [_io("mask_low", ["B", "T", f, 2]), _io("gains_high", ["B", "T", g]), _io("state_out_frames", ["B", 1])],
+    )
+    return _save(graph, path, cfg, name)

@@ -513,6 +513,34 @@ def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, c
     assert "no room impulse responses for split 'val'" in capsys.readouterr().err
 
 
+def test_validate_segment_seconds_sets_the_val_mixture_length(tmp_path, corpus, capsys):
+    """``validate --segment-seconds S``: the val mixtures are S seconds long whatever the run was
+    trained on (how the model holds up past its training length), the result says which length it
+    scored, and a length <= 0 is refused with a message, not a traceback."""
+    pytest.importorskip("torch")
+    import json
+
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import validate_checkpoint
+
+    data = _two_noise_layout(tmp_path / "data", corpus)
+    run = tmp_path / "run"
+    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
+                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
+                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
+                 "--threads", "1"]) == 0
+    short = validate_checkpoint(run / "last.pt", val_items=2, per_item=True)
+    long = validate_checkpoint(run / "last.pt", val_items=2, per_item=True, segment_seconds=2.0)
+    assert short["val_segment_seconds"] == 1.0 and long["val_segment_seconds"] == 2.0
+    assert short["val_si_sdr_noisy"] != long["val_si_sdr_noisy"]  # other (longer) mixtures
+    capsys.readouterr()
+    assert main(["validate", str(run / "last.pt"), "--val-items", "2", "--segment-seconds", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["val_segment_seconds"] == 2.0
+    for bad in ("0", "-1"):
+        assert main(["validate", str(run / "last.pt"), "--segment-seconds", bad]) == 2
+        assert "--segment-seconds must be positive" in capsys.readouterr().err
+
+
 def test_held_out_noise_is_not_trained_on_and_is_the_holdout_val(tmp_path, corpus):
     """``--holdout-noise``: matching train noise files leave the training mixtures and are the
     noise of ``validate --holdout`` (val speech; held-out speech too when both are held out)."""
