@@ -235,7 +235,7 @@ def _cmd_info(args) -> int:
         print(f"  true peak    {_db(info['true_peak_dbtp'], 'dBTP')}")
         print(f"  sample peak  {_db(info['sample_peak_dbfs'], 'dBFS')}")
     if args.json:
-        _emit_json(results if len(results) > 1 else results[0])
+        _emit_json(results)  # always a list, one entry per FILE in order, so scripts need no special case
     return EXIT_FAILED if failed else EXIT_OK
 
 

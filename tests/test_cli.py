@@ -300,7 +300,9 @@ def test_info_reports_rate_channels_duration_loudness_and_peak(tmp_path, capsys)
     sf.write(str(path), x, rate, subtype="PCM_24")
     code, out, _ = _run(capsys, "info", path, "--json")
     assert code == 0
-    info = json.loads(out)
+    listing = json.loads(out)
+    assert isinstance(listing, list) and len(listing) == 1  # one file: still a list, like many files
+    info = listing[0]
     y, _ = sf.read(str(path), dtype="float64")
     assert (info["sample_rate"], info["num_channels"], info["num_frames"]) == (rate, 2, y.shape[0])
     assert info["duration_s"] == pytest.approx(1.5)
