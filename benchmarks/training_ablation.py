@@ -131,6 +131,21 @@ def _gain(items: list[dict], key: str) -> dict | None:
     return {**_mean_ci(pairs[:, 0] - pairs[:, 1]), "noisy": float(pairs[:, 1].mean())}
 
 
+def _check_same_mixtures(set_name: str, label: str, items: list[dict], ref_items: list[dict]) -> None:
+    """Per-item records are paired by their index in the val source, which names the same mixture
+    only for the same val settings (a run validated with another ``--segment-seconds`` has other
+    mixtures under the same indices): refuse a set whose shared indices name other speech files or
+    noise kinds."""
+    theirs = {int(r["index"]): (r.get("speech_file"), r.get("noise_kinds")) for r in ref_items}
+    for r in items:
+        i = int(r["index"])
+        if i in theirs and (r.get("speech_file"), r.get("noise_kinds")) != theirs[i]:
+            raise ValueError(f"{set_name}/{label}: val item {i} is {r.get('speech_file')!r} "
+                             f"({r.get('noise_kinds')}), the set's first run has {theirs[i][0]!r} "
+                             f"({theirs[i][1]}) there: other mixtures (another --segment-seconds?), "
+                             "they cannot be paired")
+
+
 def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None = None) -> list[dict]:
     """Rows (set, run, metric means, paired differences against the set's first run with a 95 % CI,
     gains over the noisy input overall and by sub-group)."""
@@ -149,6 +164,8 @@ def build_final(finals: list[tuple[str, str, dict]], talker: re.Pattern | None =
             if result.get(key, "") != ref.get(key, ""):
                 raise ValueError(f"{set_name}/{label}: {key} {result.get(key, '')!r} differs from the set's "
                                  f"first run ({ref.get(key, '')!r}); put it in another set")
+        if ref is not result:
+            _check_same_mixtures(set_name, label, items, ref["per_item"])
         for key in FINAL_METRICS:
             mine = _final_metric(items, key)
             row[key] = float(np.mean(list(mine.values()))) if mine else None

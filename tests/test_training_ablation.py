@@ -198,3 +198,29 @@ def test_final_without_per_item_scores_is_a_usage_error(tmp_path, ablation, monk
             ablation.main(["--name", "t", "--run", f"ref={a}", "--final", f"val/ref={default}",
                            "--final", f"val/b={tmp_path / 'h.json'}"])
         assert err.value.code == 2 and key in capsys.readouterr().err
+
+
+def test_finals_whose_indices_name_other_mixtures_are_refused(tmp_path, ablation, monkeypatch, capsys):
+    """A run validated on mixtures of another length (``validate --segment-seconds``) has the same
+    item indices for other mixtures: pairing them would compare unrelated items, so the set is
+    refused with the first mismatching item named; the same files under the same index still pair."""
+    a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
+    monkeypatch.setattr(ablation, "RESULTS", tmp_path / "results")
+
+    def write(name: str, files: list[str]) -> Path:
+        items = [{"index": i, "si_sdr": 1.0 + i, "si_sdr_noisy": 0.5, "pesq_wb": 1.5, "pesq_wb_noisy": 1.0,
+                  "speech_file": f, "noise_kinds": "corpus"} for i, f in enumerate(files)]
+        path = tmp_path / name
+        path.write_text(json.dumps({"checkpoint": "x", "step": 100, "per_item": items}) + "\n")
+        return path
+
+    ref = write("ref.json", ["val/a.flac", "val/b.flac", "val/c.flac"])
+    same = write("same.json", ["val/a.flac", "val/b.flac", "val/c.flac"])
+    other = write("other.json", ["val/a.flac", "val/c.flac", "val/e.flac"])
+    assert ablation.main(["--name", "ok", "--run", f"ref={a}", "--final", f"val/ref={ref}",
+                          "--final", f"val/same={same}"]) == 0
+    with pytest.raises(SystemExit) as err:
+        ablation.main(["--name", "bad", "--run", f"ref={a}", "--final", f"val/ref={ref}",
+                       "--final", f"val/other={other}"])
+    assert err.value.code == 2
+    assert "val item 1 is 'val/c.flac'" in capsys.readouterr().err

@@ -10,7 +10,7 @@ set -euo pipefail
 here="models/training/ablations/long-segments"
 run="runs/long-seg"
 py=.venv/bin/python
-bash models/training/ablations/branch-validate.sh "$run" "$here" 16500
+bash models/training/ablations/branch-validate.sh "$run" "$here" 16500 3  # 3 s val mixtures, as the release's
 lp=models/training/ablations/loss-pesq
 bash models/training/ablations/branch-table.sh long-segments "$here" "long-seg+loss+1500" "$lp" "loss+1500"
 long=(--segment-seconds 10 --val-items 120 --pesq-items 120 --per-item --threads 2 --val-mix "augment=false")
