@@ -624,3 +624,72 @@ def test_subband_scale_multiplies_the_correction_and_keeps_the_identity():
         grow_checkpoint(ckpt, subband_hidden=8, subband_scale=0.0)
     with pytest.raises(ValueError, match="subband_scale applies"):  # not silently ignored
         grow_checkpoint(ckpt, mask_gate=True, subband_scale=10.0)
+
+
+def test_deep_filter_grows_as_an_exact_identity_filters_past_frames_and_resumes(tmp_path):
+    """``grow --df-order 3 --df-bins 8``: the grown network's output (mask and gains, and the enhanced
+    signal) equals the original's; with non-zero taps, bin k of frame t is M0 X(t) + M1 X(t-1) +
+    M2 X(t-2) below df_bins and the plain mask above; the budget counts the head; training resumes
+    and moves the taps; export refuses it (the engine applies one tap)."""
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.dsp_torch import TorchDsp
+    from hance_plugin.training.grow import grow_checkpoint
+    from hance_plugin.training.train import enhance, model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    train(TrainConfig(out=str(tmp_path / "a"), stop_at_step=2, **common), _factory(0.4))
+    ckpt = load_checkpoint(tmp_path / "a" / "last.pt")
+    out = tmp_path / "g" / "last.pt"
+    assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(out), "--df-order", "3",
+                 "--df-bins", "8", "--df-scale", "10"]) == 0
+    grown = load_checkpoint(out)
+    assert (grown["model_config"]["df_order"], grown["model_config"]["df_bins"], grown["model_config"]["df_scale"]) == (3, 8, 10.0)
+    a, g = model_from_checkpoint(ckpt), model_from_checkpoint(grown)
+    dsp = TorchDsp(CFG)
+    x = torch.from_numpy(_signal(4800, 2, seed=3))
+    with torch.no_grad():
+        torch.testing.assert_close(enhance(g, dsp, x), enhance(a, dsp, x), rtol=0, atol=0)
+        spec = dsp.stft(x)
+        spec_low, band_db = dsp.features(spec)
+        g.df_head.bias.normal_(0.0, 0.1)
+        mask, gains, _ = g(spec_low, band_db, g.initial_state(2))
+        y = dsp.apply_mask(spec, mask, gains)
+    assert mask.shape == (2, spec.shape[1], CFG.split_bin, 3, 2)
+    m = torch.complex(mask[..., 0], mask[..., 1])
+    t = 6
+    for k in (0, 7):  # deep-filtered bins
+        want = m[:, t, k, 0] * spec[:, t, k] + m[:, t, k, 1] * spec[:, t - 1, k] + m[:, t, k, 2] * spec[:, t - 2, k]
+        torch.testing.assert_close(y[:, t, k], want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(y[:, 1, 0], m[:, 1, 0, 0] * spec[:, 1, 0] + m[:, 1, 0, 1] * spec[:, 0, 0])  # t-2 < 0: zero
+    assert torch.equal(m[:, :, 8:, 1:], torch.zeros_like(m[:, :, 8:, 1:]))  # one tap above df_bins
+    torch.testing.assert_close(y[:, t, 8], m[:, t, 8, 0] * spec[:, t, 8])
+    # df_scale multiplies the taps: the same head at scale 1 gives a tenth of them, the same tap 0
+    one = model_from_checkpoint(grow_checkpoint(ckpt, df_order=3, df_bins=8))
+    with torch.no_grad():
+        one.df_head.bias.copy_(g.df_head.bias)
+        mask1, _, _ = one(spec_low, band_db, one.initial_state(2))
+    torch.testing.assert_close(mask[..., 1:, :], 10 * mask1[..., 1:, :], rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(mask[..., 0, :], mask1[..., 0, :])
+    # budget: the head (hidden -> 8 bins x 2 taps x re/im) and 4 real MACs per extra complex tap
+    extra = g.config.hidden * 32 + 32
+    assert grown["budget"]["parameters"] == ckpt["budget"]["parameters"] + extra
+    assert grown["budget"]["macs_per_second"] == ckpt["budget"]["macs_per_second"] + (g.config.hidden * 32 + 4 * 16) * 100
+    # training continues from it and moves the taps
+    assert train(TrainConfig(out=str(tmp_path / "g"), resume=True, **common), _factory(0.4))["step"] == 4
+    after = load_checkpoint(out)
+    assert after["model"]["df_head.weight"].abs().sum() > 0
+    with pytest.raises(ValueError, match="cannot be exported yet"):
+        export_onnx(model_from_checkpoint(after), tmp_path / "m", "df")
+    # refused: twice, without bins, bins without taps, out of range, the twin
+    with pytest.raises(ValueError, match="already has a deep filter"):
+        grow_checkpoint(grown, df_order=3, df_bins=8)
+    with pytest.raises(ValueError, match="df_bins must be in"):
+        grow_checkpoint(ckpt, df_order=3)
+    with pytest.raises(ValueError, match="df_bins and df_scale apply"):
+        grow_checkpoint(ckpt, mask_gate=True, df_bins=8)
+    with pytest.raises(ValueError, match="df_order must be in"):
+        grow_checkpoint(ckpt, df_order=9, df_bins=8)
+    with pytest.raises(ValueError, match="phase_aware"):
+        ModelConfig(variant="magnitude_twin", df_order=3, df_bins=8)
+    assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(tmp_path / "x.pt"), "--df-bins", "8"]) == 2

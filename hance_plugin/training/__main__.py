@@ -9,6 +9,7 @@
     python -m hance_plugin.training average a/last.pt b/last.pt --out soup.pt [--weights 0.5,0.5]
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --mask-gate
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --subband-hidden 48
+    python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --df-order 3 --df-bins 64
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -176,12 +177,14 @@ def _cmd_grow(args) -> int:
 
     try:
         out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate,
-                                   subband_hidden=args.subband_hidden, subband_scale=args.subband_scale)
+                                   subband_hidden=args.subband_hidden, subband_scale=args.subband_scale,
+                                   df_order=args.df_order, df_bins=args.df_bins, df_scale=args.df_scale)
     except (ValueError, FileNotFoundError) as exc:
         print(f"grow: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate,
-                      "subband_hidden": args.subband_hidden, "subband_scale": args.subband_scale}))
+                      "subband_hidden": args.subband_hidden, "subband_scale": args.subband_scale,
+                      "df_order": args.df_order, "df_bins": args.df_bins, "df_scale": args.df_scale}))
     return 0
 
 
@@ -244,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="per-bin sub-band refinement of the low-band mask with S hidden units (model.py)")
     p.add_argument("--subband-scale", type=float, default=1.0, metavar="A",
                    help="multiply the refinement's output by A: its output layer learns A times faster under Adam")
+    p.add_argument("--df-order", type=int, default=1, metavar="N",
+                   help="deep filter: N taps over the current and N-1 past frames on the lowest --df-bins bins "
+                   "(model.py; training-only: export refuses it)")
+    p.add_argument("--df-bins", type=int, default=0, metavar="F", help="bins (from 0 Hz) the deep filter covers")
+    p.add_argument("--df-scale", type=float, default=1.0, metavar="A",
+                   help="multiply the extra taps by A: their head learns A times faster under Adam")
     p.set_defaults(func=_cmd_grow)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

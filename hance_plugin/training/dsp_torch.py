@@ -150,12 +150,24 @@ class TorchDsp(nn.Module):
     def apply_mask(
         self, spec: torch.Tensor, mask_low: torch.Tensor, gains_high: torch.Tensor, limit_gain: float = 0.0
     ) -> torch.Tensor:
-        """Masked spectrum (B, T, K), as ``apply_hybrid_mask`` (without the non-finite guard)."""
+        """Masked spectrum (B, T, K), as ``apply_hybrid_mask`` (without the non-finite guard).
+
+        ``mask_low`` [B,T,F,N,2] (a model with ``df_order`` N > 1, training only so far: the engine
+        applies one tap) is a deep filter: Y(k,t) = (a + b M_0(k,t)) X(k,t) + b sum_{i>=1} M_i(k,t)
+        X(k,t-i), frames before the first taken as zero (the state after ``reset()``)."""
         a = float(limit_gain)
         b = 1.0 - a
-        m_low = torch.complex(a + b * mask_low[..., 0], b * mask_low[..., 1])
         g = a + b * self.high_gains_per_bin(gains_high)
-        low = spec[..., : self.split_bin] * m_low
+        x_low = spec[..., : self.split_bin]
+        if mask_low.dim() == 5:
+            low = x_low * torch.complex(a + b * mask_low[..., 0, 0], b * mask_low[..., 0, 1])
+            for i in range(1, mask_low.shape[3]):
+                past = torch.cat((torch.zeros_like(x_low[:, :i]), x_low[:, : x_low.shape[1] - i]), dim=1)
+                low = low + past * torch.complex(b * mask_low[..., i, 0], b * mask_low[..., i, 1])
+            high = spec[..., self.split_bin :] * g
+            return torch.cat((low, high), dim=-1)
+        m_low = torch.complex(a + b * mask_low[..., 0], b * mask_low[..., 1])
+        low = x_low * m_low
         high = spec[..., self.split_bin :] * g
         return torch.cat((low, high), dim=-1)
 

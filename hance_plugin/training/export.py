@@ -129,6 +129,9 @@ def export_onnx(
     c = net.config
     if (c.split_bin, c.n_bands, c.n_high_gains) != (cfg.split_bin, cfg.n_bands, cfg.n_high_gains):
         raise ValueError("the network's input/output sizes do not match the STFT config")
+    if c.df_order > 1:
+        raise ValueError(f"a deep-filter network (df_order {c.df_order}) cannot be exported yet: the ONNX "
+                         "contract and the engine apply a one-tap mask (models/README.md); it is training-only")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.onnx"

@@ -12,6 +12,8 @@ Supported growth: ``mask_gate`` (``model.py``): a per-bin softplus gate on the c
 ``subband_hidden`` (``model.py``, ``MaskEstimatorNet._subband``): the per-bin refinement of the
 low-band mask, its output layer at zero, so it adds exactly 0; its other new weights get the
 default initialisation from a fixed seed (``seed``), so growing is reproducible.
+``df_order`` / ``df_bins`` (``model.py``, ``MaskEstimatorNet._deep_filter``): taps on past frames
+of the lowest bins, ``df_head`` at zero, so the filter is exactly the one-frame mask.
 
 Optimizer state: AdamW's state is keyed by parameter position (weights first, then biases and
 norms: ``Trainer._build``), and the new head's parameters shift those positions, so the moments of
@@ -32,7 +34,7 @@ from .train import _atomic_save, load_checkpoint
 
 __all__ = ["grow_checkpoint", "grow_checkpoint_file"]
 
-GROWTHS = ("mask_gate", "subband_hidden")
+GROWTHS = ("mask_gate", "subband_hidden", "df_order")
 _SUBBAND_PARAMS = {"sub_local.weight", "sub_local.bias", "sub_ctx.weight", "sub_bin", "sub_out.weight", "sub_out.bias"}
 
 
@@ -43,7 +45,8 @@ def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
 
 
 def grow_checkpoint(
-    ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0, subband_scale: float = 1.0
+    ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0, subband_scale: float = 1.0,
+    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0,
 ) -> dict:
     """A copy of ``ckpt`` with the requested parts added as identities (see the module docstring)."""
     old_config = ModelConfig(**ckpt["model_config"])
@@ -64,16 +67,25 @@ def grow_checkpoint(
             changes["subband_scale"] = float(subband_scale)
     elif subband_scale != 1.0:
         raise ValueError("subband_scale applies to a sub-band refinement grown in the same call (subband_hidden)")
+    if df_order != 1:
+        if old_config.df_order > 1:
+            raise ValueError("the checkpoint already has a deep filter")
+        changes.update(df_order=int(df_order), df_bins=int(df_bins))
+        if df_scale != 1.0:
+            changes["df_scale"] = float(df_scale)
+    elif df_bins or df_scale != 1.0:
+        raise ValueError("df_bins and df_scale apply to a deep filter grown in the same call (df_order > 1)")
     if not changes:
         raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
-    new_config = replace(old_config, **changes)
+    new_config = replace(old_config, **changes)  # ValueError for an invalid combination
     old_model = MaskEstimatorNet(old_config)
     old_model.load_state_dict(ckpt["model"])
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = MaskEstimatorNet(new_config)
     missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
-    added = ({"gate_head.weight", "gate_head.bias"} if mask_gate else set()) | (_SUBBAND_PARAMS if subband_hidden else set())
+    added = (({"gate_head.weight", "gate_head.bias"} if mask_gate else set()) | (_SUBBAND_PARAMS if subband_hidden else set())
+             | ({"df_head.weight", "df_head.bias"} if df_order > 1 else set()))
     if set(missing) != added or unexpected:
         raise ValueError(f"unexpected state difference: missing {missing}, unexpected {unexpected}")
     with torch.no_grad():
@@ -83,6 +95,9 @@ def grow_checkpoint(
         if subband_hidden:
             model.sub_out.weight.zero_()
             model.sub_out.bias.zero_()
+        if df_order > 1:
+            model.df_head.weight.zero_()
+            model.df_head.bias.zero_()
 
     old_order = _optimizer_order(old_model)
     new_order = _optimizer_order(model)
@@ -109,11 +124,12 @@ def grow_checkpoint(
 
 
 def grow_checkpoint_file(
-    path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0, subband_scale: float = 1.0
+    path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0, subband_scale: float = 1.0,
+    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0,
 ) -> Path:
     """Read ``path``, grow it, write ``out`` atomically (its folder is created); returns ``out``."""
     grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate, subband_hidden=subband_hidden,
-                            subband_scale=subband_scale)
+                            subband_scale=subband_scale, df_order=df_order, df_bins=df_bins, df_scale=df_scale)
     grown["grown_from"]["path"] = str(path)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

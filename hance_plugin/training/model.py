@@ -77,6 +77,9 @@ class ModelConfig:
     subband_hidden: int = 0  # 0 = off; else the width of the per-bin refinement (see ``forward``)
     subband_context: int = 2  # neighbour bins on each side that the refinement sees
     subband_scale: float = 1.0  # the correction is multiplied by this (a learning-rate multiplier under Adam)
+    df_order: int = 1  # 1 = off; else taps of the deep filter on the lowest ``df_bins`` bins (see ``forward``)
+    df_bins: int = 0  # bins (from 0 Hz) whose complex mask becomes a df_order-tap filter over past frames
+    df_scale: float = 1.0  # the extra taps are multiplied by this (a learning-rate multiplier under Adam)
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -91,6 +94,15 @@ class ModelConfig:
             raise ValueError("mask_gate applies to the phase_aware variant's complex mask only")
         if self.subband_hidden < 0 or not 0 <= self.subband_context <= 8 or not self.subband_scale > 0:
             raise ValueError("subband_hidden must be >= 0, subband_context in 0..8 and subband_scale > 0")
+        if not 1 <= self.df_order <= 5 or not self.df_scale > 0:
+            raise ValueError(f"df_order must be in 1..5 and df_scale > 0, got {self.df_order}, {self.df_scale}")
+        if self.df_order > 1:
+            if self.variant != "phase_aware":
+                raise ValueError("deep filtering (df_order > 1) applies to the phase_aware variant's complex mask only")
+            if not 1 <= self.df_bins <= self.split_bin:
+                raise ValueError(f"df_bins must be in 1..split_bin ({self.split_bin}) with df_order > 1, got {self.df_bins}")
+        elif self.df_bins or self.df_scale != 1.0:
+            raise ValueError("df_bins and df_scale apply only with df_order > 1")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
@@ -140,6 +152,8 @@ class MaskEstimatorNet(nn.Module):
             self.sub_out = nn.Linear(s, 2 if config.variant == "phase_aware" else 1)
         else:
             self.sub_local = self.sub_ctx = self.sub_bin = self.sub_out = None
+        # optional deep-filter taps on past frames of the lowest bins (see ``forward``)
+        self.df_head = nn.Linear(h, config.df_bins * (config.df_order - 1) * 2) if config.df_order > 1 else None
         self._init_heads()
 
     @property
@@ -158,6 +172,9 @@ class MaskEstimatorNet(nn.Module):
             if self.sub_out is not None:  # the refinement starts as an exact identity
                 self.sub_out.weight.zero_()
                 self.sub_out.bias.zero_()
+            if self.df_head is not None:  # so do the deep filter's extra taps
+                self.df_head.weight.zero_()
+                self.df_head.bias.zero_()
             if self.config.variant == "phase_aware":
                 bias = self.mask_head.bias.view(self.config.split_bin, 2)
                 bias[:, 0] = 1.0
@@ -188,7 +205,9 @@ class MaskEstimatorNet(nn.Module):
     def forward(
         self, spec_low: torch.Tensor, band_db: torch.Tensor, state: dict[str, torch.Tensor]
     ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """(mask_low [B,T,F,2], gains_high [B,T,G], new state) for T frames."""
+        """(mask_low [B,T,F,2], gains_high [B,T,G], new state) for T frames; with ``df_order`` N > 1
+        mask_low is [B,T,F,N,2]: tap i multiplies the input spectrum i frames back (tap 0 is the
+        mask; taps 1..N-1 are zero above ``df_bins``), see ``TorchDsp.apply_mask``."""
         c = self.config
         spec = spec_low * self.spec_inv_rms[:, None]
         bands = (band_db - self.band_mean) * self.band_inv_std
@@ -215,6 +234,8 @@ class MaskEstimatorNet(nn.Module):
                 mask = mask * F.softplus(self.gate_head(x)).unsqueeze(-1)
             if self.sub_out is not None:
                 mask = mask + self._subband(spec, mask, x)
+            if self.df_head is not None:
+                mask = self._deep_filter(mask, x)
         else:
             mag = F.softplus(raw)
             if self.sub_out is not None:
@@ -222,6 +243,21 @@ class MaskEstimatorNet(nn.Module):
                 mag = F.softplus(raw + self._subband(spec, base, x)[..., 0])
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
         return mask, gains, {"conv": new_conv, "gru": new_gru}
+
+    def _deep_filter(self, mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """[B,T,F,N,2]: the mask as tap 0 and ``df_head``'s taps 1..N-1 for the lowest ``df_bins``
+        bins (zero above), times ``df_scale``. A complex filter over the current and past frames
+        of one bin ("deep filtering", Mack and Habets, IEEE SPL 2020; DeepFilterNet, Schroeter et
+        al., ICASSP 2022) can follow structure a one-frame mask cannot at this frequency
+        resolution (50 Hz bins: a 90 Hz voice's harmonics are 1.8 bins apart)."""
+        c = self.config
+        b, t, f = mask.shape[0], mask.shape[1], c.split_bin
+        taps = self.df_head(x).unflatten(-1, (c.df_bins, c.df_order - 1, 2))
+        if c.df_scale != 1.0:
+            taps = taps * c.df_scale
+        if c.df_bins < f:
+            taps = torch.cat((taps, taps.new_zeros(b, t, f - c.df_bins, c.df_order - 1, 2)), dim=2)
+        return torch.cat((mask.unsqueeze(3), taps), dim=3)
 
     def _subband(self, spec: torch.Tensor, mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Per-bin correction [B, T, F, 2 or 1] of the low-band mask (``subband_hidden`` > 0).
@@ -297,6 +333,8 @@ def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
         s = c.subband_hidden
         macs += 2 * c.split_bin + c.split_bin * (model.subband_inputs * s + s * model.sub_out.out_features)
         macs += h * s
+    if model.df_head is not None:  # the taps' head and the filter (a complex product is 4 real ones)
+        macs += model.df_head.in_features * model.df_head.out_features + 4 * c.df_bins * (c.df_order - 1)
     per_second = int(round(macs * c.frames_per_second))
     result = {"parameters": int(params), "macs_per_frame": int(macs), "macs_per_second": per_second}
     if check:
