@@ -37,6 +37,11 @@ convolutions with state, grouped/efficient GRUs):
                                  correction to the low-band mask from the bin's spectral
                                  neighbourhood (FullSubNet's sub-band idea; ``_subband``);
                                  the twin gets the same path on its pre-softplus mask.
+                 ``df_order`` N > 1 (phase_aware, off by default; training-only, export
+                                 refuses it): the lowest ``df_bins`` bins get a complex filter
+                                 over the current and N-1 past frames instead of a one-frame
+                                 mask ("deep filtering", ``_deep_filter``); mask_low becomes
+                                 [B,T,F,N,2]. Adds H * df_bins * (N-1) * 2 MACs per frame.
 
 Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
 signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the
