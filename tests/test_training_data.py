@@ -480,6 +480,13 @@ def test_from_shared_data_rir_split_gives_val_reverb(tmp_path, corpus):
         MixtureSource.from_shared_data(data, "val", config, seed=0, rir_split="val")
 
 
+def _one_step_run(data, run) -> list[str]:
+    """``train`` arguments of a one-step run of the fast model on 1 s segments (CLI tests)."""
+    return ["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
+            "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
+            "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2", "--threads", "1"]
+
+
 def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, capsys):
     """``--val-rir-split train``: the run's val mixtures (not its training ones) use the training
     rooms; ``validate`` says so (``val_rir``); test rooms are refused at start-up."""
@@ -497,10 +504,7 @@ def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, c
     with pytest.raises(ValueError, match="never test"):
         TrainConfig(data_dir=str(data), val_rir_split="test")
     run = tmp_path / "run"
-    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
-                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
-                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
-                 "--threads", "1"]) == 0
+    assert main(_one_step_run(data, run)) == 0
     wet_mix = "p_reverb=1,p_noise_only=0,p_speech_only=0,p_synthetic_noise=0"
     wet = validate_checkpoint(run / "last.pt", val_items=4, per_item=True, val_mix=wet_mix, val_rir_split="train")
     dry = validate_checkpoint(run / "last.pt", val_items=4, per_item=True, val_mix=wet_mix)
@@ -525,10 +529,7 @@ def test_validate_segment_seconds_sets_the_val_mixture_length(tmp_path, corpus, 
 
     data = _two_noise_layout(tmp_path / "data", corpus)
     run = tmp_path / "run"
-    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
-                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
-                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
-                 "--threads", "1"]) == 0
+    assert main(_one_step_run(data, run)) == 0
     short = validate_checkpoint(run / "last.pt", val_items=2, per_item=True)
     long = validate_checkpoint(run / "last.pt", val_items=2, per_item=True, segment_seconds=2.0)
     assert short["val_segment_seconds"] == 1.0 and long["val_segment_seconds"] == 2.0
@@ -761,10 +762,7 @@ def test_validate_holdout_scores_the_held_out_noise(tmp_path, corpus, capsys):
 
     data = _two_noise_layout(tmp_path / "data", corpus)
     run = tmp_path / "run"
-    assert main(["train", "--data-dir", str(data), "--out", str(run), "--size", "fast", "--steps", "1",
-                 "--batch-size", "2", "--segment-seconds", "1.0", "--warmup-steps", "1", "--val-every", "0",
-                 "--val-items", "2", "--pesq-items", "0", "--workers", "0", "--stats-items", "2",
-                 "--threads", "1", "--holdout-noise", "events/*"]) == 0
+    assert main(_one_step_run(data, run) + ["--holdout-noise", "events/*"]) == 0
     ckpt = run / "last.pt"
     assert load_checkpoint(ckpt)["train_config"]["holdout_noise"] == "events/*"
     held = validate_checkpoint(ckpt, holdout=True, val_items=50, per_item=True, val_mix="augment=false")
