@@ -233,22 +233,26 @@ def branch_deltas(report: dict | str | Path, run: str) -> dict[tuple[str, str, s
 PASSTHROUGH_FORMS = ("single", "running", "reverberant")
 
 
-def passthrough_deltas(report: dict | str | Path, model: str, control: str) -> dict[tuple[str, str], float]:
+def passthrough_deltas(report: dict | str | Path, model: str, control: str | None) -> dict[tuple[str, str], float]:
     """Clean-speech pass-through SDR deltas of ``model`` from a ``benchmarks/passthrough.py`` report
-    whose first model is the release: against the release (its paired mean, "all" rows) and against
-    ``control`` (the difference of the two paired means), per form (``PASSTHROUGH_FORMS``), printed
-    one per line; keyed ``(form, "release" | "control")``. What the speech-only judge.sh rules read."""
+    whose first model is the release: against the release (its paired mean, "all" rows) and, unless
+    ``control`` is None, against ``control`` (the difference of the two paired means), per form
+    (``PASSTHROUGH_FORMS``), printed one per line; keyed ``(form, "release" | "control")``. What the
+    speech-only and long-segments judge.sh rules read."""
     if not isinstance(report, dict):
         report = json.loads(Path(report).read_text())
     means = {(r["form"], r["model"]): r["sdr_db_delta"]["mean"] for r in report["rows"]
              if r["group"] == "all" and "sdr_db_delta" in r}
     d = {}
     for form in PASSTHROUGH_FORMS:
-        if (form, model) not in means or (form, control) not in means:
+        if (form, model) not in means or (control is not None and (form, control) not in means):
             raise KeyError(f"no paired 'all' row for {model!r} and {control!r} in {form!r}")
         d[form, "release"] = means[form, model]
-        d[form, "control"] = means[form, model] - means[form, control]
-        print(f"pass-through {form:11s} vs release {d[form, 'release']:+.2f} dB, vs control {d[form, 'control']:+.2f} dB")
+        line = f"pass-through {form:11s} vs release {d[form, 'release']:+.2f} dB"
+        if control is not None:
+            d[form, "control"] = means[form, model] - means[form, control]
+            line += f", vs control {d[form, 'control']:+.2f} dB"
+        print(line)
     return d
 
 

@@ -117,6 +117,10 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert pt["reverberant", "release"] == 2.5 and pt["reverberant", "control"] == 1.5
     with pytest.raises(KeyError, match="no paired"):
         ablation.passthrough_deltas({"rows": rows}, "new", "release")
+    alone = ablation.passthrough_deltas({"rows": rows}, "new", None)  # no control: against the release only
+    assert alone == {(f, "release"): pt[f, "release"] for f in ablation.PASSTHROUGH_FORMS}
+    with pytest.raises(KeyError, match="no paired"):
+        ablation.passthrough_deltas({"rows": rows}, "missing", None)
     # criterion 2 of the speech-only rules: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3
     rel = {("release", "plain", "pesq_wb"): (0.0, 0, 1), ("release", "room", "pesq_wb"): (-0.02, 0, 1),
            ("release", "plain", "si_sdr"): (0.0, 0, 1), ("release", "room", "si_sdr"): (-0.6, 0, 1)}

@@ -164,10 +164,8 @@ class TorchDsp(nn.Module):
             for i in range(1, mask_low.shape[3]):
                 past = torch.cat((torch.zeros_like(x_low[:, :i]), x_low[:, : x_low.shape[1] - i]), dim=1)
                 low = low + past * torch.complex(b * mask_low[..., i, 0], b * mask_low[..., i, 1])
-            high = spec[..., self.split_bin :] * g
-            return torch.cat((low, high), dim=-1)
-        m_low = torch.complex(a + b * mask_low[..., 0], b * mask_low[..., 1])
-        low = x_low * m_low
+        else:
+            low = x_low * torch.complex(a + b * mask_low[..., 0], b * mask_low[..., 1])
         high = spec[..., self.split_bin :] * g
         return torch.cat((low, high), dim=-1)
 

@@ -30,11 +30,10 @@ mkdir -p runs/m
     --name passthrough-long-segments --no-progress
 $py - <<'PY'
 """The rule of rule.md from the tables written above (paired per-item deltas)."""
-import json
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import branch_deltas, paired_delta, release_rule
+from training_ablation import branch_deltas, paired_delta, passthrough_deltas, release_rule
 
 run = "long-seg+loss+1500 16500"
 d = branch_deltas("benchmarks/results/long-segments.json", run)
@@ -43,13 +42,8 @@ pesq, pesq_ci, n = paired_delta("benchmarks/results/long-segments-long.json", "l
 sdr, sdr_ci, n_sdr = paired_delta("benchmarks/results/long-segments-long.json", "long val", run, "si_sdr")
 print(f"long val vs release: PESQ-WB {pesq:+.4f} +- {pesq_ci:.4f} (n={n}), SI-SDR {sdr:+.3f} +- {sdr_ci:.3f} dB (n={n_sdr})")
 c1 = pesq >= 0.02 and pesq - pesq_ci > 0 and sdr >= 0.2
-report = json.loads(open("benchmarks/results/passthrough-long-segments.json").read())
-running = [r["sdr_db_delta"]["mean"] for r in report["rows"]
-           if r["group"] == "all" and r["form"] == "running" and "sdr_db_delta" in r]
-for r in report["rows"]:
-    if r["group"] == "all" and "sdr_db_delta" in r:
-        print(f"pass-through {r['form']:11s} vs release {r['sdr_db_delta']['mean']:+.2f} dB")
-c3 = len(running) == 1 and running[0] >= 1.0
+pt = passthrough_deltas("benchmarks/results/passthrough-long-segments.json", "long-seg", None)
+c3 = pt["running", "release"] >= 1.0
 print(f"criterion 1 (long val vs release: PESQ-WB >= +0.02 with CI above 0, SI-SDR >= +0.2 dB): {'holds' if c1 else 'FAILS'}")
 print(f"criterion 2 (short val vs release: both PESQ-WB >= -0.005, mean SI-SDR >= -0.2 dB): {'holds' if c2 else 'FAILS'}")
 print(f"criterion 3 (running-speech pass-through vs release >= +1 dB): {'holds' if c3 else 'FAILS'}")
