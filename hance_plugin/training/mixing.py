@@ -24,6 +24,11 @@ noise, and 6):
    ``voice_formant_range``); speed and pitch scale the valid bandwidth with them.
    **Room** (``p_reverb``, if RIRs exist): ``apply_rir`` on the speech with 0.5 s of pre-roll so
    the reverberant tail of earlier speech is present; the target is the reverberant speech.
+   With ``p_synthetic_rir`` (default 0: off) that share of the reverberant items goes through one
+   of ``synthetic_rirs`` simulated shoebox rooms instead (``rooms``: small to mid-size rooms,
+   RT60 in ``synthetic_rt60_range``, microphone 0.3-3 m away; the corpus rooms are wet halls), or
+   all of them when there are no RIR files; its draws follow the real room's in the room stream,
+   so mixtures with ``p_synthetic_rir = 0`` are bit-identical to those made before the option.
 3. **Noise** (not for speech-only items): a corpus noise crop (files shorter than the segment are
    followed by others of the same folder, 0-300 ms gaps; near-silent crops re-drawn), with
    ``p_synthetic_noise`` a synthesised one (``noises``: white/pink/brown/coloured, mains hum,
@@ -89,6 +94,7 @@ SR = MODEL_RATE_HZ
 NYQUIST_HZ = SR / 2
 _PEAK_LIMIT = 0.99
 _REVERB_PREROLL_S = 0.5
+_SYNTHETIC_ROOM_STREAM = 1_000_003  # second seed element of the simulated rooms (apart from mixture indices)
 _MIN_ACTIVE_FRACTION = 0.3
 _SYNTH_KINDS = ("white", "pink", "brown", "colored", "hum", "fan", "clicks", "babble")
 _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
@@ -116,6 +122,9 @@ class MixConfig:
     voice_formant_range: tuple[float, float] = (0.87, 1.15)  # envelope warp factor (log-uniform)
     p_noise_lowpass: float = 0.0  # low-pass of the noise only (clean high band over LF noise); 0 = off
     noise_lowpass_hz_range: tuple[float, float] = (1000.0, 8000.0)  # its cutoff (log-uniform)
+    p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
+    synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
+    synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -132,6 +141,13 @@ class MixConfig:
             raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
+        if not 0.0 <= self.p_synthetic_rir <= 1.0:
+            raise ValueError(f"p_synthetic_rir is a probability, got {self.p_synthetic_rir}")
+        if self.synthetic_rirs < 1:
+            raise ValueError(f"synthetic_rirs must be at least 1, got {self.synthetic_rirs}")
+        lo, hi = self.synthetic_rt60_range
+        if not 0.05 <= lo <= hi <= 3.0:
+            raise ValueError(f"synthetic_rt60_range must satisfy 0.05 <= low <= high <= 3 s, got {lo}:{hi}")
 
 
 def parse_mix_overrides(text: str) -> dict:
@@ -328,6 +344,7 @@ class MixtureSource:
         self._noise_group = self._groups(self._noise)
         self._rir_paths = [p for d in _as_dirs(rir_dirs) for p in list_audio_files(d)]
         self._rirs: dict[int, np.ndarray] = {}
+        self._synthetic_rirs: dict[int, np.ndarray] = {}
         self._roots = [Path(d) for d in _as_dirs(speech_dirs) + _as_dirs(noise_dirs) + _as_dirs(rir_dirs)]
         self._seg_n = int(round(config.segment_seconds * SR))
         self._len = max(1, int(self._speech_seconds // config.segment_seconds))
@@ -436,6 +453,15 @@ class MixtureSource:
         if i not in self._rirs:
             self._rirs[i] = _trim_rir(load_mono_48k(self._rir_paths[i]))
         return self._rirs[i]
+
+    def _synthetic_rir(self, k: int) -> np.ndarray:
+        """Simulated room ``k`` (``rooms``), seeded by (source seed, k), trimmed like a real one."""
+        if k not in self._synthetic_rirs:
+            from . import rooms
+
+            room = rooms.draw_room(np.random.default_rng([self.seed, _SYNTHETIC_ROOM_STREAM, k]), self.config.synthetic_rt60_range)
+            self._synthetic_rirs[k] = _trim_rir(rooms.shoebox_rir(room))
+        return self._synthetic_rirs[k]
 
     def _name(self, path: Path) -> str:
         for root in self._roots:
@@ -582,7 +608,8 @@ class MixtureSource:
             kind = "speech_only"
         else:
             kind = "mix"
-        use_reverb = aug and bool(self._rir_paths) and u[1] < cfg.p_reverb and kind != "noise_only"
+        have_rooms = bool(self._rir_paths) or cfg.p_synthetic_rir > 0
+        use_reverb = aug and have_rooms and u[1] < cfg.p_reverb and kind != "noise_only"
         use_second = aug and u[2] < cfg.p_second_noise
         use_lowpass = aug and u[3] < cfg.p_lowpass
         use_eq = aug and u[4] < cfg.p_eq
@@ -616,9 +643,16 @@ class MixtureSource:
                 track, bandwidth, meta["voice"] = augment.perturb_voice(track, voice, bandwidth)
             track = _fit(track, need)
             if use_reverb:
-                r = int(stream(_S_ROOM).integers(0, len(self._rir_paths)))
-                track = apply_rir(track, self._rir(r))
-                meta["rir"] = self._name(self._rir_paths[r])
+                room_rng = stream(_S_ROOM)
+                r = int(room_rng.integers(0, len(self._rir_paths))) if self._rir_paths else -1
+                # drawn after the real room, so p_synthetic_rir=0 leaves earlier mixtures unchanged
+                if cfg.p_synthetic_rir > 0 and (r < 0 or room_rng.random() < cfg.p_synthetic_rir):
+                    k = int(room_rng.integers(0, cfg.synthetic_rirs))
+                    track = apply_rir(track, self._synthetic_rir(k))
+                    meta["rir"] = f"synthetic/{k}"
+                else:
+                    track = apply_rir(track, self._rir(r))
+                    meta["rir"] = self._name(self._rir_paths[r])
             speech = np.ascontiguousarray(track[pre:], dtype=np.float32)
 
         # 3. noise
