@@ -13,9 +13,11 @@ Berkley, JASA 1979) with uniform wall absorption from Sabine's formula for the d
 (``pyroomacoustics.inverse_sabine``) and air absorption. Its randomised-image and ray-tracing
 options draw from unseeded generators, so they are off: with them the same room gave different
 responses run to run, and mixing must be reproducible bit for bit. The image order is capped at
-``MAX_ORDER`` (40) to bound the cost (0.03-0.16 s per room on one core); for the largest, most
-reverberant rooms drawn that shortens the tail a little (a 0.9 s room measures about 1.0 s, a
-0.6 s one 0.6 s). Rooms are drawn from ``np.random.default_rng([seed, index])``, so room ``index``
+``MAX_ORDER`` (40) to bound the cost (0.03-0.16 s per room on one core). The drawn RT60 is the
+Sabine target, not what the response measures: T20 estimates of the responses run at 0.3-1.0x of
+it (Sabine's formula overestimates the decay time at high absorption, most for short targets in
+big rooms: a 0.2 s target measured 0.07-0.19 s, a 0.8 s one 0.53-0.73 s, over six rooms), so the
+simulated rooms span roughly 0.07-0.9 s. Rooms are drawn from ``np.random.default_rng([seed, index])``, so room ``index``
 is the same every time and in every data worker.
 
 Drawn per room: length 3-10 m, width 2.5-8 m (at most the length), height 2.4-4 m; RT60

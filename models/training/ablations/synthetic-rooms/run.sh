@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the two arms of the synthetic-rooms experiment (rule.md) one after the other, from scratch,
 # on a data folder that holds two training rooms out (built here; symlinks into ../shared/data).
-# Usage, from the repository root: bash models/training/ablations/synthetic-rooms/run.sh [real|synth]...
+# Usage, from the repository root: bash models/training/ablations/synthetic-rooms/run.sh [real|synth|less-real]...
 # Resumable: rerun the same command after an interruption (--resume, same --threads).
 set -euo pipefail
 py=.venv/bin/python
@@ -24,6 +24,7 @@ for arm in "${@:-real synth}"; do
         case "$a" in
             real) mix="p_noise_lowpass=0.3" ;;
             synth) mix="p_noise_lowpass=0.3,p_synthetic_rir=0.5" ;;
+            less-real) mix="p_noise_lowpass=0.3,p_reverb=0.25" ;;  # follow-up arm (rule.md)
             *) echo "unknown arm $a" >&2; exit 2 ;;
         esac
         resume=""; [ -f "runs/rooms-$a/last.pt" ] && resume="--resume"
