@@ -1,8 +1,8 @@
 """Synthetic room impulse responses: seeded shoebox rooms by the image-source method.
 
 Why: the corpus has 8 training rooms, and they are wet (T20-estimated RT60 0.2-3.9 s, direct-to-
-reverberant ratio mostly below 0 dB: halls, a chamber, a church-like room), while the rooms that
-podcasts and the test split's unseen talkers are recorded in are small and close-miked. A model
+reverberant ratio mostly below 0 dB: halls, a chamber, large rooms), while the rooms that podcasts
+and voice-overs are recorded in are mostly small and close-miked. A model
 that has met eight rooms may take the reverberation of a ninth for noise; the target of a
 reverberant training mixture is the reverberant speech, so every new room teaches it to leave a
 room alone. More rooms are cheap to simulate (the DNS Challenge and DeepFilterNet train with
@@ -23,6 +23,11 @@ is the same every time and in every data worker.
 Drawn per room: length 3-10 m, width 2.5-8 m (at most the length), height 2.4-4 m; RT60
 log-uniform in ``rt60_s_range`` (default 0.15-1.0 s); source and microphone at least 0.5 m from
 every wall, 1.2-1.9 m high, 0.3-3 m apart (log-uniform, so close miking is common).
+
+Measured (``models/training/ablations/synthetic-rooms/``, three runs from scratch with two real
+rooms held out): at an equal share of reverberant segments, simulated rooms in place of half of
+the real ones gave +0.51 dB SI-SDR on val speech through the held-out rooms and +0.022 PESQ-WB on
+dry val. Off by default (``MixConfig.p_synthetic_rir = 0``); not in the shipped models.
 """
 
 from __future__ import annotations
