@@ -797,6 +797,43 @@ def test_band_sdr_splits_the_error_at_the_split_frequency(n):
         band_sdr_db(clean, clean[:-1], 6000.0)
 
 
+def test_noise_speed_shifts_the_corpus_noise_only(corpus, tmp_path):
+    """``p_noise_speed``: the corpus noise plays at the drawn speed (a tone moves by the factor),
+    speech and target are untouched, the SNR holds; 0 (the default) leaves every mixture bit-identical."""
+    common = dict(seed=5, p_noise_only=0.0, p_speech_only=0.0, p_clip=0.0)
+    base = _source(corpus, **common)
+    off = _source(corpus, p_noise_speed=0.0, noise_speed_range=(0.8, 0.8), **common)
+    fast = _source(corpus, p_noise_speed=1.0, noise_speed_range=(1.25, 1.25), p_synthetic_noise=0.0, **common)
+    for i in range(6):
+        b, o, f = base[i], off[i], fast[i]
+        assert np.array_equal(b.noisy, o.noisy) and "noise_speed" not in b.meta
+        assert f.meta["noise_speed"] == pytest.approx(1.25)
+        assert all(part["speed"] == pytest.approx(1.25) for part in f.meta["noise"])
+        assert f.noisy.shape == b.noisy.shape and np.isfinite(f.noisy).all()
+        if "peak_scale" not in b.meta and "peak_scale" not in f.meta:
+            np.testing.assert_array_equal(f.clean, b.clean)
+        assert abs(_measured_snr_db(f) - f.snr_db) < 0.5
+    plain = _source(corpus, p_noise_speed=1.0, augment=False)  # plain mixing has no augmentation
+    assert "noise_speed" not in plain[0].meta
+    # a 1 kHz hum as the only noise comes out at 1.25 kHz
+    (tmp_path / "noise").mkdir()
+    tone = 0.1 * np.sin(2 * np.pi * 1000.0 * np.arange(3 * SR) / SR)
+    sf.write(tmp_path / "noise" / "tone.flac", tone.astype(np.float32), SR)
+    source = MixtureSource(
+        [corpus / "speech/fullband"], [tmp_path / "noise"], [],
+        MixConfig(segment_seconds=1.0, p_noise_only=1.0, p_speech_only=0.0, p_synthetic_noise=0.0, p_second_noise=0.0, p_eq=0.0,
+                  p_lowpass=0.0, p_clip=0.0, p_noise_speed=1.0, noise_speed_range=(1.25, 1.25)), 0,
+    )
+    noise = source[0].noisy.astype(np.float64)
+    freqs = np.fft.rfftfreq(noise.size, 1 / SR)
+    assert freqs[np.argmax(np.abs(np.fft.rfft(noise * np.hanning(noise.size))))] == pytest.approx(1250.0, abs=2.0)
+    assert parse_mix_overrides("p_noise_speed=0.5,noise_speed_range=0.8:1.25") == {
+        "p_noise_speed": 0.5, "noise_speed_range": (0.8, 1.25)}
+    for bad in ("noise_speed_range=1.2:0.9", "noise_speed_range=0.3:1", "p_noise_speed=1.5"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)
+
+
 def _band_energy(x: np.ndarray, lo_hz: float) -> float:
     spectrum = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
     freqs = np.fft.rfftfreq(x.size, 1 / SR)

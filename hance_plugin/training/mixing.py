@@ -42,6 +42,12 @@ noise, and 6):
    that high frequencies are usually noisy and attenuate clean speech above 6 kHz
    (``benchmarks/band_gains.py``). Its draws come from a stream of their own, so mixtures with
    ``p_noise_lowpass = 0`` are bit-identical to those made before the option existed.
+   With ``p_noise_speed`` (default 0: off) the corpus noise (first and second) is played at a
+   speed factor log-uniform in ``noise_speed_range``, resampled (soxr HQ) like the speed
+   perturbation of voices (Ko et al., Interspeech 2015): its spectrum shifts by the factor
+   (0.75-1.33 is about 5 semitones either way) and its rhythm (rain, crowds, waves) speeds up or
+   slows down, which makes noises the few recorded families do not contain. Its draws have a
+   stream of their own too (bit-identical mixtures at 0).
 4. **Channel**: EQ (``p_eq``) and low-pass (``p_lowpass``, 4-16 kHz, log-uniform) are applied to
    speech AND noise, and so to the target: the model learns to denoise, not to undo a microphone
    or a codec. The low-pass lowers ``bandwidth_hz`` to its cutoff.
@@ -100,7 +106,7 @@ _SYNTH_KINDS = ("white", "pink", "brown", "colored", "hum", "fan", "clicks", "ba
 _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
-_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE = range(9)
+_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED = range(10)
 
 
 @dataclass
@@ -122,6 +128,8 @@ class MixConfig:
     voice_formant_range: tuple[float, float] = (0.87, 1.15)  # envelope warp factor (log-uniform)
     p_noise_lowpass: float = 0.0  # low-pass of the noise only (clean high band over LF noise); 0 = off
     noise_lowpass_hz_range: tuple[float, float] = (1000.0, 8000.0)  # its cutoff (log-uniform)
+    p_noise_speed: float = 0.0  # speed perturbation of the corpus noise (new noise spectra and rhythms); 0 = off
+    noise_speed_range: tuple[float, float] = (0.75, 1.33)  # its factor (log-uniform; every frequency x factor)
     p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
@@ -132,7 +140,7 @@ class MixConfig:
             raise ValueError("segment_seconds must be positive")
         if self.p_noise_only + self.p_speech_only > 1:
             raise ValueError("p_noise_only + p_speech_only must not exceed 1")
-        for name in ("voice_speed_range", "voice_formant_range"):
+        for name in ("voice_speed_range", "voice_formant_range", "noise_speed_range"):
             lo, hi = getattr(self, name)
             if not 0.5 <= lo <= hi <= 2.0:
                 raise ValueError(f"{name} must satisfy 0.5 <= low <= high <= 2, got {lo}:{hi}")
@@ -141,6 +149,8 @@ class MixConfig:
             raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
+        if not 0.0 <= self.p_noise_speed <= 1.0:
+            raise ValueError(f"p_noise_speed is a probability, got {self.p_noise_speed}")
         if not 0.0 <= self.p_synthetic_rir <= 1.0:
             raise ValueError(f"p_synthetic_rir is a probability, got {self.p_synthetic_rir}")
         if self.synthetic_rirs < 1:
@@ -539,10 +549,20 @@ class MixtureSource:
 
     # -------------------------------------------------------------------------------------- noise
 
-    def _corpus_noise(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray | None, dict]:
-        """A unit-RMS corpus noise crop of n samples (None if there are no noise files)."""
+    def _corpus_noise(self, rng: np.random.Generator, n: int, speed: float = 1.0) -> tuple[np.ndarray | None, dict]:
+        """A unit-RMS corpus noise crop of n samples (None if there are no noise files).
+
+        ``speed`` != 1: a crop of about n x speed samples played ``speed`` times faster
+        (``augment.speed_perturb``), so every frequency and rate of the noise scales by ``speed``.
+        """
         if not self._noise:
             return None, {}
+        if speed != 1.0:
+            x, info = self._corpus_noise(rng, int(math.ceil(n * speed)) + 16)
+            if x is None:
+                return None, {}
+            x = _fit(augment.speed_perturb(x, speed), n)
+            return x / np.float32(10 ** (_rms_db(x) / 20)), dict(info, speed=speed)
         for _ in range(6):
             i = int(rng.choice(len(self._noise), p=self._noise_p))
             length = self._entry(self._noise[i])[0].shape[0]
@@ -663,16 +683,23 @@ class MixtureSource:
             synth_replaces = draws[0] < 0.5
             synth_gain_db = float(noise_rng.uniform(-10.0, 5.0))
             second_gain_db = float(noise_rng.uniform(-10.0, 0.0))
+            noise_speed = 1.0
+            if aug and cfg.p_noise_speed > 0:
+                use_noise_speed, u_speed = stream(_S_NOISE_SPEED).random(2)
+                if use_noise_speed < cfg.p_noise_speed:
+                    lo, hi = cfg.noise_speed_range
+                    noise_speed = float(np.exp(np.log(lo) + u_speed * (np.log(hi) - np.log(lo))))
+                    meta["noise_speed"] = noise_speed
             components = []
             if not use_synth or not synth_replaces:
-                x, info = self._corpus_noise(noise_rng, n)
+                x, info = self._corpus_noise(noise_rng, n, noise_speed)
                 if x is not None:
                     components.append((x, 0.0, info))
             if use_synth or not components:
                 x, info = self._synthetic_noise(stream(_S_SYNTH), stream(_S_BABBLE), n, primary)
                 components.append((x, synth_gain_db if components else 0.0, info))
             if use_second:
-                x, info = self._corpus_noise(noise_rng, n)
+                x, info = self._corpus_noise(noise_rng, n, noise_speed)
                 if x is not None:
                     components.append((x, second_gain_db, info))
             noise = np.zeros(n, dtype=np.float32)
