@@ -10,6 +10,9 @@ Run:  pytest benchmarks/bench_engine.py --benchmark-enable --benchmark-json benc
   overhead, not a network. Divide mean time by the number of hops to get time per hop.
 * The post-filter's cost: the engine at block 480 with a constant mask of magnitude 0.5 (so the
   post-filter has work on every bin), off and on (beta 0.02); compare the two rows.
+* The level normalisation's cost (``kernels/level.py``): the engine at block 480 with the identity
+  model on quiet noise (-50 dBFS, so the features are moved in every frame), off and on (target
+  -22 dBFS); compare the two rows.
 """
 
 from __future__ import annotations
@@ -76,6 +79,14 @@ def test_engine_post_filter(benchmark, audio, tmp_path_factory, beta):
     path = constant_model(tmp_path_factory.mktemp("m") / "half.onnx", mask=0.3 + 0.4j, gain=0.5)
     engine, card = _engine(path, beta)
     _time_engine(benchmark, engine, card, audio, 480)
+
+
+@pytest.mark.parametrize("target", [None, -22.0], ids=["off", "on"])
+def test_engine_level_normalization(benchmark, audio, tmp_path_factory, target):
+    engine, card = _engine(constant_model(tmp_path_factory.mktemp("m") / "identity.onnx"))
+    engine.level_target_dbfs = target
+    quiet = (audio * np.float32(10 ** (-30 / 20))).astype(np.float32)  # 0.1 rms = -20 dBFS -> -50 dBFS
+    _time_engine(benchmark, engine, card, quiet, 480)
 
 
 def _time_engine(benchmark, engine: StreamingEngine, card: ModelCard, audio: np.ndarray, block_samples: int) -> None:

@@ -81,6 +81,7 @@ class BatchOptions:
     model: str | None = None  # overrides every Denoiser's model
     attenuation_limit_db: float | None = None  # overrides every Denoiser's attenuation limit
     post_filter_beta: float | None = None  # overrides every Denoiser's post-filter strength
+    level_normalization: bool | None = None  # overrides every Denoiser's level normalisation switch
     chunk_seconds: float = 1.0
     progress: bool = False
 
@@ -359,7 +360,8 @@ def _prepare(options: BatchOptions):
         raise BatchUsageError(f"unknown --format {options.format!r}; allowed: {', '.join(FORMATS)}")
     try:
         chain = load_preset(options.preset)
-        chain = apply_overrides(chain, options.model, options.attenuation_limit_db, options.post_filter_beta)
+        chain = apply_overrides(chain, options.model, options.attenuation_limit_db, options.post_filter_beta,
+                                options.level_normalization)
         text = dumps_preset(chain)
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
@@ -375,10 +377,10 @@ def _prepare(options: BatchOptions):
 
 
 def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float | None,
-                    post_filter_beta: float | None = None):
+                    post_filter_beta: float | None = None, level_normalization: bool | None = None):
     """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit / post-filter
-    (``None`` keeps the Denoiser's own value)."""
-    if model is None and attenuation_limit_db is None and post_filter_beta is None:
+    / level normalisation switch (``None`` keeps the Denoiser's own value)."""
+    if model is None and attenuation_limit_db is None and post_filter_beta is None and level_normalization is None:
         return chain
     from .denoiser import Denoiser
     from .presets import PresetError
@@ -400,12 +402,13 @@ def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float |
                     num_threads=plugin.num_threads,
                     resampler_quality=getattr(plugin, "_quality", "HQ"),
                     post_filter_beta=plugin.post_filter_beta if post_filter_beta is None else post_filter_beta,
+                    level_normalization=plugin.level_normalization if level_normalization is None else level_normalization,
                 )
             except (TypeError, ValueError, FileNotFoundError) as exc:
                 raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta: {exc}") from None
     if not found:
         raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for "
-                          "--model/--attenuation-limit-db/--post-filter-beta to change")
+                          "--model/--attenuation-limit-db/--post-filter-beta/--no-level-normalization to change")
     return chain
 
 

@@ -1,7 +1,10 @@
 """Model cards: the JSON file beside every ``models/<name>.onnx`` and how models are found.
 
 A card records what the engine needs (the "stft" section, see ``StftConfig``) and what a user
-should know (latency, size, cost, training data, scores). Models are looked up by name in the
+should know (latency, size, cost, training data, scores). The optional ``analysis_level_dbfs`` is the
+level the engine's feature normalisation moves quiet input up to for this model
+(``kernels/level.py``; calibrated on val by ``benchmarks/level_normalization.py``; absent = no
+normalisation, e.g. for the Wiener baseline). Models are looked up by name in the
 package's bundled ``models/`` folder, or given as a path to an ``.onnx`` file with its card beside
 it (same stem, ``.json``).
 """
@@ -35,6 +38,7 @@ class ModelCard:
     stft: StftConfig
     latency_samples: int
     description: str = ""
+    analysis_level_dbfs: float | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,13 +71,19 @@ class ModelCard:
                 f"{card_path}: latency_samples={latency} but the STFT implies {stft.latency_samples} "
                 "(one window; look-ahead is not supported)"
             )
-        extra = {k: v for k, v in data.items() if k not in ("name", "stft", "latency_samples", "description")}
+        level = data.get("analysis_level_dbfs")
+        if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
+                                  or not -60.0 <= float(level) <= 0.0):
+            raise ValueError(f"{card_path}: analysis_level_dbfs must be a number in -60..0 dBFS, got {level!r}")
+        extra = {k: v for k, v in data.items()
+                 if k not in ("name", "stft", "latency_samples", "description", "analysis_level_dbfs")}
         return cls(
             name=str(data["name"]),
             onnx_path=onnx_path,
             stft=stft,
             latency_samples=latency,
             description=str(data.get("description", "")),
+            analysis_level_dbfs=None if level is None else float(level),
             extra=extra,
         )
 

@@ -61,9 +61,11 @@ class _Stream:
         self.dry_ring[:] = 0.0
         self.dry_pos = 0
 
-    def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float) -> None:
+    def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
+                level_target_dbfs: float | None = None) -> None:
         self.engine.limit_gain = limit_gain
         self.engine.post_filter_beta = post_filter_beta
+        self.engine.level_target_dbfs = level_target_dbfs
         self.core.process_block(x, out)
         self.dry_pos = delay_mix(x, self.dry_ring, self.dry_pos, out, np.float32(mix), out)
 
@@ -80,6 +82,12 @@ class Denoiser:
         post_filter_beta: strength of the perceptual post-filter (Valin et al. 2020, as in
             DeepFilterNet) in [0, 1]; 0 = off. It attenuates bins the model already turned down
             further (less residual noise) and leaves speech-dominated bins alone.
+        level_normalization: let the model analyse quiet input as if it were louder (on by
+            default). The models were trained on speech at -40..-10 dBFS and take quiet speech
+            partly for noise; with this on, a causal level meter moves the *features* of input
+            quieter than the model card's ``analysis_level_dbfs`` up to it (at most 30 dB, never
+            down). The audio itself is not scaled, the output level follows the input, and models
+            whose card has no ``analysis_level_dbfs`` are not affected (``kernels/level.py``).
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
@@ -101,12 +109,14 @@ class Denoiser:
         num_threads: int = 1,
         resampler_quality: str = "HQ",
         post_filter_beta: float = DEFAULT_POST_FILTER_BETA,
+        level_normalization: bool = True,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
         self.attenuation_limit_db = attenuation_limit_db
         self.mix = mix
         self.post_filter_beta = post_filter_beta
+        self.level_normalization = level_normalization
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
         self._num_threads = int(num_threads)
@@ -154,6 +164,17 @@ class Denoiser:
     @post_filter_beta.setter
     def post_filter_beta(self, value: float) -> None:
         self._post_filter_beta = _real_in_range("post_filter_beta", value, MAX_POST_FILTER_BETA)
+
+    @property
+    def level_normalization(self) -> bool:
+        """Whether the features of quiet input are moved up to the card's ``analysis_level_dbfs``."""
+        return self._level_normalization
+
+    @level_normalization.setter
+    def level_normalization(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"level_normalization must be True or False, got {value!r}")
+        self._level_normalization = bool(value)
 
     @property
     def num_threads(self) -> int:
@@ -238,22 +259,24 @@ class Denoiser:
 
     def _run(self, stream: _Stream, audio: np.ndarray, out: np.ndarray, buffer_size: int, limit_gain: float) -> None:
         n = audio.shape[1]
+        level = self._card.analysis_level_dbfs if self._level_normalization else None
         for start in range(0, n, buffer_size):
             stop = min(n, start + buffer_size)
             x = audio[:, start:stop]
             y = out[:, start:stop]
             if stop - start == n:
-                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta)
+                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level)
             else:
                 block = np.empty((audio.shape[0], stop - start), dtype=np.float32)
-                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta)
+                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta, level)
                 y[:] = block
 
     # --- python protocol -------------------------------------------------------------------------
     def __repr__(self) -> str:
         return (
             f'<hance_plugin.Denoiser model="{self.model}" attenuation_limit_db={self._attenuation_limit_db:g} '
-            f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} at {hex(id(self))}>"
+            f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} "
+            f"level_normalization={self._level_normalization} at {hex(id(self))}>"
         )
 
     def __getstate__(self) -> dict:
@@ -265,6 +288,7 @@ class Denoiser:
     def __setstate__(self, state: dict) -> None:
         state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)  # pickled before the post-filter existed
         state.setdefault("_stream_open", False)  # pickled before reset() ended streams
+        state.setdefault("_level_normalization", False)  # pickled before it existed: keep its old output
         self.__dict__.update(state)
 
 

@@ -4,7 +4,9 @@ Per block of n samples (any n >= 0, 1 sample or a million):
 
 1. ``frame_block``      : the ring buffer turns samples into the T frames completed in this block
 2. ``np.fft.rfft``      : one batched FFT of all T frames (pocketfft, ``out=`` preallocated)
-3. ``modified_stft`` + ``band_energy_db`` : the estimator's features
+3. ``modified_stft`` + ``band_energy_db`` : the estimator's features; with level normalisation on
+   (``level_target_dbfs``), ``track_level`` + ``normalize_features`` move them to a set level
+   (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``)
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
 5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
    post-filter and attenuation limit)
@@ -24,11 +26,20 @@ import warnings
 import numpy as np
 
 from .config import StftConfig
+from .kernels.level import normalize_features, parseval_weights, track_level
 from .kernels.masks import apply_hybrid_mask, band_energy_db
 from .kernels.modified import modified_stft
 from .kernels.stft import count_frames, frame_block, overlap_add_block
 
 __all__ = ["StreamingEngine", "MaskEstimator"]
+
+# the level tracker of the feature normalisation (kernels/level.py): a peak meter's attack and
+# release on 20 ms frame levels, silence floor, and how far the features may be moved
+LEVEL_ATTACK_S = 0.5
+LEVEL_RELEASE_S = 1.5
+LEVEL_FLOOR_DBFS = -80.0
+LEVEL_MAX_CUT_DB = 0.0  # boost only: cutting loud input cost SI-SDR on val
+LEVEL_MAX_BOOST_DB = 30.0
 
 
 class MaskEstimator:
@@ -51,6 +62,7 @@ class _Buffers:
         self.spec = np.zeros((n_channels, n_frames, cfg.n_bins), dtype=np.complex64)
         self.spec_low = np.zeros((n_channels, n_frames, cfg.split_bin, 2), dtype=np.float32)
         self.band_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
+        self.gain_db = np.zeros((n_channels, n_frames), dtype=np.float32)
 
 
 class StreamingEngine:
@@ -84,6 +96,13 @@ class StreamingEngine:
         self._buffers: dict[int, _Buffers] = {}
         self.limit_gain = 0.0
         self.post_filter_beta = 0.0  # Valin's post-filter strength (kernels/masks.py); 0 = off
+        self.level_target_dbfs: float | None = None  # feature level normalisation (kernels/level.py); None = off
+        self.level_attack_s = LEVEL_ATTACK_S
+        self.level_release_s = LEVEL_RELEASE_S
+        self.level_floor_dbfs = LEVEL_FLOOR_DBFS
+        self.level_max_cut_db = LEVEL_MAX_CUT_DB
+        self.level_max_boost_db = LEVEL_MAX_BOOST_DB
+        self._parseval = parseval_weights(self._wa, config.n_bins)
         self.nonfinite_mask_values = 0
         self.reset()
 
@@ -101,6 +120,7 @@ class StreamingEngine:
         self._ring_pos = 0
         self._hop_pos = 0
         self._frame_index = 0
+        self._level_db = np.full(c, np.nan, dtype=np.float64)  # NaN: the tracker starts at the target
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -139,6 +159,15 @@ class StreamingEngine:
             np.fft.rfft(buf.frames, axis=-1, out=buf.spec)
             modified_stft(buf.spec, self._frame_index, self._table, cfg.compression_exponent, buf.spec_low)
             band_energy_db(buf.spec, self._edges, buf.band_db)
+            if self.level_target_dbfs is not None:
+                hop_s = cfg.hop_samples / cfg.sample_rate_hz
+                track_level(
+                    buf.spec, self._parseval, self._level_db,
+                    np.exp(-hop_s / self.level_attack_s), np.exp(-hop_s / self.level_release_s),
+                    float(self.level_floor_dbfs), float(self.level_target_dbfs),
+                    float(self.level_max_cut_db), float(self.level_max_boost_db), buf.gain_db,
+                )
+                normalize_features(buf.spec_low, buf.band_db, buf.gain_db, np.float32(cfg.compression_exponent))
             mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
             bad = apply_hybrid_mask(
                 buf.spec,

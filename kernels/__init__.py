@@ -11,4 +11,6 @@ Modules:
     modified -- the modified STFT: per-frame phase derotation and power-law compression
     masks    -- hybrid mask application (complex below the split, real gains above) and
                 band energy features
+    level    -- causal input level meter and the feature gain that moves quiet input to a set level
+    delay    -- dry-path delay line and dry/wet mix
 """

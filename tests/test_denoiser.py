@@ -293,7 +293,8 @@ def test_numpy_integer_num_threads(identity_model):
 def test_repr_and_properties(identity_model):
     d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8, post_filter_beta=0.02)
     assert repr(d).startswith(
-        '<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 post_filter_beta=0.02 at 0x')
+        '<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 post_filter_beta=0.02 '
+        'level_normalization=True at 0x')
     d.mix = 0.5
     d.attenuation_limit_db = 30
     d.post_filter_beta = 0.1

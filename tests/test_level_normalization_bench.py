@@ -1,0 +1,76 @@
+"""benchmarks/level_normalization.py: a model's val scores with the level normalisation off and on."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx_models import constant_model
+
+sf = pytest.importorskip("soundfile")
+pytest.importorskip("pesq")
+pytest.importorskip("pystoi")
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "level_normalization.py"
+SR = 48000
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("level_normalization_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _voice(rng, f0: float, seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    x = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 60) if f0 * k < 12000)
+    syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 3.0 * t)
+    return (0.2 * syllables * x / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ln") / "data"
+    rng = np.random.default_rng(8)
+    (root / "speech/val/voices").mkdir(parents=True)
+    (root / "noise/val").mkdir(parents=True)
+    for i, f0 in enumerate((120.0, 210.0)):
+        sf.write(root / f"speech/val/voices/t{i}.flac", _voice(rng, f0, 6.5), SR)
+    sf.write(root / "noise/val/hiss.flac", 0.05 * rng.standard_normal(8 * SR).astype(np.float32), SR)
+    return root
+
+
+def test_off_and_on_tables(tmp_path, data_dir):
+    """A card without a target (here an identity model) gives equal scores off and on; the shipped
+    model has a target, and clean speech at -45 dBFS passes better with it on."""
+    identity = constant_model(tmp_path / "identity.onnx")
+    out = tmp_path / "out"
+    assert _load().main(["--model", str(identity), "--model", "hance-base", "--data-dir", str(data_dir),
+                         "--items", "3", "--pass-levels=-45,-20", "--out-dir", str(out), "--no-progress"]) == 0
+    report = json.loads((out / "level-normalization.json").read_text())
+    assert report["targets"] == {"identity": None, "hance-base": -22.0}
+    ident = report["models"]["identity"]
+    assert ident["noisy"][0]["group"] == "all" and ident["noisy"][0]["n"] >= 2
+    for key in ("pesq_wb", "estoi", "si_sdr"):
+        assert ident["noisy"][0][key]["delta"]["mean"] == 0.0
+    for row in ident["clean"]:  # the identity passes everything: SDR is high at every level
+        assert row["sdr_db"]["off"] > 60 and row["sdr_db"]["delta"]["mean"] == pytest.approx(0.0, abs=1e-9)
+    base = {row["level_dbfs"]: row for row in report["models"]["hance-base"]["clean"]}
+    assert set(base) == {-45.0, -20.0} and base[-45.0]["n"] == 2
+    assert base[-45.0]["sdr_db"]["delta"]["mean"] > 0.5  # quiet speech is passed more intact with it on
+    per_item = report["per_item"]["hance-base"]
+    assert len(per_item["clean"]) == 4 and all({"off", "on"} <= set(r) for r in per_item["noisy"])
+    text = (out / "level-normalization.md").read_text()
+    assert "## hance-base (card analysis_level_dbfs: -22.0)" in text and "| -45 dBFS | 2 |" in text
+
+
+@pytest.mark.parametrize("extra, message", [(["--items", "1"], "--items"), (["--pass-levels", "-45,x"], "--pass-levels"),
+                                            (["--pass-levels=-70"], "--pass-levels")])
+def test_usage_errors(extra, message, data_dir, capsys):
+    with pytest.raises(SystemExit) as info:
+        _load().main(["--model", "hance-base", "--data-dir", str(data_dir), *extra])
+    assert info.value.code == 2 and message in capsys.readouterr().err
