@@ -3,14 +3,17 @@
 Run from the repository root (needs the ``[eval]`` extra; no torch)::
 
     python benchmarks/level_normalization.py --model hance-base [--model hance-twin] \
-        [--items 203] [--pass-levels=-45,-26,-10] [--data-dir ../shared/data] [--name level-normalization]
+        [--items 203] [--pass-levels=-45,-26,-10] [--long-form=-40:5,-30:5,-25:10,-20:15] \
+        [--data-dir ../shared/data] [--name level-normalization]
 
 Why: the models were trained on speech at -40..-10 dBFS active level and take quiet speech partly
 for noise (clean val speech at -45 dBFS passes at 9.5 dB SDR, at -26 dBFS at 17.7 dB). With
-``Denoiser(level_normalization=True)`` (the default) a causal level meter moves the estimator's
+``Denoiser(level_normalization=True)`` (off by default) a causal level meter moves the estimator's
 *features* of quiet input up to the model card's ``analysis_level_dbfs`` (``kernels/level.py``); the
 audio path is not scaled. This script measures it against ``level_normalization=False`` on the
-same inputs, so that the card's target, and the default, rest on numbers.
+same inputs, so that the card's target, and the default, rest on numbers. The 3 s val mixtures are
+speech from start to end; the long-form part is what decided the default (off): in long pauses the
+meter falls and the model, which also takes loud noise for speech, passes more of the noise.
 
 Noisy: ``--items`` plain val mixtures (``MixtureSource`` val split, seed 0, 3 s, ``augment=false``:
 real val noise only), as in ``attenuation_limit.py``; speech-only and noise-only items skipped.
@@ -21,6 +24,11 @@ the clean speech's active level (``signals.active_level_db``), the quantity the 
 Clean: ``passthrough.py``'s val items (``single`` form: each val speech file, 8 s at most) scaled to
 each of ``--pass-levels`` dBFS active level; SDR of the output against the input and level change,
 off and on. A level-robust denoiser passes clean speech the same at every level.
+
+Long-form: ``LONG_FILES`` val speech files (seeded pick; at most 4 s each) joined with pauses of
+0.5-4 s (seeded), about a minute, in each val noise file (looped), for each ``level:snr`` pair of
+``--long-form``: speech at that active level, noise RMS at level - snr. Off and on: SI-SDR and
+PESQ-WB of the whole file, and the residual noise in the pauses, 10·log10(Σ_pause y² / Σ_pause n²).
 
 Writes ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
 """
@@ -44,6 +52,9 @@ from attenuation_limit import _label, check_models  # noqa: E402  (--model check
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 LEVEL_BUCKETS_DB = ((-100.0, -35.0), (-35.0, -25.0), (-25.0, 100.0))
+LONG_FILES = 12
+LONG_FILE_SECONDS = 4.0
+PAUSE_RANGE_S = (0.5, 4.0)
 METRICS = (("pesq_wb", "PESQ-WB", 3), ("estoi", "ESTOI", 3), ("si_sdr", "SI-SDR (dB)", 2))
 SR = 48000
 
@@ -110,6 +121,59 @@ def collect_clean(model: str, data_dir: Path, levels_dbfs: list[float], progress
     return rows
 
 
+def long_form_items(data_dir: Path, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(speech, active) of the long-form item: val speech files with pauses, at unit scale."""
+    from hance_plugin.training.signals import list_audio_files, load_mono_48k
+
+    rng = np.random.default_rng(seed)
+    files = list_audio_files(data_dir / "speech" / "val")
+    if not files:
+        raise FileNotFoundError(f"no val speech under {data_dir}")
+    picks = rng.choice(len(files), min(LONG_FILES, len(files)), replace=False)
+    parts, active = [], []
+    for i in picks:
+        x = load_mono_48k(files[int(i)])[: int(LONG_FILE_SECONDS * SR)]
+        pause = np.zeros(int(rng.uniform(*PAUSE_RANGE_S) * SR), np.float32)
+        parts += [x, pause]
+        active += [np.ones(x.size, bool), np.zeros(pause.size, bool)]
+    return np.concatenate(parts).astype(np.float32), np.concatenate(active)
+
+
+def collect_long_form(model: str, data_dir: Path, settings: list[tuple[float, float]], progress: bool) -> list[dict]:
+    """Off and on for every val noise and (speech level, SNR): [{"noise", "level_dbfs", "snr_db", "off", "on"}]."""
+    if not settings:
+        return []
+    from quality import compute_metrics
+
+    from hance_plugin import Denoiser
+    from hance_plugin.training.signals import active_level_db, list_audio_files, load_mono_48k
+
+    speech, active = long_form_items(data_dir)
+    noises = list_audio_files(data_dir / "noise" / "val")
+    denoisers = {key: Denoiser(model=model, level_normalization=key == "on", num_threads=1) for key in ("off", "on")}
+    jobs = [(f, level, snr) for f in noises for level, snr in settings]
+    if progress:
+        from tqdm import tqdm
+
+        jobs = tqdm(jobs, desc=f"{model} long-form", unit="file", file=sys.stderr)
+    rows = []
+    pause = ~active
+    for noise_file, level, snr in jobs:
+        noise = load_mono_48k(noise_file).astype(np.float64)
+        noise = np.tile(noise, int(np.ceil(speech.size / noise.size)))[: speech.size]
+        clean = (speech * 10 ** ((level - active_level_db(speech)) / 20)).astype(np.float32)
+        noise = noise * 10 ** ((level - snr - 10 * math.log10(np.mean(noise**2) + 1e-30)) / 20)
+        noisy = (clean + noise).astype(np.float32)
+        row = {"noise": noise_file.name, "level_dbfs": level, "snr_db": snr}
+        for key, denoiser in denoisers.items():
+            y = denoiser.process(noisy[None, :], SR, reset=True)[0]
+            metrics = compute_metrics(clean, y, speech_bandwidth_hz=24000.0)
+            residual = 10 * math.log10(np.sum(y[pause].astype(np.float64) ** 2) / np.sum(noise[pause] ** 2))
+            row[key] = {"si_sdr": metrics["si_sdr"], "pesq_wb": metrics["pesq_wb"], "pause_residual_db": residual}
+        rows.append(row)
+    return rows
+
+
 def summarise(noisy: list[dict], clean: list[dict]) -> dict:
     groups = [("all", lambda r: True)] + [(_bucket_label(lo, hi), lambda r, lo=lo, hi=hi: lo <= r["level_dbfs"] < hi)
                                          for lo, hi in LEVEL_BUCKETS_DB]
@@ -136,6 +200,10 @@ def summarise(noisy: list[dict], clean: list[dict]) -> dict:
             row[key] = {"off": float(off.mean()), "on": float(on.mean()), "delta": _mean_ci(on - off)}
         clean_rows.append(row)
     return {"noisy": noisy_rows, "clean": clean_rows}
+
+
+def _num(value, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _markdown(report: dict) -> str:
@@ -167,6 +235,17 @@ def _markdown(report: dict) -> str:
             d = row["sdr_db"]["delta"]
             lines.append(f"| {row['level_dbfs']:g} dBFS | {row['n']} | {row['sdr_db']['off']:.1f} | {row['sdr_db']['on']:.1f} "
                          f"| {d['mean']:+.2f} ± {d['ci95']:.2f} | {row['gain_db']['off']:+.2f} | {row['gain_db']['on']:+.2f} |")
+        long_rows = report["per_item"][model].get("long_form", [])
+        if long_rows:
+            lines += ["", f"Long-form ({LONG_FILES} val speech files with 0.5–4 s pauses, about a minute, one item per "
+                      "row, so no interval): off → on", "",
+                      "| val noise | speech level | SNR | SI-SDR (dB) | PESQ-WB | noise left in pauses (dB) |",
+                      "|---|---:|---:|---:|---:|---:|"]
+            for r in long_rows:
+                lines.append(f"| {r['noise']} | {r['level_dbfs']:g} dBFS | {r['snr_db']:g} dB "
+                             f"| {r['off']['si_sdr']:.2f} → {r['on']['si_sdr']:.2f} "
+                             f"| {_num(r['off']['pesq_wb'], 3)} → {_num(r['on']['pesq_wb'], 3)} "
+                             f"| {r['off']['pause_residual_db']:.1f} → {r['on']['pause_residual_db']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -175,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", required=True, help="bundled model name or .onnx path (repeatable)")
     parser.add_argument("--items", type=int, default=203, help="plain val mixtures")
     parser.add_argument("--pass-levels", default="-45,-26,-10", help="clean speech levels in dBFS (comma-separated)")
+    parser.add_argument("--long-form", default="-40:5,-30:5,-25:10,-20:15",
+                        help="speech level dBFS : SNR dB pairs of the long-form items (comma-separated; '' = none)")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--name", default="level-normalization")
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
@@ -189,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--pass-levels must be comma-separated numbers in dBFS, got {args.pass_levels!r}")
     if any(not -60 <= v <= -3 for v in levels):
         parser.error(f"--pass-levels must be in -60..-3 dBFS, got {args.pass_levels!r}")
+    try:
+        long_form = [tuple(float(v) for v in pair.split(":")) for pair in args.long_form.split(",") if pair.strip()]
+    except ValueError:
+        long_form = [()]
+    if any(len(p) != 2 or not -60 <= p[0] <= -3 for p in long_form):
+        parser.error(f"--long-form must be LEVEL:SNR pairs with levels in -60..-3 dBFS, got {args.long_form!r}")
     from hance_plugin import Denoiser
 
     data_dir = Path(args.data_dir)
@@ -201,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         noisy = collect_noisy(model, data_dir, args.items, not args.no_progress)
         clean = collect_clean(model, data_dir, levels, not args.no_progress)
         report["models"][label] = summarise(noisy, clean)
-        report["per_item"][label] = {"noisy": noisy, "clean": clean}
+        report["per_item"][label] = {"noisy": noisy, "clean": clean,
+                                     "long_form": collect_long_form(model, data_dir, long_form, not args.no_progress)}
     write_results(args.out_dir, args.name, _markdown(report), report)
     return 0
 

@@ -14,7 +14,8 @@ BAK hears.
 Items: every noise file of ``noise/<split>/`` (first ``--seconds``) and two synthetic noises
 (white, and brown: integrated white with its 10 ms moving average removed), each scaled to
 ``--level-dbfs`` RMS. Each goes through ``Denoiser(model, num_threads=1).process(x, 48000)`` (the
-product path, time-aligned); the first ``--skip-seconds`` are left out (the recurrent state
+product path, time-aligned; ``--level-normalization`` turns the Denoiser's level normalisation
+on); the first ``--skip-seconds`` are left out (the recurrent state
 settles). Power spectra of input and output with the engine's own STFT (``hance_plugin.stft``).
 Metrics per item: attenuation = 10·log10(Σ|Y|² / Σ|X|²) over bins 1 … split−1 (``< split``, the
 complex-mask region) and split … Nyquist (``> split``, the band gains), and the median and 10th
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-seconds", type=float, default=2.0)
     parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--name", default="noise-only")
+    parser.add_argument("--level-normalization", action="store_true",
+                        help="Denoiser(level_normalization=True): quiet input analysed at the card's level")
     args = parser.parse_args(argv)
     if not 0 <= args.skip_seconds < args.seconds:
         parser.error("--skip-seconds must be >= 0 and below --seconds")
@@ -140,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, x in noises:
         for model, label in zip(args.model, labels):
-            y = Denoiser(model=model, num_threads=1).process(x, SR)
+            y = Denoiser(model=model, num_threads=1, level_normalization=args.level_normalization).process(x, SR)
             rows.append({"noise": name, "model": label, **attenuation(x, y, skip_frames)})
     report = {
         "config": {
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
             "split": args.split, "seconds": args.seconds, "level_dbfs": args.level_dbfs,
             "skip_seconds": args.skip_seconds, "split_bin": cfg.split_bin, "models": labels,
+            "level_normalization": args.level_normalization,
         },
         "rows": rows,
     }

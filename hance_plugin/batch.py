@@ -408,7 +408,7 @@ def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float |
                 raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta: {exc}") from None
     if not found:
         raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for "
-                          "--model/--attenuation-limit-db/--post-filter-beta/--no-level-normalization to change")
+                          "--model/--attenuation-limit-db/--post-filter-beta/--level-normalization to change")
     return chain
 
 

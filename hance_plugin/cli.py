@@ -1,7 +1,7 @@
 """The ``hance-plugin`` command line.
 
     hance-plugin process IN OUT [--preset NAME|FILE] [--model NAME|PATH] [--attenuation-limit-db X]
-                                [--post-filter-beta X] [--no-level-normalization] [--mix X]
+                                [--post-filter-beta X] [--level-normalization] [--mix X]
     hance-plugin batch IN_DIR OUT_DIR --preset NAME|FILE [--jobs N] [--recursive] [--format FMT]
                        [--dask-scheduler ADDRESS | --dask-local-workers N] [--allow-nested-output]
     hance-plugin presets list | show NAME | validate FILE
@@ -46,9 +46,9 @@ def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) 
         help="post-filter strength in [0, 1], less residual noise (0 = off; default: the preset's, else the Denoiser's)",
     )
     parser.add_argument(
-        "--no-level-normalization", action="store_true",
-        help="let the model analyse quiet input at its own level (the output of versions before it existed; "
-        "default: the preset's, else on)",
+        "--level-normalization", action="store_true",
+        help="let the model analyse quiet input as if it were louder (for quiet, continuously spoken recordings; "
+        "default: the preset's, else off)",
     )
     if with_mix:
         parser.add_argument("--mix", type=float, default=None, help="dry/wet mix in [0, 1] (default: the preset's, else 1)")
@@ -257,7 +257,7 @@ def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None,
                 attenuation_limit_db=100.0 if attenuation_limit_db is None else attenuation_limit_db,
                 mix=1.0 if mix is None else mix,
                 post_filter_beta=DEFAULT_POST_FILTER_BETA if post_filter_beta is None else post_filter_beta,
-                level_normalization=True if level_normalization is None else level_normalization,
+                level_normalization=False if level_normalization is None else level_normalization,
             )
         except (TypeError, ValueError, FileNotFoundError) as exc:
             raise PresetError(str(exc)) from None
@@ -283,7 +283,7 @@ def _cmd_process(args) -> int:
 
     try:
         chain = _load_chain(args.preset, args.model, args.attenuation_limit_db, args.mix, args.post_filter_beta,
-                            False if args.no_level_normalization else None)
+                            True if args.level_normalization else None)
     except PresetError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -328,7 +328,7 @@ def _cmd_batch(args) -> int:
         format=args.format, allow_nested_output=args.allow_nested_output, dask_scheduler=args.dask_scheduler,
         dask_local_workers=args.dask_local_workers, model=args.model, attenuation_limit_db=args.attenuation_limit_db,
         post_filter_beta=args.post_filter_beta,
-        level_normalization=False if args.no_level_normalization else None,
+        level_normalization=True if args.level_normalization else None,
         progress=not (args.quiet or args.json),
     )
     try:

@@ -82,12 +82,13 @@ class Denoiser:
         post_filter_beta: strength of the perceptual post-filter (Valin et al. 2020, as in
             DeepFilterNet) in [0, 1]; 0 = off. It attenuates bins the model already turned down
             further (less residual noise) and leaves speech-dominated bins alone.
-        level_normalization: let the model analyse quiet input as if it were louder (on by
+        level_normalization: let the model analyse quiet input as if it were louder (off by
             default). The models were trained on speech at -40..-10 dBFS and take quiet speech
             partly for noise; with this on, a causal level meter moves the *features* of input
             quieter than the model card's ``analysis_level_dbfs`` up to it (at most 30 dB, never
             down). The audio itself is not scaled, the output level follows the input, and models
             whose card has no ``analysis_level_dbfs`` are not affected (``kernels/level.py``).
+            It helps quiet, continuous speech and lets more noise through in long pauses (README).
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
@@ -109,7 +110,7 @@ class Denoiser:
         num_threads: int = 1,
         resampler_quality: str = "HQ",
         post_filter_beta: float = DEFAULT_POST_FILTER_BETA,
-        level_normalization: bool = True,
+        level_normalization: bool = False,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)

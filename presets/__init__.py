@@ -355,7 +355,7 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
         "num_threads": ctx.number(entry, "num_threads", where, 1, 256, 1, integer=True),
         "resampler_quality": ctx.choice(entry, "resampler_quality", where, RESAMPLER_QUALITIES, "HQ"),
         "post_filter_beta": ctx.number(entry, "post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA),
-        "level_normalization": ctx.choice(entry, "level_normalization", where, (True, False), True),
+        "level_normalization": ctx.choice(entry, "level_normalization", where, (True, False), False),
     }
     candidate = ctx.beside_preset(model) if model.endswith(".onnx") else None
     if candidate is not None and candidate.is_file():  # else a bundled name or a path from the cwd
@@ -621,7 +621,7 @@ def _entry_for(plugin: Any, index: int) -> dict:
             "mix": float(plugin.mix),
             "resampler_quality": getattr(plugin, "resampler_quality", getattr(plugin, "_quality", "HQ")),
             "post_filter_beta": float(plugin.post_filter_beta),
-            "level_normalization": bool(getattr(plugin, "level_normalization", True)),
+            "level_normalization": bool(getattr(plugin, "level_normalization", False)),
         }
         if plugin.num_threads != 1:
             entry["num_threads"] = int(plugin.num_threads)

@@ -201,23 +201,23 @@ def test_overrides_change_the_denoiser(tmp_path, capsys):
     np.testing.assert_allclose(c, expected, atol=1e-6)
 
 
-def test_no_level_normalization_flag(tmp_path, capsys):
-    """Quiet input (about -45 dBFS): the flag gives the Denoiser's output with the switch off, alone
-    and through a preset; without it the output differs."""
+def test_level_normalization_flag(tmp_path, capsys):
+    """Quiet input (about -45 dBFS): the flag gives the Denoiser's output with the switch on, alone
+    and through a preset; without it the output differs (off by default)."""
     rng = np.random.default_rng(11)
     t = np.arange(96000) / 48000
     quiet = (0.008 * np.sin(2 * np.pi * 180 * t) * (t % 0.4 < 0.25) + 0.002 * rng.standard_normal(t.size)).astype(np.float32)
     source = tmp_path / "quiet.wav"
     sf.write(str(source), quiet, 48000, subtype="FLOAT")
-    on, off, off_preset = tmp_path / "on.wav", tmp_path / "off.wav", tmp_path / "off-preset.wav"
-    assert _run(capsys, "process", source, on, "-q")[0] == 0
-    assert _run(capsys, "process", source, off, "-q", "--no-level-normalization")[0] == 0
-    assert _run(capsys, "process", source, off_preset, "-q", "--preset", "denoise-only", "--no-level-normalization")[0] == 0
+    on, off, on_preset = tmp_path / "on.wav", tmp_path / "off.wav", tmp_path / "on-preset.wav"
+    assert _run(capsys, "process", source, off, "-q")[0] == 0
+    assert _run(capsys, "process", source, on, "-q", "--level-normalization")[0] == 0
+    assert _run(capsys, "process", source, on_preset, "-q", "--preset", "denoise-only", "--level-normalization")[0] == 0
     a, b = sf.read(str(on), dtype="float32")[0], sf.read(str(off), dtype="float32")[0]
     assert not np.array_equal(a, b)
-    np.testing.assert_allclose(b, Denoiser(level_normalization=False)(quiet[None, :], 48000)[0], atol=1e-6)
-    np.testing.assert_allclose(a, Denoiser()(quiet[None, :], 48000)[0], atol=1e-6)
-    assert np.array_equal(sf.read(str(off_preset), dtype="float32")[0], b)
+    np.testing.assert_allclose(b, Denoiser()(quiet[None, :], 48000)[0], atol=1e-6)
+    np.testing.assert_allclose(a, Denoiser(level_normalization=True)(quiet[None, :], 48000)[0], atol=1e-6)
+    assert np.array_equal(sf.read(str(on_preset), dtype="float32")[0], a)
 
 
 # ------------------------------------------------------------------------------- exit codes

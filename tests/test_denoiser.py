@@ -294,7 +294,7 @@ def test_repr_and_properties(identity_model):
     d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8, post_filter_beta=0.02)
     assert repr(d).startswith(
         '<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 post_filter_beta=0.02 '
-        'level_normalization=True at 0x')
+        'level_normalization=False at 0x')
     d.mix = 0.5
     d.attenuation_limit_db = 30
     d.post_filter_beta = 0.1

@@ -205,13 +205,13 @@ def test_audio_path_is_not_scaled(tmp_path):
     """With an identity model the output is the delayed input, normalisation on or off."""
     path = _with_target(constant_model(tmp_path / "id.onnx"), -22.0)
     x = np.random.default_rng(8).normal(0, 0.001, (1, SR)).astype(np.float32)
+    np.testing.assert_allclose(Denoiser(path, level_normalization=True)(x, SR), x, atol=1e-6)
     np.testing.assert_allclose(Denoiser(path)(x, SR), x, atol=1e-6)
-    np.testing.assert_allclose(Denoiser(path, level_normalization=False)(x, SR), x, atol=1e-6)
 
 
 def test_denoiser_switch_and_card_target(leveled_stateful, tmp_path):
     x = np.random.default_rng(9).normal(0, 0.002, (1, 2 * SR)).astype(np.float32)
-    on, off = Denoiser(leveled_stateful), Denoiser(leveled_stateful, level_normalization=False)
+    on, off = Denoiser(leveled_stateful, level_normalization=True), Denoiser(leveled_stateful)
     assert on.level_normalization and not off.level_normalization
     assert on.card.analysis_level_dbfs == -22.0
     assert not np.array_equal(on(x, SR), off(x, SR))
@@ -220,7 +220,7 @@ def test_denoiser_switch_and_card_target(leveled_stateful, tmp_path):
     np.testing.assert_array_equal(on(x, SR), off(x, SR))
     plain = stateful_model(tmp_path / "plain.onnx")  # no analysis_level_dbfs: nothing to normalise to
     assert Denoiser(plain).card.analysis_level_dbfs is None
-    np.testing.assert_array_equal(Denoiser(plain)(x, SR), Denoiser(plain, level_normalization=False)(x, SR))
+    np.testing.assert_array_equal(Denoiser(plain, level_normalization=True)(x, SR), Denoiser(plain)(x, SR))
 
 
 @pytest.mark.parametrize("value", [1, "yes", None, 0.0])
@@ -230,7 +230,7 @@ def test_denoiser_rejects_non_bool(identity_model, value):
 
 
 def test_old_pickles_keep_their_output(leveled_stateful):
-    d = Denoiser(leveled_stateful)
+    d = Denoiser(leveled_stateful, level_normalization=True)
     state = d.__getstate__()
     del state["_level_normalization"]
     old = Denoiser.__new__(Denoiser)

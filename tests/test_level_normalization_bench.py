@@ -64,12 +64,18 @@ def test_off_and_on_tables(tmp_path, data_dir):
     assert base[-45.0]["sdr_db"]["delta"]["mean"] > 0.5  # quiet speech is passed more intact with it on
     per_item = report["per_item"]["hance-base"]
     assert len(per_item["clean"]) == 4 and all({"off", "on"} <= set(r) for r in per_item["noisy"])
+    long_form = per_item["long_form"]  # one val noise x the 4 default level:snr pairs
+    assert [(r["level_dbfs"], r["snr_db"]) for r in long_form] == [(-40.0, 5.0), (-30.0, 5.0), (-25.0, 10.0), (-20.0, 15.0)]
+    for r in report["per_item"]["identity"]["long_form"]:  # identity: the noise stays in the pauses, on or off
+        assert r["off"]["pause_residual_db"] == pytest.approx(0.0, abs=0.05) == r["on"]["pause_residual_db"]
     text = (out / "level-normalization.md").read_text()
     assert "## hance-base (card analysis_level_dbfs: -22.0)" in text and "| -45 dBFS | 2 |" in text
+    assert "| hiss.flac | -40 dBFS | 5 dB |" in text
 
 
 @pytest.mark.parametrize("extra, message", [(["--items", "1"], "--items"), (["--pass-levels", "-45,x"], "--pass-levels"),
-                                            (["--pass-levels=-70"], "--pass-levels")])
+                                            (["--pass-levels=-70"], "--pass-levels"), (["--long-form=-30"], "--long-form"),
+                                            (["--long-form=-30:x"], "--long-form")])
 def test_usage_errors(extra, message, data_dir, capsys):
     with pytest.raises(SystemExit) as info:
         _load().main(["--model", "hance-base", "--data-dir", str(data_dir), *extra])

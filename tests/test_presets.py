@@ -167,7 +167,7 @@ def test_round_trip_gives_identical_output(tmp_path):
     chain = Pedalboard([
         HighpassFilter(cutoff_frequency_hz=95.5),
         NoiseGate(threshold_db=-61.3, ratio=3.3, attack_ms=2.0, release_ms=170.0),
-        Denoiser(attenuation_limit_db=17.3, mix=0.85, post_filter_beta=0.05, level_normalization=False),
+        Denoiser(attenuation_limit_db=17.3, mix=0.85, post_filter_beta=0.05, level_normalization=True),
         PeakFilter(cutoff_frequency_hz=3100.0, gain_db=2.5, q=1.2),
         Compressor(threshold_db=-21.7, ratio=2.5, attack_ms=7.0, release_ms=140.0),
         LadderFilter(mode=LadderFilter.Mode.LPF24, cutoff_hz=16000.0),
@@ -177,7 +177,7 @@ def test_round_trip_gives_identical_output(tmp_path):
     loaded, path = _round_trip(chain, tmp_path, description="round trip test", output=OutputOptions(bit_depth=24))
     assert _stages(loaded) == _stages(chain)
     assert loaded[2].post_filter_beta == 0.05 and loaded[2].attenuation_limit_db == 17.3
-    assert loaded[2].level_normalization is False
+    assert loaded[2].level_normalization is True
     assert loaded.name == "saved" and loaded.description == "round trip test"
     assert loaded.output == OutputOptions(bit_depth=24)
     x = _noisy(44100, 2.0, 2, seed=3)
@@ -287,11 +287,13 @@ def test_post_filter_key_loads_and_survives_other_overrides():
 def test_level_normalization_key_loads_and_survives_overrides():
     from hance_plugin.batch import apply_overrides
 
-    assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].level_normalization is True  # on unless switched off
-    chain = loads_preset('[[chain]]\nplugin = "Denoiser"\nlevel_normalization = false\n')
-    assert chain[0].level_normalization is False
+    assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].level_normalization is False  # off unless asked
+    chain = loads_preset('[[chain]]\nplugin = "Denoiser"\nlevel_normalization = true\n')
+    assert chain[0].level_normalization is True
     chain = apply_overrides(chain, None, 12.0)
-    assert (chain[0].attenuation_limit_db, chain[0].level_normalization) == (12.0, False)
+    assert (chain[0].attenuation_limit_db, chain[0].level_normalization) == (12.0, True)
+    chain = apply_overrides(loads_preset('[[chain]]\nplugin = "Denoiser"\n'), None, None, None, True)
+    assert chain[0].level_normalization is True
     with pytest.raises(PresetError, match="level_normalization"):
         loads_preset('[[chain]]\nplugin = "Denoiser"\nlevel_normalization = 1\n')
 
