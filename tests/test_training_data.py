@@ -834,6 +834,33 @@ def test_noise_speed_shifts_the_corpus_noise_only(corpus, tmp_path):
             parse_mix_overrides(bad)
 
 
+def test_level_of_mixture_gives_every_kind_one_input_level(corpus):
+    """``level_of_mixture``: the noisy input's active level is the drawn level for mixtures,
+    noise-only and speech-only items alike, the SNR holds; False (the default) is bit-identical."""
+    common = dict(seed=7, p_noise_only=0.3, p_speech_only=0.3, p_clip=0.0, level_dbfs_range=(-45.0, -15.0))
+    base = _source(corpus, **common)
+    off = _source(corpus, level_of_mixture=False, **common)
+    on = _source(corpus, level_of_mixture=True, **common)
+    kinds = set()
+    for i in range(16):
+        b, o, m = base[i], off[i], on[i]
+        assert np.array_equal(b.noisy, o.noisy) and np.array_equal(b.clean, o.clean) and "mixture_gain_db" not in b.meta
+        assert m.meta["kind"] == b.meta["kind"]
+        kinds.add(m.meta["kind"])
+        if "peak_scale" in m.meta:
+            continue
+        drawn = b.meta["level_dbfs"] if b.meta["kind"] != "noise_only" else None
+        level = active_level_db(m.noisy)
+        assert -45.1 <= level <= -14.9
+        gain = 10 ** (m.meta["mixture_gain_db"] / 20)  # noisy and target scaled alike: the SNR holds
+        np.testing.assert_allclose(m.clean, b.clean * np.float32(gain), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(m.noisy, b.noisy * np.float32(gain), rtol=1e-5, atol=1e-7)
+        if drawn is not None:  # the speech's drawn level (base) is now the input's
+            assert level == pytest.approx(drawn, abs=0.1)
+    assert kinds == {"mix", "noise_only", "speech_only"}
+    assert parse_mix_overrides("level_of_mixture=true") == {"level_of_mixture": True}
+
+
 def _band_energy(x: np.ndarray, lo_hz: float) -> float:
     spectrum = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
     freqs = np.fft.rfftfreq(x.size, 1 / SR)

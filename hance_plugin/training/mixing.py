@@ -55,6 +55,13 @@ noise, and 6):
    ``level_dbfs_range``; noise gain from ``noise_gain_for_snr`` for an SNR uniform in
    ``snr_db_range``. Noise-only items put the noise at level - SNR; their ``snr_db`` is -inf and
    the target is zero; speech-only items have ``snr_db`` +inf and ``noisy == clean``.
+   With ``level_of_mixture`` (default False: mixtures bit-identical to before) the drawn level is
+   then given to the *noisy input* instead (its active level; noisy and target scaled alike, the
+   SNR unchanged), for mixtures, noise-only and speech-only items alike. With the default the
+   absolute level tells the model something about what it hears: noise sits at level - SNR, on
+   average 7.5 dB below the speech, so quiet input is more often noise; the trained models use that
+   (clean speech at -45 dBFS loses 4 dB, README "level_normalization"). With it the input level of
+   every kind has one distribution and carries no such cue.
 6. **Peak**: if the noisy input or the target would exceed 0.99, both are scaled by the same
    factor (the SNR does not change). Finally, clipping (``p_clip``) of the noisy input only at
    30-80 % of its peak.
@@ -129,6 +136,7 @@ class MixConfig:
     p_noise_lowpass: float = 0.0  # low-pass of the noise only (clean high band over LF noise); 0 = off
     noise_lowpass_hz_range: tuple[float, float] = (1000.0, 8000.0)  # its cutoff (log-uniform)
     p_noise_speed: float = 0.0  # speed perturbation of the corpus noise (new noise spectra and rhythms); 0 = off
+    level_of_mixture: bool = False  # level_dbfs_range sets the noisy input's active level, for every kind alike
     noise_speed_range: tuple[float, float] = (0.75, 1.33)  # its factor (log-uniform; every frequency x factor)
     p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
@@ -741,6 +749,11 @@ class MixtureSource:
             noise *= np.float32(10 ** ((level_db - snr_db - _rms_db(noise)) / 20))
         clean = speech if speech is not None else np.zeros(n, dtype=np.float32)
         noisy = clean + noise if noise is not None else clean.copy()
+        if cfg.level_of_mixture and np.any(noisy):
+            gain = np.float32(10 ** ((level_db - active_level_db(noisy)) / 20))
+            noisy = noisy * gain
+            clean = clean * gain
+            meta["mixture_gain_db"] = float(20 * math.log10(gain))
 
         # 6. peak, clipping
         peak = max(float(np.max(np.abs(noisy))), float(np.max(np.abs(clean))))
