@@ -3,8 +3,10 @@
 Why: the networks learn level-dependent behaviour from their training mixtures (active speech level
 uniform in -40..-10 dBFS). Fed clean val speech, the step-15000 ``hance-base`` passes it at 17.7 dB
 SDR when it is at -26 dBFS but at 9.5 dB (and 4.1 dB quieter) at -45 dBFS: quiet speech is taken
-for noise. Scaling every val mixture's input to one level before the model and back after gains
-+0.03 PESQ-WB on val (``benchmarks/level_normalization.py``). Because masks are applied to the
+for noise. Moving quiet input up before the model gains +0.03 PESQ-WB on the 3 s val mixtures, but in
+long-form speech the meter falls in the pauses, and the model, which also takes loud noise for
+speech, lets more noise through there (``benchmarks/level_normalization.py``; README): so the
+Denoiser has it off by default. Because masks are applied to the
 *original* spectrum, the scaling only has to reach the features: with a gain g (dB) per frame,
 
     band_db'  = band_db + g                      (band energies in dB)

@@ -621,8 +621,9 @@ def _entry_for(plugin: Any, index: int) -> dict:
             "mix": float(plugin.mix),
             "resampler_quality": getattr(plugin, "resampler_quality", getattr(plugin, "_quality", "HQ")),
             "post_filter_beta": float(plugin.post_filter_beta),
-            "level_normalization": bool(getattr(plugin, "level_normalization", False)),
         }
+        if getattr(plugin, "level_normalization", False):  # written only when on: default presets dump as before
+            entry["level_normalization"] = True
         if plugin.num_threads != 1:
             entry["num_threads"] = int(plugin.num_threads)
         return entry
