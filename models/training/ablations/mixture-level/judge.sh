@@ -1,33 +1,37 @@
 #!/usr/bin/env bash
-# Judge runs/mixture-level/last.pt (step 16500) with the rule of rule.md (written before training).
-# Usage, from the repository root: bash models/training/ablations/mixture-level/judge.sh
-# Writes per-item JSON and the log next to this script; tables benchmarks/results/mixture-level.md
-# (val, against loss-pesq), passthrough-mixture-level-{45,26,10}.md (clean val speech at -45 / -26 /
-# -10 dBFS, against branch-null exported) and noise-only-mixture-level-{30,20}.md; prints the verdict.
+# Judge runs/NAME/last.pt (step 16500) with the rule of rule.md (written before training); NAME
+# defaults to mixture-level (also judges ../level-range, whose rule.md takes the same criteria).
+# Usage, from the repository root: bash models/training/ablations/mixture-level/judge.sh [NAME]
+# Writes per-item JSON and the log to models/training/ablations/NAME/; tables benchmarks/results/NAME.md
+# (val, against loss-pesq), passthrough-NAME-{45,26,10}.md (clean val speech at -45 / -26 / -10 dBFS,
+# against branch-null exported) and noise-only-NAME-{30,20}.md; prints the verdict.
 set -euo pipefail
-here=models/training/ablations/mixture-level
+name="${1:-mixture-level}"
+here="models/training/ablations/$name"
+label="$name"; [ "$name" = mixture-level ] && label=mixlevel  # the label mixture-level's table was written with
 py=.venv/bin/python
-bash models/training/ablations/branch-validate.sh runs/mixture-level "$here" 16500 3
-bash models/training/ablations/branch-table.sh mixture-level "$here" "mixlevel+loss+1500" \
+bash models/training/ablations/branch-validate.sh "runs/$name" "$here" 16500 3
+bash models/training/ablations/branch-table.sh "$name" "$here" "$label+loss+1500" \
     models/training/ablations/loss-pesq "loss+1500" > /dev/null
 mkdir -p runs/m
-[ -s runs/m/mixture-level.onnx ] || $py -m hance_plugin.training export --checkpoint runs/mixture-level/last.pt \
-    --name mixture-level --out-dir runs/m > /dev/null
+[ -s "runs/m/$name.onnx" ] || $py -m hance_plugin.training export --checkpoint "runs/$name/last.pt" \
+    --name "$name" --out-dir runs/m > /dev/null
 [ -s runs/m/branch-null.onnx ] || $py -m hance_plugin.training export --checkpoint runs/branch-null/last.pt \
     --name branch-null --out-dir runs/m > /dev/null
 for level in 45 26 10; do
-    [ -s "benchmarks/results/passthrough-mixture-level-$level.json" ] || $py benchmarks/passthrough.py \
-        --model runs/m/branch-null.onnx --model runs/m/mixture-level.onnx --split val --level-dbfs "-$level" \
-        --name "passthrough-mixture-level-$level" --no-progress > /dev/null
+    [ -s "benchmarks/results/passthrough-$name-$level.json" ] || $py benchmarks/passthrough.py \
+        --model runs/m/branch-null.onnx --model "runs/m/$name.onnx" --split val --level-dbfs "-$level" \
+        --name "passthrough-$name-$level" --no-progress > /dev/null
 done
 for level in 30 20; do
-    [ -s "benchmarks/results/noise-only-mixture-level-$level.json" ] || $py benchmarks/noise_only.py \
-        --model runs/m/branch-null.onnx --model runs/m/mixture-level.onnx --level-dbfs "-$level" \
-        --name "noise-only-mixture-level-$level" > /dev/null
+    [ -s "benchmarks/results/noise-only-$name-$level.json" ] || $py benchmarks/noise_only.py \
+        --model runs/m/branch-null.onnx --model "runs/m/$name.onnx" --level-dbfs "-$level" \
+        --name "noise-only-$name-$level" > /dev/null
 done
-$py - <<'PY'
+NAME="$name" LABEL="$label" $py - <<'PY'
 """The rule of rule.md: the level gap of clean single files (criterion 1), noisy val (criterion 2)."""
 import json
+import os
 import sys
 
 import numpy as np
@@ -35,11 +39,13 @@ import numpy as np
 sys.path.insert(0, "benchmarks")
 from training_ablation import _mean_ci, branch_deltas
 
+name, label = os.environ["NAME"], os.environ["LABEL"]
+
 
 def single_sdr(level: int) -> dict[str, np.ndarray]:
-    r = json.loads(open(f"benchmarks/results/passthrough-mixture-level-{level}.json").read())
+    r = json.loads(open(f"benchmarks/results/passthrough-{name}-{level}.json").read())
     keep = [i for i, it in enumerate(r["items"]) if it["form"] == "single"]
-    return {m: np.array([r["per_item"][m][i]["sdr_db"] for i in keep], dtype=float) for m in ("branch-null", "mixture-level")}
+    return {m: np.array([r["per_item"][m][i]["sdr_db"] for i in keep], dtype=float) for m in ("branch-null", name)}
 
 
 low, mid, high = single_sdr(45), single_sdr(26), single_sdr(10)
@@ -47,9 +53,9 @@ gap = {m: low[m] - mid[m] for m in low}
 for m in gap:
     print(f"{m:14s} single-file SDR at -45 / -26 / -10 dBFS: {low[m].mean():.2f} / {mid[m].mean():.2f} / "
           f"{high[m].mean():.2f} dB; gap -45 minus -26 {gap[m].mean():+.2f} dB")
-shrink = _mean_ci(gap["mixture-level"] - gap["branch-null"])
+shrink = _mean_ci(gap[name] - gap["branch-null"])
 print(f"gap, arm - control: {shrink['mean']:+.2f} +- {shrink['ci95']:.2f} dB (n={shrink['n']})")
-d = branch_deltas("benchmarks/results/mixture-level.json", "mixlevel+loss+1500 16500")
+d = branch_deltas(f"benchmarks/results/{name}.json", f"{label}+loss+1500 16500")
 c1 = shrink["mean"] >= 2.0
 c2 = all(d["control", s, "pesq_wb"][0] >= -0.005 and d["control", s, "si_sdr"][0] >= -0.1 for s in ("plain", "room"))
 print(f"criterion 1 (level gap at least 2.0 dB smaller than the control's): {'holds' if c1 else 'FAILS'}")
