@@ -15,10 +15,10 @@ def write_results(out_dir: str | Path, name: str, markdown: str, report: dict) -
     (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
 
 
-def snr_bucket_label(lo_db: float, hi_db: float) -> str:
-    """Row label of an input-SNR bucket [lo, hi); +-100 dB stand for open ends."""
+def snr_bucket_label(lo_db: float, hi_db: float, unit: str = "dB") -> str:
+    """Row label of an input-SNR (or other dB-valued) bucket [lo, hi); +-100 stand for open ends."""
     if lo_db <= -100:
-        return f"< {hi_db:g} dB"
+        return f"< {hi_db:g} {unit}"
     if hi_db >= 100:
-        return f">= {lo_db:g} dB"
-    return f"{lo_db:g}..{hi_db:g} dB"
+        return f">= {lo_db:g} {unit}"
+    return f"{lo_db:g}..{hi_db:g} {unit}"

@@ -47,7 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _results import write_results  # noqa: E402
+from _results import snr_bucket_label, write_results  # noqa: E402
 from attenuation_limit import _label, check_models  # noqa: E402  (--model checks and report names, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
@@ -60,11 +60,7 @@ SR = 48000
 
 
 def _bucket_label(lo: float, hi: float) -> str:
-    if lo <= -100:
-        return f"clean speech < {hi:g} dBFS"
-    if hi >= 100:
-        return f"clean speech >= {lo:g} dBFS"
-    return f"clean speech {lo:g}..{hi:g} dBFS"
+    return "clean speech " + snr_bucket_label(lo, hi, unit="dBFS")
 
 
 def collect_noisy(model: str, data_dir: Path, items: int, progress: bool) -> list[dict]:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from val_corpus import write_val_corpus
 
 sf = pytest.importorskip("soundfile")
 pytest.importorskip("pesq")
 pytest.importorskip("pystoi")
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "attenuation_limit.py"
-SR = 48000
 
 
 def _load():
@@ -24,23 +24,9 @@ def _load():
     return mod
 
 
-def _voice(rng, f0: float, seconds: float) -> np.ndarray:
-    t = np.arange(int(seconds * SR)) / SR
-    x = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 60) if f0 * k < 12000)
-    syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 3.0 * t)  # 3 Hz envelope, like speech
-    return (0.2 * syllables * x / np.max(np.abs(x))).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("al") / "data"
-    rng = np.random.default_rng(7)
-    (root / "speech/val/voices").mkdir(parents=True)
-    (root / "noise/val").mkdir(parents=True)
-    for i, f0 in enumerate((120.0, 210.0)):
-        sf.write(root / f"speech/val/voices/t{i}.flac", _voice(rng, f0, 6.5), SR)
-    sf.write(root / "noise/val/hiss.flac", 0.05 * rng.standard_normal(8 * SR).astype(np.float32), SR)
-    return root
+    return write_val_corpus(tmp_path_factory.mktemp("al") / "data", seed=7)
 
 
 def test_limit_table(tmp_path, data_dir):
