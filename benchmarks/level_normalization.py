@@ -63,17 +63,30 @@ def _bucket_label(lo: float, hi: float) -> str:
     return "clean speech " + snr_bucket_label(lo, hi, unit="dBFS")
 
 
+def _off_and_on(model: str) -> dict:
+    """The two Denoisers every part compares: ``{"off": ..., "on": ...}`` (one onnxruntime thread)."""
+    from hance_plugin import Denoiser
+
+    return {key: Denoiser(model=model, level_normalization=key == "on", num_threads=1) for key in ("off", "on")}
+
+
+def _off_on_arrays(rows: list[dict], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` off and on over the rows where both are finite numbers (not None)."""
+    pairs = [(r["off"].get(key), r["on"].get(key)) for r in rows]
+    pairs = [p for p in pairs if p[0] is not None and p[1] is not None]
+    return np.array([p[0] for p in pairs], dtype=float), np.array([p[1] for p in pairs], dtype=float)
+
+
 def collect_noisy(model: str, data_dir: Path, items: int, progress: bool) -> list[dict]:
     """Per-mixture metrics with normalisation off and on: [{"index", "snr_db", "level_dbfs", "off", "on"}]."""
     from quality import FS, compute_metrics, select_entries
 
-    from hance_plugin import Denoiser
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
     from hance_plugin.training.signals import active_level_db
 
     source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides("augment=false")),
                                             seed=0)
-    denoisers = {key: Denoiser(model=model, level_normalization=key == "on", num_threads=1) for key in ("off", "on")}
+    denoisers = _off_and_on(model)
     picks = select_entries(range(len(source)), items)
     if progress:
         from tqdm import tqdm
@@ -98,9 +111,7 @@ def collect_clean(model: str, data_dir: Path, levels_dbfs: list[float], progress
     """Clean val speech at each level through the model, off and on: [{"level", "file", "off": {...}, "on": {...}}]."""
     from passthrough import collect_items, passthrough_metrics
 
-    from hance_plugin import Denoiser
-
-    denoisers = {key: Denoiser(model=model, level_normalization=key == "on", num_threads=1) for key in ("off", "on")}
+    denoisers = _off_and_on(model)
     rows = []
     for level in levels_dbfs:
         items = [it for it in collect_items(data_dir, "val", 8.0, level, 200, rir_split=None) if it["form"] == "single"]
@@ -141,12 +152,11 @@ def collect_long_form(model: str, data_dir: Path, settings: list[tuple[float, fl
         return []
     from quality import compute_metrics
 
-    from hance_plugin import Denoiser
     from hance_plugin.training.signals import active_level_db, list_audio_files, load_mono_48k
 
     speech, active = long_form_items(data_dir)
     noises = list_audio_files(data_dir / "noise" / "val")
-    denoisers = {key: Denoiser(model=model, level_normalization=key == "on", num_threads=1) for key in ("off", "on")}
+    denoisers = _off_and_on(model)
     jobs = [(f, level, snr) for f in noises for level, snr in settings]
     if progress:
         from tqdm import tqdm
@@ -180,9 +190,7 @@ def summarise(noisy: list[dict], clean: list[dict]) -> dict:
             continue
         row = {"group": label, "n": len(sel)}
         for key, _, _ in METRICS:
-            pairs = [(r["off"][key], r["on"][key]) for r in sel if r["off"].get(key) is not None and r["on"].get(key) is not None]
-            off = np.array([p[0] for p in pairs], dtype=float)
-            on = np.array([p[1] for p in pairs], dtype=float)
+            off, on = _off_on_arrays(sel, key)
             row[key] = {"off": float(off.mean()), "delta": _mean_ci(on - off)}
         noisy_rows.append(row)
     clean_rows = []
@@ -190,9 +198,7 @@ def summarise(noisy: list[dict], clean: list[dict]) -> dict:
         sel = [r for r in clean if r["level_dbfs"] == level]
         row = {"level_dbfs": level, "n": len(sel)}
         for key in ("sdr_db", "gain_db"):
-            pairs = [(r["off"][key], r["on"][key]) for r in sel if r["off"][key] is not None and r["on"][key] is not None]
-            off = np.array([p[0] for p in pairs], dtype=float)
-            on = np.array([p[1] for p in pairs], dtype=float)
+            off, on = _off_on_arrays(sel, key)
             row[key] = {"off": float(off.mean()), "on": float(on.mean()), "delta": _mean_ci(on - off)}
         clean_rows.append(row)
     return {"noisy": noisy_rows, "clean": clean_rows}

@@ -266,6 +266,29 @@ def passthrough_release_rule(d: dict, pt: dict) -> bool:
             and all(pt[form, "release"] >= 1.0 for form in PASSTHROUGH_FORMS))
 
 
+def level_gap(reports: dict[int, dict | str | Path], control: str, arm: str) -> dict:
+    """The level gap of clean single files (the mixture-level, level-range and level-speech rule.md):
+    ``reports`` maps levels in -dBFS (e.g. {45: ..., 26: ...}; the first two make the gap) to
+    ``benchmarks/passthrough.py`` reports of ``control`` and ``arm``. Prints each model's mean SDR per
+    level and its gap (first level minus second), returns the paired ``_mean_ci`` of arm gap minus
+    control gap over the files (> 0: the arm's gap is smaller)."""
+    sdr = {}
+    for level, report in reports.items():
+        if not isinstance(report, dict):
+            report = json.loads(Path(report).read_text())
+        keep = [i for i, it in enumerate(report["items"]) if it["form"] == "single"]
+        sdr[level] = {m: np.array([report["per_item"][m][i]["sdr_db"] for i in keep], dtype=float) for m in (control, arm)}
+    first, second = list(reports)[:2]
+    gap = {m: sdr[first][m] - sdr[second][m] for m in (control, arm)}
+    levels = " / ".join(f"-{level}" for level in reports)
+    for m in (control, arm):
+        means = " / ".join(f"{sdr[level][m].mean():.2f}" for level in reports)
+        print(f"{m:14s} single-file SDR at {levels} dBFS: {means} dB; gap -{first} minus -{second} {gap[m].mean():+.2f} dB")
+    shrink = _mean_ci(gap[arm] - gap[control])
+    print(f"gap, arm - control: {shrink['mean']:+.2f} +- {shrink['ci95']:.2f} dB (n={shrink['n']})")
+    return shrink
+
+
 def control_gain_rule(d: dict, plain_pesq_min: float, plain_si_sdr_min: float, room_pesq_min: float) -> bool:
     """Criterion 1 of the branch rules that ask whether a change pays at equal steps
     (`models/training/ablations/loss-pesq/`, `mask-gate/`, `subband/`, `subband-10/` rule.md), against

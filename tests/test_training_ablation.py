@@ -228,3 +228,18 @@ def test_finals_whose_indices_name_other_mixtures_are_refused(tmp_path, ablation
                        "--final", f"val/other={other}"])
     assert err.value.code == 2
     assert "val item 1 is 'val/c.flac'" in capsys.readouterr().err
+
+
+def test_level_gap_is_the_paired_change_of_the_single_file_gap(ablation, capsys):
+    """Single files only; gap = first level minus second, per file; arm gap minus control gap."""
+    def report(ctl: list[float], arm: list[float]) -> dict:
+        items = [{"form": "single"}, {"form": "running"}, {"form": "single"}]
+        return {"items": items, "per_item": {"ctl": [{"sdr_db": v} for v in ctl], "arm": [{"sdr_db": v} for v in arm]}}
+
+    quiet = report([10.0, 99.0, 12.0], [14.0, -99.0, 17.0])
+    mid = report([16.0, 0.0, 18.0], [17.0, 0.0, 19.0])
+    shrink = ablation.level_gap({45: quiet, 26: mid}, "ctl", "arm")
+    # control gaps -6, -6; arm gaps -3, -2: the arm's gap is 3 and 4 dB smaller
+    assert shrink["mean"] == pytest.approx(3.5) and shrink["n"] == 2
+    out = capsys.readouterr().out
+    assert "single-file SDR at -45 / -26 dBFS: 11.00 / 17.00 dB; gap -45 minus -26 -6.00 dB" in out

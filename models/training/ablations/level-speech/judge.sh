@@ -28,30 +28,15 @@ done
 $py - <<'PY'
 """The rule of rule.md: val deltas (`branch_deltas`), pass-through against the release
 (`passthrough_deltas`, `passthrough_release_rule`) and the level gap of clean single files."""
-import json
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci, branch_deltas, passthrough_deltas, passthrough_release_rule
+from training_ablation import branch_deltas, level_gap, passthrough_deltas, passthrough_release_rule
 
 d = branch_deltas("benchmarks/results/level-speech.json", "level-speech+loss+1500 16500")
 pt = passthrough_deltas("benchmarks/results/passthrough-level-speech.json", "level-speech", None)
-
-
-def single_sdr(level: int) -> dict[str, np.ndarray]:
-    r = json.loads(open(f"benchmarks/results/passthrough-level-speech-{level}.json").read())
-    keep = [i for i, it in enumerate(r["items"]) if it["form"] == "single"]
-    return {m: np.array([r["per_item"][m][i]["sdr_db"] for i in keep], dtype=float) for m in ("branch-null", "level-speech")}
-
-
-low, mid = single_sdr(45), single_sdr(26)
-gap = {m: low[m] - mid[m] for m in low}
-for m in gap:
-    print(f"{m:14s} single-file SDR at -45 / -26 dBFS: {low[m].mean():.2f} / {mid[m].mean():.2f} dB; gap {gap[m].mean():+.2f} dB")
-shrink = _mean_ci(gap["level-speech"] - gap["branch-null"])
-print(f"gap, arm - control: {shrink['mean']:+.2f} +- {shrink['ci95']:.2f} dB (n={shrink['n']})")
+shrink = level_gap({level: f"benchmarks/results/passthrough-level-speech-{level}.json" for level in (45, 26)},
+                   "branch-null", "level-speech")
 c1 = d["control", "plain", "pesq_wb"][0] >= -0.005 and d["control", "room", "pesq_wb"][0] >= -0.005
 c2 = passthrough_release_rule(d, pt)
 c3 = shrink["mean"] >= 2.0

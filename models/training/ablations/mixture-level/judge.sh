@@ -30,31 +30,15 @@ for level in 30 20; do
 done
 NAME="$name" LABEL="$label" $py - <<'PY'
 """The rule of rule.md: the level gap of clean single files (criterion 1), noisy val (criterion 2)."""
-import json
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci, branch_deltas
+from training_ablation import branch_deltas, level_gap
 
 name, label = os.environ["NAME"], os.environ["LABEL"]
-
-
-def single_sdr(level: int) -> dict[str, np.ndarray]:
-    r = json.loads(open(f"benchmarks/results/passthrough-{name}-{level}.json").read())
-    keep = [i for i, it in enumerate(r["items"]) if it["form"] == "single"]
-    return {m: np.array([r["per_item"][m][i]["sdr_db"] for i in keep], dtype=float) for m in ("branch-null", name)}
-
-
-low, mid, high = single_sdr(45), single_sdr(26), single_sdr(10)
-gap = {m: low[m] - mid[m] for m in low}
-for m in gap:
-    print(f"{m:14s} single-file SDR at -45 / -26 / -10 dBFS: {low[m].mean():.2f} / {mid[m].mean():.2f} / "
-          f"{high[m].mean():.2f} dB; gap -45 minus -26 {gap[m].mean():+.2f} dB")
-shrink = _mean_ci(gap[name] - gap["branch-null"])
-print(f"gap, arm - control: {shrink['mean']:+.2f} +- {shrink['ci95']:.2f} dB (n={shrink['n']})")
+shrink = level_gap({level: f"benchmarks/results/passthrough-{name}-{level}.json" for level in (45, 26, 10)},
+                   "branch-null", name)
 d = branch_deltas(f"benchmarks/results/{name}.json", f"{label}+loss+1500 16500")
 c1 = shrink["mean"] >= 2.0
 c2 = all(d["control", s, "pesq_wb"][0] >= -0.005 and d["control", s, "si_sdr"][0] >= -0.1 for s in ("plain", "room"))
