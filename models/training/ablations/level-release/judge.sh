@@ -13,6 +13,7 @@ here=models/training/ablations/level-release
 A=models/training/ablations
 py=.venv/bin/python
 for arm in base twin; do
+    mkdir -p "$here/$arm"
     bash $A/branch-validate.sh "runs/level-release-$arm" "$here/$arm" 16500 3
 done
 # base: against the release and level-speech (the same recipe at 2 threads: a replica, for the drift clause)
