@@ -6,6 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "training_ablation.py"
@@ -243,3 +244,20 @@ def test_level_gap_is_the_paired_change_of_the_single_file_gap(ablation, capsys)
     assert shrink["mean"] == pytest.approx(3.5) and shrink["n"] == 2
     out = capsys.readouterr().out
     assert "single-file SDR at -45 / -26 dBFS: 11.00 / 17.00 dB; gap -45 minus -26 -6.00 dB" in out
+
+
+def test_gap_change_is_the_paired_difference_in_differences(ablation):
+    """Items missing the key in any record drop out; did = base gain - twin gain = after - before."""
+    def record(values):
+        return {"per_item": [{"index": i, "pesq_wb": v} for i, v in enumerate(values)]}
+
+    base_rel, base_after = record([2.0, 2.0, 1.0]), record([2.5, 2.1, 9.0])
+    twin_rel, twin_after = record([1.8, 1.9, 1.0]), record([2.4, 2.0, None])
+    g = ablation.gap_change(base_rel, base_after, twin_rel, twin_after, "pesq_wb")
+    assert g["did"]["n"] == 2  # item 2 has no twin score after
+    assert g["before"]["mean"] == pytest.approx((0.2 + 0.1) / 2)
+    assert g["after"]["mean"] == pytest.approx((0.1 + 0.1) / 2)
+    assert g["base_gain"]["mean"] == pytest.approx((0.5 + 0.1) / 2)
+    assert g["twin_gain"]["mean"] == pytest.approx((0.6 + 0.1) / 2)
+    assert g["did"]["mean"] == pytest.approx(g["after"]["mean"] - g["before"]["mean"]) == pytest.approx(-0.05)
+    assert g["did"]["ci95"] == pytest.approx(1.96 * np.std([-0.1, 0.0], ddof=1) / np.sqrt(2))

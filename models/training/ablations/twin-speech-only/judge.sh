@@ -7,13 +7,10 @@ set -euo pipefail
 here=models/training/ablations/twin-speech-only
 bash models/training/ablations/branch-validate.sh runs/twin-speech-only "$here" 16500 3
 .venv/bin/python - <<'PY'
-import json
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci
+from training_ablation import gap_change
 
 A = "models/training/ablations"
 REL = {"plain": ("models/training/hance-base/val-plain-step15000.json", "models/training/hance-twin/val-plain-step15000.json"),
@@ -23,20 +20,12 @@ PAIRS = {"speech-only": {"plain": (f"{A}/speech-only-pesq/final-plain.json", f"{
          "level-release": {"plain": (f"{A}/level-release/base/final-plain.json", f"{A}/level-release/twin/final-plain.json"),
                            "room": (f"{A}/level-release/base/rev-final.json", f"{A}/level-release/twin/rev-final.json")}}
 
-
-def items(path):
-    return {it["index"]: it for it in json.load(open(path))["per_item"]}
-
-
 did = {}
 for pair, sets in PAIRS.items():
     for s, (base_after, twin_after) in sets.items():
-        br, tr = (items(p) for p in REL[s])
-        ba, ta = items(base_after), items(twin_after)
         for key in ("pesq_wb", "si_sdr"):
-            common = [i for i in br if all(d.get(i, {}).get(key) is not None for d in (br, ba, tr, ta))]
-            r = _mean_ci(np.array([(ba[i][key] - br[i][key]) - (ta[i][key] - tr[i][key]) for i in common]))
-            twin_gain = _mean_ci(np.array([ta[i][key] - tr[i][key] for i in common]))
+            g = gap_change(REL[s][0], base_after, REL[s][1], twin_after, key)
+            r, twin_gain = g["did"], g["twin_gain"]
             did[pair, s, key] = r
             print(f"{pair:13s} {s:5s} {key:7s}: change of the phase-aware - twin gap {r['mean']:+.4f} +- {r['ci95']:.4f} "
                   f"(twin gain {twin_gain['mean']:+.4f} +- {twin_gain['ci95']:.4f}, n={r['n']})")
