@@ -291,8 +291,8 @@ def level_gap(reports: dict[int, dict | str | Path], control: str, arm: str) -> 
 
 def gap_change(base_release: dict | str | Path, base_after: dict | str | Path, twin_release: dict | str | Path,
                twin_after: dict | str | Path, key: str) -> dict[str, dict]:
-    """The phase-aware - twin gap before and after a recipe, paired per item (the twin-loss-pesq,
-    twin-speech-only and level-release rule.md): four ``validate --per-item`` records of one val set,
+    """The phase-aware - twin gap before and after a recipe, paired per item (the twin-loss-pesq and
+    twin-speech-only judge.sh): four ``validate --per-item`` records of one val set,
     items kept where all four have ``key``. Returns ``_mean_ci`` dicts: ``before`` (base - twin at
     the releases), ``after``, ``base_gain``, ``twin_gain`` and ``did``, the change of the gap
     (base gain - twin gain; < 0: the recipe helped the twin more)."""
