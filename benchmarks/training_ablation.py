@@ -292,24 +292,24 @@ def level_gap(reports: dict[int, dict | str | Path], control: str, arm: str) -> 
 def gap_change(base_release: dict | str | Path, base_after: dict | str | Path, twin_release: dict | str | Path,
                twin_after: dict | str | Path, key: str) -> dict[str, dict]:
     """The phase-aware - twin gap before and after a recipe, paired per item (the twin-loss-pesq and
-    twin-speech-only judge.sh): four ``validate --per-item`` records of one val set,
-    items kept where all four have ``key``. Returns ``_mean_ci`` dicts: ``before`` (base - twin at
-    the releases), ``after``, ``base_gain``, ``twin_gain`` and ``did``, the change of the gap
-    (base gain - twin gain; < 0: the recipe helped the twin more)."""
-    def items(record):
-        if not isinstance(record, dict):
-            record = json.loads(Path(record).read_text())
-        return {it["index"]: it for it in record["per_item"]}
-
-    br, ba, tr, ta = (items(r) for r in (base_release, base_after, twin_release, twin_after))
-    common = [i for i in br if all(d.get(i, {}).get(key) is not None for d in (br, ba, tr, ta))]
+    twin-speech-only judge.sh): four ``validate --per-item`` records of one val set (checked to be
+    the same mixtures, as ``build_final`` does), items kept where all four have a finite ``key``.
+    Returns ``_mean_ci`` dicts: ``before`` (base - twin at the releases), ``after``, ``base_gain``,
+    ``twin_gain`` and ``did``, the change of the gap (base gain - twin gain; < 0: the recipe helped
+    the twin more)."""
+    records = [json.loads(Path(r).read_text()) if not isinstance(r, dict) else r
+               for r in (base_release, base_after, twin_release, twin_after)]
+    for label, record in zip(("base after", "twin release", "twin after"), records[1:]):
+        _check_same_mixtures("gap_change", label, record["per_item"], records[0]["per_item"])
+    br, ba, tr, ta = (_final_metric(record["per_item"], key) for record in records)
+    common = [i for i in br if i in ba and i in tr and i in ta]
 
     def stat(f):
         return _mean_ci(np.array([f(i) for i in common], dtype=np.float64))
 
-    return {"before": stat(lambda i: br[i][key] - tr[i][key]), "after": stat(lambda i: ba[i][key] - ta[i][key]),
-            "base_gain": stat(lambda i: ba[i][key] - br[i][key]), "twin_gain": stat(lambda i: ta[i][key] - tr[i][key]),
-            "did": stat(lambda i: (ba[i][key] - br[i][key]) - (ta[i][key] - tr[i][key]))}
+    return {"before": stat(lambda i: br[i] - tr[i]), "after": stat(lambda i: ba[i] - ta[i]),
+            "base_gain": stat(lambda i: ba[i] - br[i]), "twin_gain": stat(lambda i: ta[i] - tr[i]),
+            "did": stat(lambda i: (ba[i] - br[i]) - (ta[i] - tr[i]))}
 
 
 def control_gain_rule(d: dict, plain_pesq_min: float, plain_si_sdr_min: float, room_pesq_min: float) -> bool:

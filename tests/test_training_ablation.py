@@ -261,3 +261,14 @@ def test_gap_change_is_the_paired_difference_in_differences(ablation):
     assert g["twin_gain"]["mean"] == pytest.approx((0.6 + 0.1) / 2)
     assert g["did"]["mean"] == pytest.approx(g["after"]["mean"] - g["before"]["mean"]) == pytest.approx(-0.05)
     assert g["did"]["ci95"] == pytest.approx(1.96 * np.std([-0.1, 0.0], ddof=1) / np.sqrt(2))
+
+
+def test_gap_change_refuses_records_of_other_mixtures(ablation):
+    """Four records are paired by index only if the index names the same mixture in each."""
+    def record(files):
+        return {"per_item": [{"index": i, "speech_file": f, "pesq_wb": 2.0} for i, f in enumerate(files)]}
+
+    same, other = record(["a.flac", "b.flac"]), record(["a.flac", "c.flac"])
+    assert ablation.gap_change(same, same, same, same, "pesq_wb")["did"]["mean"] == 0.0
+    with pytest.raises(ValueError, match="twin after.*cannot be paired"):
+        ablation.gap_change(same, same, same, other, "pesq_wb")
