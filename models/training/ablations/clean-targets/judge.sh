@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Judge the clean-targets experiment with the rule of rule.md (this script written during training,
+# before any result). Usage, from the repository root:
+#   bash models/training/ablations/clean-targets/judge.sh stage1   # clean vs control (runs/clean-targets-{control,clean}, step 18000)
+#   bash models/training/ablations/clean-targets/judge.sh stage2   # the pair vs the shipped models (needs runs/clean-targets-twin)
+# Writes per-item JSON and logs to models/training/ablations/clean-targets/{control,clean,twin}/; tables
+# benchmarks/results/clean-targets.md (val), passthrough-clean-targets.md, clean-targets-dnsmos.md (stage 1);
+# clean-targets-twin.md, passthrough-clean-targets-twin.md (stage 2); prints the criteria and the verdict.
+# Each output is made only where it is not there yet (rerunnable).
+set -euo pipefail
+stage="$1"
+here=models/training/ablations/clean-targets
+A=models/training/ablations
+R=benchmarks/results
+py=.venv/bin/python
+mkdir -p runs/m
+export_run() {  # RUN NAME
+    [ -s "runs/m/$2.onnx" ] || $py -m hance_plugin.training export --checkpoint "runs/$1/last.pt" --name "$2" \
+        --out-dir runs/m > /dev/null
+}
+case "$stage" in
+stage1)
+    for arm in control clean; do
+        mkdir -p "$here/$arm"
+        bash $A/branch-validate.sh "runs/clean-targets-$arm" "$here/$arm" 18000 3
+    done
+    [ -s $R/clean-targets.json ] || $py benchmarks/training_ablation.py --name clean-targets --from-step 16500 \
+        --run "release=models/training/hance-base" --run "control=$here/control" --run "clean=$here/clean" \
+        --final "plain val/release 16500=models/training/hance-base/val-plain-step16500.json" \
+        --final "plain val/control 18000=$here/control/final-plain.json" \
+        --final "plain val/clean 18000=$here/clean/final-plain.json" \
+        --final "reverberant val/release 16500=$A/level-release/base/rev-final.json" \
+        --final "reverberant val/control 18000=$here/control/rev-final.json" \
+        --final "reverberant val/clean 18000=$here/clean/rev-final.json" \
+        --final "plain val vs control/control 18000=$here/control/final-plain.json" \
+        --final "plain val vs control/clean 18000=$here/clean/final-plain.json" \
+        --final "reverberant val vs control/control 18000=$here/control/rev-final.json" \
+        --final "reverberant val vs control/clean 18000=$here/clean/rev-final.json" \
+        --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    export_run clean-targets-control clean-targets-control
+    export_run clean-targets-clean clean-targets-clean
+    [ -s $R/passthrough-clean-targets.json ] || $py benchmarks/passthrough.py --model hance-base \
+        --model runs/m/clean-targets-control.onnx --model runs/m/clean-targets-clean.onnx --split val \
+        --name passthrough-clean-targets --no-progress > /dev/null
+    [ -s $R/clean-targets-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model runs/m/clean-targets-control.onnx \
+        --model runs/m/clean-targets-clean.onnx --limits 100 --items 203 --dnsmos-items 60 \
+        --name clean-targets-dnsmos --no-progress > /dev/null
+    $py - <<'PY'
+"""Stage 1 of rule.md: S1-S3 (clean - control), and the report-only split by the reference's floor."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, "benchmarks")
+sys.path.insert(0, "models/training/ablations/clean-targets")
+from floors import floor_db
+from training_ablation import _check_same_mixtures, _final_metric, _mean_ci, branch_deltas, passthrough_deltas
+
+from hance_plugin.training.signals import load_mono_48k
+
+R = "benchmarks/results"
+H = "models/training/ablations/clean-targets"
+d = branch_deltas(f"{R}/clean-targets.json", "clean 18000")
+pt = passthrough_deltas(f"{R}/passthrough-clean-targets.json", "clean-targets-clean", "clean-targets-control")
+s1 = (d["control", "plain", "pesq_wb"][0] + d["control", "room", "pesq_wb"][0]) / 2
+s2 = (d["control", "plain", "si_sdr"][0] + d["control", "room", "si_sdr"][0]) / 2
+ok = {"S1 mean PESQ-WB >= +0.006": s1 >= 0.006, "S2 mean SI-SDR >= -0.05 dB": s2 >= -0.05,
+      **{f"S3 pass-through {f} >= -0.5 dB": pt[f, "control"] >= -0.5 for f in ("single", "running", "reverberant")}}
+print(f"S1 mean PESQ-WB clean - control {s1:+.4f}; S2 mean SI-SDR {s2:+.3f} dB")
+for k, v in ok.items():
+    print(f"{k}: {'holds' if v else 'FAILS'}")
+print("verdict:", "helps: stage 2 runs" if all(ok.values()) else "does not help: nothing else trained or shipped")
+
+print("\n== report only: clean - control by the floor of the item's clean reference (floors.py measure)")
+floors = {}
+for s in ("plain", "rev"):
+    rec = {a: json.loads(Path(f"{H}/{a}/{'final-plain' if s == 'plain' else 'rev-final'}.json").read_text())["per_item"]
+           for a in ("control", "clean")}
+    _check_same_mixtures(s, "clean", rec["clean"], rec["control"])
+    for r in rec["control"]:
+        f = r.get("speech_file")
+        if f and f not in floors:
+            floors[f] = floor_db(load_mono_48k(Path("../shared/data/speech") / f))
+    noisy_ref = {int(r["index"]) for r in rec["control"] if r.get("speech_file") and floors[r["speech_file"]] > -30}
+    for key in ("pesq_wb", "si_sdr"):
+        c, k = _final_metric(rec["control"], key), _final_metric(rec["clean"], key)
+        for name, keep in (("reference floor > -30 dB", lambda i: i in noisy_ref),
+                           ("reference floor <= -30 dB", lambda i: i not in noisy_ref)):
+            common = [i for i in c if i in k and keep(i)]
+            if len(common) < 2:
+                continue
+            m = _mean_ci(np.array([k[i] - c[i] for i in common]))
+            print(f"{s:5s} {key:7s} {name:26s} {m['mean']:+.4f} +- {m['ci95']:.4f} (n={m['n']})")
+print(f"\nDNSMOS (report only): {R}/clean-targets-dnsmos.md")
+PY
+    ;;
+stage2)
+    mkdir -p "$here/twin"
+    bash $A/branch-validate.sh runs/clean-targets-twin "$here/twin" 18000 3
+    [ -s $R/clean-targets-twin.json ] || $py benchmarks/training_ablation.py --name clean-targets-twin --from-step 16500 \
+        --run "twin release=models/training/hance-twin" --run "clean twin=$here/twin" \
+        --final "plain val/twin release 16500=models/training/hance-twin/val-plain-step16500.json" \
+        --final "plain val/clean twin 18000=$here/twin/final-plain.json" \
+        --final "reverberant val/twin release 16500=$A/level-release/twin/rev-final.json" \
+        --final "reverberant val/clean twin 18000=$here/twin/rev-final.json" \
+        --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    $py - <<'PY'
+"""Stage 2 of rule.md: R1 (clean base vs hance-base), R2 (clean twin vs hance-twin)."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import branch_deltas, paired_delta, passthrough_deltas
+
+R = "benchmarks/results"
+d = branch_deltas(f"{R}/clean-targets.json", "clean 18000")
+pt = passthrough_deltas(f"{R}/passthrough-clean-targets.json", "clean-targets-clean", None)
+r1p = (d["release", "plain", "pesq_wb"][0] + d["release", "room", "pesq_wb"][0]) / 2
+r1s = (d["release", "plain", "si_sdr"][0] + d["release", "room", "si_sdr"][0]) / 2
+r1 = r1p >= 0 and r1s >= -0.1 and all(pt[f, "release"] >= -0.5 for f in ("single", "running", "reverberant"))
+t = [paired_delta(f"{R}/clean-targets-twin.json", s, "clean twin 18000", "pesq_wb") for s in ("plain val", "reverberant val")]
+ts = [paired_delta(f"{R}/clean-targets-twin.json", s, "clean twin 18000", "si_sdr") for s in ("plain val", "reverberant val")]
+for s, (m, ci, n), (ms, cis, _) in zip(("plain", "room"), t, ts):
+    print(f"twin vs twin release {s:5s} PESQ-WB {m:+.4f} +- {ci:.4f}, SI-SDR {ms:+.3f} +- {cis:.3f} dB (n={n})")
+r2m = (t[0][0] + t[1][0]) / 2
+r2 = r2m >= -0.005
+print(f"R1 base: mean PESQ-WB {r1p:+.4f} (>= 0), mean SI-SDR {r1s:+.3f} dB (>= -0.1), pass-through >= -0.5 dB: {'holds' if r1 else 'FAILS'}")
+print(f"R2 twin: mean PESQ-WB {r2m:+.4f} (>= -0.005): {'holds' if r2 else 'FAILS'}")
+print("verdict:", "ship the pair" if r1 and r2 else "nothing ships")
+PY
+    ;;
+*) echo "usage: judge.sh stage1|stage2" >&2; exit 2 ;;
+esac
