@@ -2,7 +2,8 @@
 # One arm of the clean-targets experiment (rule.md): 1500 steps (16500 -> 18000) from the shipped
 # hance-base checkpoint with the release recipe, 1 thread; arm "clean" also leaves out of training
 # the speech folders whose median noise floor is above -30 dB (floors.py). Usage, from the repository root:
-#   bash models/training/ablations/clean-targets/run.sh control|clean|twin
+#   bash models/training/ablations/clean-targets/run.sh control|clean|matched|twin
+# (matched: stage 1b of rule.md, low-floor folders of the same seconds left out instead, 2 threads)
 # (twin: stage 2 of rule.md, hance-twin's checkpoint with the clean arm's flags, 2 threads)
 # Resumable: rerun the same command after an interruption.
 set -euo pipefail
@@ -13,7 +14,9 @@ case "$arm" in
     clean) variant=phase_aware; start=models/training/hance-base/last.pt; threads=1 ;;
     twin) variant=magnitude_twin; start=models/training/hance-twin/last.pt; threads=2 ;;
     control) ;;
-    *) echo "arm must be control, clean or twin, got $arm" >&2; exit 2 ;;
+    matched) variant=phase_aware; start=models/training/hance-base/last.pt; threads=2
+             extra=(--holdout-speech "multilingual_bandlimited/ktuberling_it/*,multilingual_bandlimited/ktuberling_sl/*,multilingual_bandlimited/ktuberling_es/*,multilingual_bandlimited/ktuberling_sv/*,multilingual_bandlimited/ktuberling_ga/*,multilingual_bandlimited/ktuberling_lt/*") ;;
+    *) echo "arm must be control, clean, matched or twin, got $arm" >&2; exit 2 ;;
 esac
 out="runs/clean-targets-$arm"
 mkdir -p "$out"
