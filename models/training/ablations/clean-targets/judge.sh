@@ -2,6 +2,7 @@
 # Judge the clean-targets experiment with the rule of rule.md (this script written during training,
 # before any result). Usage, from the repository root:
 #   bash models/training/ablations/clean-targets/judge.sh stage1   # clean vs control (runs/clean-targets-{control,clean}, step 18000)
+#   bash models/training/ablations/clean-targets/judge.sh stage1b  # matched vs control and clean (runs/clean-targets-matched; report only)
 #   bash models/training/ablations/clean-targets/judge.sh stage2   # the pair vs the shipped models (needs runs/clean-targets-twin)
 # Writes per-item JSON and logs to models/training/ablations/clean-targets/{control,clean,twin}/; tables
 # benchmarks/results/clean-targets.md (val), passthrough-clean-targets.md, clean-targets-dnsmos.md (stage 1);
@@ -96,6 +97,54 @@ for s in ("plain", "rev"):
 print(f"\nDNSMOS (report only): {R}/clean-targets-dnsmos.md")
 PY
     ;;
+stage1b)
+    mkdir -p "$here/matched"
+    bash $A/branch-validate.sh runs/clean-targets-matched "$here/matched" 18000 3
+    [ -s $R/clean-targets-matched.json ] || $py benchmarks/training_ablation.py --name clean-targets-matched --from-step 16500 \
+        --run "control=$here/control" --run "clean=$here/clean" --run "matched=$here/matched" \
+        --final "plain val/control 18000=$here/control/final-plain.json" \
+        --final "plain val/clean 18000=$here/clean/final-plain.json" \
+        --final "plain val/matched 18000=$here/matched/final-plain.json" \
+        --final "reverberant val/control 18000=$here/control/rev-final.json" \
+        --final "reverberant val/clean 18000=$here/clean/rev-final.json" \
+        --final "reverberant val/matched 18000=$here/matched/rev-final.json" \
+        --final "plain val vs matched/matched 18000=$here/matched/final-plain.json" \
+        --final "plain val vs matched/clean 18000=$here/clean/final-plain.json" \
+        --final "reverberant val vs matched/matched 18000=$here/matched/rev-final.json" \
+        --final "reverberant val vs matched/clean 18000=$here/clean/rev-final.json" \
+        --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    export_run clean-targets-matched clean-targets-matched
+    [ -s $R/passthrough-clean-targets-matched.json ] || $py benchmarks/passthrough.py \
+        --model runs/m/clean-targets-control.onnx --model runs/m/clean-targets-matched.onnx \
+        --model runs/m/clean-targets-clean.onnx --split val --name passthrough-clean-targets-matched --no-progress > /dev/null
+    $py - <<'PY'
+"""Stage 1b of rule.md (report only): matched - control, clean - matched, and the reading."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import paired_delta, passthrough_deltas
+
+R = "benchmarks/results"
+rep = f"{R}/clean-targets-matched.json"
+out = {}
+for arm, sets in (("matched", ("plain val", "reverberant val")), ("clean", ("plain val vs matched", "reverberant val vs matched"))):
+    for key in ("pesq_wb", "si_sdr"):
+        vals = [paired_delta(rep, s, f"{arm} 18000", key) for s in sets]
+        for s, (m, ci, n) in zip(sets, vals):
+            print(f"{arm} - {'control' if arm == 'matched' else 'matched'} {s:26s} {key:7s} {m:+.4f} +- {ci:.4f} (n={n})")
+        out[arm, key] = (vals[0][0] + vals[1][0]) / 2
+pt = passthrough_deltas(f"{R}/passthrough-clean-targets-matched.json", "clean-targets-matched", None)
+print(f"matched - control: mean PESQ-WB {out['matched', 'pesq_wb']:+.4f}, mean SI-SDR {out['matched', 'si_sdr']:+.3f} dB")
+print(f"clean - matched: mean PESQ-WB {out['clean', 'pesq_wb']:+.4f}, mean SI-SDR {out['clean', 'si_sdr']:+.3f} dB")
+m, single = out["matched", "pesq_wb"], pt["single", "release"]  # "release" = the report's first model, the control
+if m <= -0.006 and single <= -0.5:
+    print("reading: data quantity (taking ~6 % of the speech away costs by itself)")
+elif m > -0.006 and single > -0.5 and out["clean", "pesq_wb"] <= -0.006:
+    print("reading: the floors (the noisy-floor folders carry something the model uses)")
+else:
+    print("reading: inconclusive")
+PY
+    ;;
 stage2)
     mkdir -p "$here/twin"
     bash $A/branch-validate.sh runs/clean-targets-twin "$here/twin" 18000 3
@@ -130,5 +179,5 @@ print(f"R2 twin: mean PESQ-WB {r2m:+.4f} (>= -0.005): {'holds' if r2 else 'FAILS
 print("verdict:", "ship the pair" if r1 and r2 else "nothing ships")
 PY
     ;;
-*) echo "usage: judge.sh stage1|stage2" >&2; exit 2 ;;
+*) echo "usage: judge.sh stage1|stage1b|stage2" >&2; exit 2 ;;
 esac
