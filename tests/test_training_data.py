@@ -891,3 +891,46 @@ def test_noise_lowpass_shapes_the_noise_only(corpus):
     for bad in ("noise_lowpass_hz_range=6000:1000", "noise_lowpass_hz_range=50:1000", "p_noise_lowpass=1.5"):
         with pytest.raises(ValueError):
             parse_mix_overrides(bad)
+
+
+def test_speech_floor_adds_a_steady_floor_to_speech_and_target(corpus):
+    """``p_speech_floor``: a stationary floor at the drawn level below the speech's active level is
+    added to the speech, so to the target (speech-only items pass it through: noisy == clean); it is
+    band-limited with the speech; 0 (the default) leaves every mixture bit-identical."""
+    common = dict(seed=11, p_noise_only=0.0, p_speech_only=1.0, p_clip=0.0, p_reverb=0.0, p_eq=0.0,
+                  p_lowpass=0.0, p_voice_perturb=0.0, speech_floor_db_range=(-30.0, -30.0))
+    checked = {"fullband": 0, "narrow": 0}
+    for speech in (("speech/fullband",), ("speech/narrow",)):
+        base = _source(corpus, speech=speech, **common)
+        off = _source(corpus, speech=speech, p_speech_floor=0.0, **common)
+        floored = _source(corpus, speech=speech, p_speech_floor=1.0, **common)
+        for i in range(4):
+            b, o, f = base[i], off[i], floored[i]
+            assert np.array_equal(b.noisy, o.noisy) and np.array_equal(b.clean, o.clean)
+            assert "speech_floor" not in b.meta
+            assert f.meta["speech_floor"]["db"] == pytest.approx(-30.0)
+            assert 0.0 <= f.meta["speech_floor"]["exponent"] <= 2.0
+            np.testing.assert_array_equal(f.noisy, f.clean)  # speech-only: the floor is part of the target
+            if "peak_scale" in b.meta or "peak_scale" in f.meta:
+                continue
+            # the same speech rescaled to the drawn level; what is left is the floor, 30 dB below
+            # the speech's active level
+            gain = np.dot(f.clean, b.clean) / np.dot(b.clean, b.clean)
+            floor = f.clean - gain * b.clean
+            assert -30.5 < _rms_db(floor) - active_level_db(gain * b.clean) < -29.5, i
+            if b.bandwidth_hz < 10000.0:  # a band-limited recording's floor is band-limited too
+                assert _band_energy(floor, 1.1 * b.bandwidth_hz) < 1e-4 * _band_energy(floor, 0.0)
+                checked["narrow"] += 1
+            else:
+                assert _band_energy(floor, 12000.0) > 1e-4 * _band_energy(floor, 0.0)  # not low-passed (brown: ~2e-3)
+                checked["fullband"] += 1
+    assert checked["fullband"] >= 2 and checked["narrow"] >= 2, checked
+    assert parse_mix_overrides("p_speech_floor=0.3,speech_floor_db_range=-45:-25") == {
+        "p_speech_floor": 0.3, "speech_floor_db_range": (-45.0, -25.0)}
+    for bad in ("p_speech_floor=1.5", "speech_floor_db_range=-20:-40", "speech_floor_db_range=-30:0"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)
+
+
+def _rms_db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))

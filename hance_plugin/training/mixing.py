@@ -29,6 +29,11 @@ noise, and 6):
    RT60 in ``synthetic_rt60_range``, microphone 0.3-3 m away; the corpus rooms are wet halls), or
    all of them when there are no RIR files; its draws follow the real room's in the room stream,
    so mixtures with ``p_synthetic_rir = 0`` are bit-identical to those made before the option.
+   **Recording floor** (``p_speech_floor``, default 0: off, bit-identical): stationary coloured
+   noise ``speech_floor_db_range`` below the speech's active level is added to the speech, so to
+   the target, as a real "clean" recording carries its room tone and preamp hiss. Leaving the
+   corpus's noisy-floor clips out of training made the model turn clean speech down
+   (models/training/ablations/clean-targets/); this makes such clips from any voice.
 3. **Noise** (not for speech-only items): a corpus noise crop (files shorter than the segment are
    followed by others of the same folder, 0-300 ms gaps; near-silent crops re-drawn), with
    ``p_synthetic_noise`` a synthesised one (``noises``: white/pink/brown/coloured, mains hum,
@@ -113,7 +118,8 @@ _SYNTH_KINDS = ("white", "pink", "brown", "colored", "hum", "fan", "clicks", "ba
 _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
-_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED = range(10)
+(_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED,
+ _S_SPEECH_FLOOR) = range(11)
 
 
 @dataclass
@@ -138,6 +144,8 @@ class MixConfig:
     p_noise_speed: float = 0.0  # speed perturbation of the corpus noise (new noise spectra and rhythms); 0 = off
     level_of_mixture: bool = False  # level_dbfs_range sets the noisy input's active level, for every kind alike
     noise_speed_range: tuple[float, float] = (0.75, 1.33)  # its factor (log-uniform; every frequency x factor)
+    p_speech_floor: float = 0.0  # a steady recording floor added to the speech, so to the target; 0 = off
+    speech_floor_db_range: tuple[float, float] = (-45.0, -25.0)  # its RMS relative to the speech's active level
     p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
@@ -159,6 +167,11 @@ class MixConfig:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
         if not 0.0 <= self.p_noise_speed <= 1.0:
             raise ValueError(f"p_noise_speed is a probability, got {self.p_noise_speed}")
+        if not 0.0 <= self.p_speech_floor <= 1.0:
+            raise ValueError(f"p_speech_floor is a probability, got {self.p_speech_floor}")
+        lo, hi = self.speech_floor_db_range
+        if not -80.0 <= lo <= hi <= -10.0:
+            raise ValueError(f"speech_floor_db_range must satisfy -80 <= low <= high <= -10 dB, got {lo}:{hi}")
         if not 0.0 <= self.p_synthetic_rir <= 1.0:
             raise ValueError(f"p_synthetic_rir is a probability, got {self.p_synthetic_rir}")
         if self.synthetic_rirs < 1:
@@ -557,6 +570,28 @@ class MixtureSource:
 
     # -------------------------------------------------------------------------------------- noise
 
+    def _speech_floor(self, rng: np.random.Generator, speech: np.ndarray, bandwidth_hz: float, meta: dict) -> np.ndarray:
+        """``speech`` with a recording floor added (``MixConfig.p_speech_floor``), else unchanged:
+        stationary coloured noise (PSD ∝ 1/f^a, a uniform in 0..2: white to brown), low-passed at
+        the speech's bandwidth when that is below Nyquist (a band-limited recording's floor is
+        band-limited too), its RMS ``speech_floor_db_range`` below the speech's active level. It
+        becomes part of the speech and so of the target, as the floor of a real "clean" recording
+        is: the model learns to pass speech over a steady low background, which the corpus's
+        noisy-floor clips taught it (models/training/ablations/clean-targets/)."""
+        cfg = self.config
+        use, u_db, u_exp = rng.random(3)
+        if use >= cfg.p_speech_floor or not np.any(speech):
+            return speech
+        lo, hi = cfg.speech_floor_db_range
+        floor_db = float(lo + u_db * (hi - lo))
+        exponent = float(2.0 * u_exp)
+        floor = noises.colored_noise(rng, speech.shape[0], exponent)
+        if bandwidth_hz < 0.95 * NYQUIST_HZ:
+            floor = augment.apply_sos(floor, augment.lowpass(bandwidth_hz))
+        floor *= np.float32(10 ** ((active_level_db(speech) + floor_db - _rms_db(floor)) / 20))
+        meta["speech_floor"] = {"db": floor_db, "exponent": exponent}
+        return (speech + floor).astype(np.float32)
+
     def _corpus_noise(self, rng: np.random.Generator, n: int, speed: float = 1.0) -> tuple[np.ndarray | None, dict]:
         """A unit-RMS corpus noise crop of n samples (None if there are no noise files).
 
@@ -682,6 +717,8 @@ class MixtureSource:
                     track = apply_rir(track, self._rir(r))
                     meta["rir"] = self._name(self._rir_paths[r])
             speech = np.ascontiguousarray(track[pre:], dtype=np.float32)
+            if aug and cfg.p_speech_floor > 0:
+                speech = self._speech_floor(stream(_S_SPEECH_FLOOR), speech, bandwidth, meta)
 
         # 3. noise
         noise = None
