@@ -3,6 +3,7 @@
 # before any result). Usage, from the repository root:
 #   bash models/training/ablations/clean-targets/judge.sh stage1   # clean vs control (runs/clean-targets-{control,clean}, step 18000)
 #   bash models/training/ablations/clean-targets/judge.sh stage1b  # matched vs control and clean (runs/clean-targets-matched; report only)
+#   bash models/training/ablations/clean-targets/judge.sh stage3   # floor vs control (runs/clean-targets-floor)
 #   bash models/training/ablations/clean-targets/judge.sh stage2   # the pair vs the shipped models (needs runs/clean-targets-twin)
 # Writes per-item JSON and logs to models/training/ablations/clean-targets/{control,clean,twin}/; tables
 # benchmarks/results/clean-targets.md (val), passthrough-clean-targets.md, clean-targets-dnsmos.md (stage 1);
@@ -145,6 +146,52 @@ else:
     print("reading: inconclusive")
 PY
     ;;
+stage3)
+    mkdir -p "$here/floor"
+    bash $A/branch-validate.sh runs/clean-targets-floor "$here/floor" 18000 3
+    [ -s $R/clean-targets-floor.json ] || $py benchmarks/training_ablation.py --name clean-targets-floor --from-step 16500 \
+        --run "control=$here/control" --run "floor=$here/floor" \
+        --final "plain val/control 18000=$here/control/final-plain.json" \
+        --final "plain val/floor 18000=$here/floor/final-plain.json" \
+        --final "reverberant val/control 18000=$here/control/rev-final.json" \
+        --final "reverberant val/floor 18000=$here/floor/rev-final.json" \
+        --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    export_run clean-targets-floor clean-targets-floor
+    [ -s $R/passthrough-clean-targets-floor.json ] || $py benchmarks/passthrough.py \
+        --model runs/m/clean-targets-control.onnx --model runs/m/clean-targets-floor.onnx --split val \
+        --name passthrough-clean-targets-floor --no-progress > /dev/null
+    [ -s $R/clean-targets-floor-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model runs/m/clean-targets-control.onnx \
+        --model runs/m/clean-targets-floor.onnx --limits 100 --items 203 --dnsmos-items 60 \
+        --name clean-targets-floor-dnsmos --no-progress > /dev/null
+    [ -s $R/noise-only-clean-targets-floor-30.json ] || $py benchmarks/noise_only.py --model runs/m/clean-targets-control.onnx \
+        --model runs/m/clean-targets-floor.onnx --level-dbfs -30 --name noise-only-clean-targets-floor-30 > /dev/null
+    $py - <<'PY'
+"""Stage 3 of rule.md: F1, F2 (floor - control); DNSMOS for the record."""
+import json
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import paired_delta, passthrough_deltas
+
+R = "benchmarks/results"
+rep = f"{R}/clean-targets-floor.json"
+mean = {}
+for key in ("pesq_wb", "si_sdr"):
+    vals = [paired_delta(rep, s, "floor 18000", key) for s in ("plain val", "reverberant val")]
+    for s, (m, ci, n) in zip(("plain", "room"), vals):
+        print(f"floor - control {s:5s} {key:7s} {m:+.4f} +- {ci:.4f} (n={n})")
+    mean[key] = (vals[0][0] + vals[1][0]) / 2
+pt = passthrough_deltas(f"{R}/passthrough-clean-targets-floor.json", "clean-targets-floor", None)  # vs the control
+f1 = mean["pesq_wb"] >= -0.005 and mean["si_sdr"] >= -0.1
+f2 = pt["single", "release"] >= 0.5 and pt["running", "release"] >= 0.5
+print(f"F1 mean PESQ-WB {mean['pesq_wb']:+.4f} (>= -0.005), mean SI-SDR {mean['si_sdr']:+.3f} dB (>= -0.1): {'holds' if f1 else 'FAILS'}")
+print(f"F2 pass-through single {pt['single', 'release']:+.2f}, running {pt['running', 'release']:+.2f} dB (each >= +0.5): {'holds' if f2 else 'FAILS'}")
+print("verdict:", "promising (next: the twin and a release rule)" if f1 and f2 else "not promising")
+for r in json.load(open(f"{R}/clean-targets-floor-dnsmos.json"))["model_rows"]:
+    if r["bucket"] == "all" and r.get("against"):
+        print("DNSMOS (report only):", {k: f"{r[k + '_delta']:+.3f} +- {r[k + '_ci95']:.3f}" for k in ("dnsmos_bak", "dnsmos_ovrl")})
+PY
+    ;;
 stage2)
     mkdir -p "$here/twin"
     bash $A/branch-validate.sh runs/clean-targets-twin "$here/twin" 18000 3
@@ -179,5 +226,5 @@ print(f"R2 twin: mean PESQ-WB {r2m:+.4f} (>= -0.005): {'holds' if r2 else 'FAILS
 print("verdict:", "ship the pair" if r1 and r2 else "nothing ships")
 PY
     ;;
-*) echo "usage: judge.sh stage1|stage1b|stage2" >&2; exit 2 ;;
+*) echo "usage: judge.sh stage1|stage1b|stage3|stage2" >&2; exit 2 ;;
 esac
