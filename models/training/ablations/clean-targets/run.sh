@@ -2,7 +2,8 @@
 # One arm of the clean-targets experiment (rule.md): 1500 steps (16500 -> 18000) from the shipped
 # hance-base checkpoint with the release recipe, 1 thread; arm "clean" also leaves out of training
 # the speech folders whose median noise floor is above -30 dB (floors.py). Usage, from the repository root:
-#   bash models/training/ablations/clean-targets/run.sh control|clean|matched|floor|twin
+#   bash models/training/ablations/clean-targets/run.sh control|clean|matched|floor|floor-twin|twin
+# (floor-twin: stage 4 of rule.md, hance-twin's checkpoint with the floor arm's flags, 2 threads)
 # (floor: stage 3 of rule.md, the control's recipe plus a recording floor on 30 % of the speech, 2 threads)
 # (matched: stage 1b of rule.md, low-floor folders of the same seconds left out instead, 2 threads)
 # (twin: stage 2 of rule.md, hance-twin's checkpoint with the clean arm's flags, 2 threads)
@@ -20,7 +21,8 @@ case "$arm" in
     matched) variant=phase_aware; start=models/training/hance-base/last.pt; threads=2
              extra=(--holdout-speech "multilingual_bandlimited/ktuberling_it/*,multilingual_bandlimited/ktuberling_sl/*,multilingual_bandlimited/ktuberling_es/*,multilingual_bandlimited/ktuberling_sv/*,multilingual_bandlimited/ktuberling_ga/*,multilingual_bandlimited/ktuberling_lt/*") ;;
     floor) variant=phase_aware; start=models/training/hance-base/last.pt; threads=2; mix_extra=",p_speech_floor=0.3,speech_floor_db_range=-45:-20" ;;
-    *) echo "arm must be control, clean, matched, floor or twin, got $arm" >&2; exit 2 ;;
+    floor-twin) variant=magnitude_twin; start=models/training/hance-twin/last.pt; threads=2; mix_extra=",p_speech_floor=0.3,speech_floor_db_range=-45:-20" ;;
+    *) echo "arm must be control, clean, matched, floor, floor-twin or twin, got $arm" >&2; exit 2 ;;
 esac
 out="runs/clean-targets-$arm"
 mkdir -p "$out"
