@@ -4,6 +4,7 @@
 #   bash models/training/ablations/clean-targets/judge.sh stage1   # clean vs control (runs/clean-targets-{control,clean}, step 18000)
 #   bash models/training/ablations/clean-targets/judge.sh stage1b  # matched vs control and clean (runs/clean-targets-matched; report only)
 #   bash models/training/ablations/clean-targets/judge.sh stage3   # floor vs control (runs/clean-targets-floor)
+#   bash models/training/ablations/clean-targets/judge.sh stage4   # the floor pair vs the shipped pair (needs runs/clean-targets-floor-twin)
 #   bash models/training/ablations/clean-targets/judge.sh stage2   # the pair vs the shipped models (needs runs/clean-targets-twin)
 # Writes per-item JSON and logs to models/training/ablations/clean-targets/{control,clean,twin}/; tables
 # benchmarks/results/clean-targets.md (val), passthrough-clean-targets.md, clean-targets-dnsmos.md (stage 1);
@@ -192,6 +193,72 @@ for r in json.load(open(f"{R}/clean-targets-floor-dnsmos.json"))["model_rows"]:
         print("DNSMOS (report only):", {k: f"{r[k + '_delta']:+.3f} +- {r[k + '_ci95']:.3f}" for k in ("dnsmos_bak", "dnsmos_ovrl")})
 PY
     ;;
+stage4)
+    mkdir -p "$here/floor-twin"
+    bash $A/branch-validate.sh runs/clean-targets-floor-twin "$here/floor-twin" 18000 3
+    [ -s $R/clean-targets-release.json ] || $py benchmarks/training_ablation.py --name clean-targets-release --from-step 16500 \
+        --run "hance-base=models/training/hance-base" --run "floor=$here/floor" \
+        --run "hance-twin=models/training/hance-twin" --run "floor-twin=$here/floor-twin" \
+        --final "plain val/hance-base 16500=models/training/hance-base/val-plain-step16500.json" \
+        --final "plain val/floor 18000=$here/floor/final-plain.json" \
+        --final "reverberant val/hance-base 16500=$A/level-release/base/rev-final.json" \
+        --final "reverberant val/floor 18000=$here/floor/rev-final.json" \
+        --final "twin, plain val/hance-twin 16500=models/training/hance-twin/val-plain-step16500.json" \
+        --final "twin, plain val/floor-twin 18000=$here/floor-twin/final-plain.json" \
+        --final "twin, reverberant val/hance-twin 16500=$A/level-release/twin/rev-final.json" \
+        --final "twin, reverberant val/floor-twin 18000=$here/floor-twin/rev-final.json" \
+        --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    export_run clean-targets-floor-twin clean-targets-floor-twin
+    [ -s $R/passthrough-clean-targets-release-base.json ] || $py benchmarks/passthrough.py --model hance-base \
+        --model runs/m/clean-targets-floor.onnx --split val --name passthrough-clean-targets-release-base --no-progress > /dev/null
+    [ -s $R/passthrough-clean-targets-release-twin.json ] || $py benchmarks/passthrough.py --model hance-twin \
+        --model runs/m/clean-targets-floor-twin.onnx --split val --name passthrough-clean-targets-release-twin --no-progress > /dev/null
+    $py - <<'PY'
+"""Stage 4 of rule.md: B1 (floor vs hance-base), T1 (floor-twin vs hance-twin); the phase-aware - twin gap (report only)."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import gap_change, paired_delta, passthrough_deltas
+
+R = "benchmarks/results"
+H = "models/training/ablations/clean-targets"
+A = "models/training/ablations"
+rep = f"{R}/clean-targets-release.json"
+
+
+def mean_of(run, sets, key):
+    vals = [paired_delta(rep, s, run, key) for s in sets]
+    for s, (m, ci, n) in zip(sets, vals):
+        print(f"{run:16s} {s:22s} {key:7s} {m:+.4f} +- {ci:.4f} (n={n})")
+    return (vals[0][0] + vals[1][0]) / 2
+
+
+bp = mean_of("floor 18000", ("plain val", "reverberant val"), "pesq_wb")
+bs = mean_of("floor 18000", ("plain val", "reverberant val"), "si_sdr")
+tp = mean_of("floor-twin 18000", ("twin, plain val", "twin, reverberant val"), "pesq_wb")
+ts = mean_of("floor-twin 18000", ("twin, plain val", "twin, reverberant val"), "si_sdr")
+print("base:")
+ptb = passthrough_deltas(f"{R}/passthrough-clean-targets-release-base.json", "clean-targets-floor", None)
+print("twin:")
+ptt = passthrough_deltas(f"{R}/passthrough-clean-targets-release-twin.json", "clean-targets-floor-twin", None)
+b1 = bp >= -0.005 and bs >= -0.15 and all(ptb[f, "release"] >= 0.5 for f in ("single", "running", "reverberant"))
+t1 = tp >= -0.005 and ptt["single", "release"] >= 0.0
+print(f"B1 base: mean PESQ-WB {bp:+.4f} (>= -0.005), mean SI-SDR {bs:+.3f} dB (>= -0.15), pass-through each >= +0.5 dB: "
+      f"{'holds' if b1 else 'FAILS'}")
+print(f"T1 twin: mean PESQ-WB {tp:+.4f} (>= -0.005), mean SI-SDR {ts:+.3f} dB (report), pass-through single "
+      f"{ptt['single', 'release']:+.2f} dB (>= 0): {'holds' if t1 else 'FAILS'}")
+print("verdict:", "ship the pair (step 18000)" if b1 and t1 else "nothing ships")
+print("\n== report only: phase-aware - twin gap, before (shipped pair) and after (floor pair)")
+for name, recs in (("plain", ("models/training/hance-base/val-plain-step16500.json", f"{H}/floor/final-plain.json",
+                              "models/training/hance-twin/val-plain-step16500.json", f"{H}/floor-twin/final-plain.json")),
+                   ("rooms", (f"{A}/level-release/base/rev-final.json", f"{H}/floor/rev-final.json",
+                              f"{A}/level-release/twin/rev-final.json", f"{H}/floor-twin/rev-final.json"))):
+    for key in ("pesq_wb", "si_sdr"):
+        g = gap_change(*recs, key)
+        print(f"{name:5s} {key:7s} before {g['before']['mean']:+.4f}, after {g['after']['mean']:+.4f}, "
+              f"change {g['did']['mean']:+.4f} +- {g['did']['ci95']:.4f} (n={g['did']['n']})")
+PY
+    ;;
 stage2)
     mkdir -p "$here/twin"
     bash $A/branch-validate.sh runs/clean-targets-twin "$here/twin" 18000 3
@@ -226,5 +293,5 @@ print(f"R2 twin: mean PESQ-WB {r2m:+.4f} (>= -0.005): {'holds' if r2 else 'FAILS
 print("verdict:", "ship the pair" if r1 and r2 else "nothing ships")
 PY
     ;;
-*) echo "usage: judge.sh stage1|stage1b|stage3|stage2" >&2; exit 2 ;;
+*) echo "usage: judge.sh stage1|stage1b|stage3|stage4|stage2" >&2; exit 2 ;;
 esac
