@@ -932,5 +932,46 @@ def test_speech_floor_adds_a_steady_floor_to_speech_and_target(corpus):
             parse_mix_overrides(bad)
 
 
+def test_speech_eq_colours_the_speech_alone_and_the_target(corpus):
+    """``p_speech_eq``: the speech (and so the target) goes through the random EQ recorded in
+    ``meta["speech_eq"]``, gains within the set range; the noise keeps its shape; 0 (the default)
+    leaves every mixture bit-identical."""
+    common = dict(seed=12, p_noise_only=0.0, p_clip=0.0, p_reverb=0.0, p_eq=0.0, p_lowpass=0.0,
+                  p_voice_perturb=0.0, speech_eq_max_gain_db=9.0)
+    coloured_items = 0
+    for kind in ({"p_speech_only": 1.0}, {"p_speech_only": 0.0}):
+        base = _source(corpus, **kind, **common)
+        off = _source(corpus, p_speech_eq=0.0, **kind, **common)
+        eq = _source(corpus, p_speech_eq=1.0, **kind, **common)
+        for i in range(4):
+            b, o, f = base[i], off[i], eq[i]
+            assert np.array_equal(b.noisy, o.noisy) and np.array_equal(b.clean, o.clean)
+            assert "speech_eq" not in b.meta
+            bands = f.meta["speech_eq"]
+            assert 1 <= len(bands) <= 5 and all(abs(band["gain_db"]) <= 9.0 for band in bands)
+            if "peak_scale" in b.meta or "peak_scale" in f.meta:
+                continue
+            # levels are set after the EQ, so the target is the old target through the recorded EQ,
+            # up to one gain
+            want = augment.apply_sos(b.clean, augment.eq_sos(bands)).astype(np.float64)
+            gain = np.dot(f.clean, want) / np.dot(want, want)
+            np.testing.assert_allclose(f.clean, gain * want, atol=2e-3 * np.max(np.abs(f.clean)))
+            assert np.max(np.abs(f.clean - b.clean * (np.dot(f.clean, b.clean) / np.dot(b.clean, b.clean)))) > (
+                1e-2 * np.max(np.abs(f.clean)))  # it did change the speech's colour
+            noise_b, noise_f = b.noisy - b.clean, f.noisy - f.clean
+            if kind["p_speech_only"] == 1.0:
+                assert not np.any(noise_f) and not np.any(noise_b)
+            else:  # the noise is not coloured: the same waveform, rescaled for the drawn SNR
+                k = np.dot(noise_f, noise_b) / np.dot(noise_b, noise_b)
+                np.testing.assert_allclose(noise_f, k * noise_b, atol=1e-4 * np.max(np.abs(noise_f)))
+            coloured_items += 1
+    assert coloured_items >= 4
+    assert parse_mix_overrides("p_speech_eq=0.5,speech_eq_max_gain_db=6") == {
+        "p_speech_eq": 0.5, "speech_eq_max_gain_db": 6.0}
+    for bad in ("p_speech_eq=-0.1", "speech_eq_max_gain_db=30"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)
+
+
 def _rms_db(x: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))

@@ -316,6 +316,12 @@ def random_eq(
     if draws[1] < 0.5:
         bands.append({"type": "highshelf", "freq_hz": float(rng.uniform(3000.0, 12000.0)),
                       "gain_db": float(rng.uniform(-max_gain_db, max_gain_db))})
+    return eq_sos(bands, sample_rate_hz), bands
+
+
+def eq_sos(bands: list[dict], sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:
+    """The SOS cascade of ``random_eq``'s band list (``peak``: freq_hz, gain_db, q; ``lowshelf`` /
+    ``highshelf``: freq_hz, gain_db), e.g. to rebuild a mixture's EQ from its ``meta``."""
     rows = []
     for band in bands:
         if band["type"] == "peak":
@@ -323,7 +329,7 @@ def random_eq(
         else:
             rows.append(shelf_sos(band["freq_hz"], band["gain_db"], band["type"] == "highshelf",
                                   sample_rate_hz=sample_rate_hz))
-    return np.stack(rows), bands
+    return np.stack(rows)
 
 
 def lowpass(cutoff_hz: float, sample_rate_hz: int = MODEL_RATE_HZ) -> np.ndarray:

@@ -29,6 +29,9 @@ noise, and 6):
    RT60 in ``synthetic_rt60_range``, microphone 0.3-3 m away; the corpus rooms are wet halls), or
    all of them when there are no RIR files; its draws follow the real room's in the room stream,
    so mixtures with ``p_synthetic_rir = 0`` are bit-identical to those made before the option.
+   **Microphone colour** (``p_speech_eq``, default 0: off, bit-identical): the speech alone goes
+   through a random parametric EQ (gains within ±``speech_eq_max_gain_db``), which stays in the
+   target: a talker's microphone and placement colour the voice, not the room's other sounds.
    **Recording floor** (``p_speech_floor``, default 0: off, bit-identical): stationary coloured
    noise ``speech_floor_db_range`` below the speech's active level is added to the speech, so to
    the target, as a real "clean" recording carries its room tone and preamp hiss. Leaving the
@@ -119,7 +122,7 @@ _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
 (_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED,
- _S_SPEECH_FLOOR) = range(11)
+ _S_SPEECH_FLOOR, _S_SPEECH_EQ) = range(12)
 
 
 @dataclass
@@ -146,6 +149,8 @@ class MixConfig:
     noise_speed_range: tuple[float, float] = (0.75, 1.33)  # its factor (log-uniform; every frequency x factor)
     p_speech_floor: float = 0.0  # a steady recording floor added to the speech, so to the target; 0 = off
     speech_floor_db_range: tuple[float, float] = (-45.0, -25.0)  # its RMS relative to the speech's active level
+    p_speech_eq: float = 0.0  # a random EQ of the speech alone (a microphone's colour), so of the target; 0 = off
+    speech_eq_max_gain_db: float = 9.0  # its bands' gains, uniform in +-this (``augment.random_eq``)
     p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
@@ -172,6 +177,10 @@ class MixConfig:
         lo, hi = self.speech_floor_db_range
         if not -80.0 <= lo <= hi <= -10.0:
             raise ValueError(f"speech_floor_db_range must satisfy -80 <= low <= high <= -10 dB, got {lo}:{hi}")
+        if not 0.0 <= self.p_speech_eq <= 1.0:
+            raise ValueError(f"p_speech_eq is a probability, got {self.p_speech_eq}")
+        if not 0.0 <= self.speech_eq_max_gain_db <= 18.0:
+            raise ValueError(f"speech_eq_max_gain_db must be in 0..18 dB, got {self.speech_eq_max_gain_db}")
         if not 0.0 <= self.p_synthetic_rir <= 1.0:
             raise ValueError(f"p_synthetic_rir is a probability, got {self.p_synthetic_rir}")
         if self.synthetic_rirs < 1:
@@ -570,6 +579,24 @@ class MixtureSource:
 
     # -------------------------------------------------------------------------------------- noise
 
+    def _speech_eq(self, rng: np.random.Generator, speech: np.ndarray, meta: dict) -> np.ndarray:
+        """``speech`` through a random EQ of its own (``MixConfig.p_speech_eq``), else unchanged: 1-3
+        peaking filters and optional shelves, gains within ±``speech_eq_max_gain_db``
+        (``augment.random_eq``). Unlike the channel EQ (``p_eq``), which colours speech and noise
+        alike, this colours the speech alone, as a talker's microphone and placement do, and it
+        stays in the target: new spectral envelopes of voices over the same noises, for the 4
+        fullband training talkers. RNNoise's training (Valin 2018, ``denoise.c``: ``rand_resp``)
+        likewise filters speech and noise with independent random biquads; here the parametric EQ
+        of the channel stage, stronger. Its draws have a stream of their own, so
+        mixtures with ``p_speech_eq = 0`` are bit-identical to those made before the option existed."""
+        cfg = self.config
+        (use,) = rng.random(1)
+        sos, bands = augment.random_eq(rng, max_gain_db=cfg.speech_eq_max_gain_db)
+        if use >= cfg.p_speech_eq or not np.any(speech):
+            return speech
+        meta["speech_eq"] = bands
+        return augment.apply_sos(speech, sos)
+
     def _speech_floor(self, rng: np.random.Generator, speech: np.ndarray, bandwidth_hz: float, meta: dict) -> np.ndarray:
         """``speech`` with a recording floor added (``MixConfig.p_speech_floor``), else unchanged:
         stationary coloured noise (PSD ∝ 1/f^a, a uniform in 0..2: white to brown), low-passed at
@@ -717,6 +744,8 @@ class MixtureSource:
                     track = apply_rir(track, self._rir(r))
                     meta["rir"] = self._name(self._rir_paths[r])
             speech = np.ascontiguousarray(track[pre:], dtype=np.float32)
+            if aug and cfg.p_speech_eq > 0:
+                speech = self._speech_eq(stream(_S_SPEECH_EQ), speech, meta)
             if aug and cfg.p_speech_floor > 0:
                 speech = self._speech_floor(stream(_S_SPEECH_FLOOR), speech, bandwidth, meta)
 
