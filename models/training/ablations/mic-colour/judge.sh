@@ -5,8 +5,8 @@
 #   bash models/training/ablations/mic-colour/judge.sh stage2   # the colour pair vs the shipped step-18000 pair (needs runs/mic-colour-colour-twin)
 # Writes per-item JSON and logs to models/training/ablations/mic-colour/{control,colour,colour-twin}/; tables
 # benchmarks/results/mic-colour.md (val), passthrough-mic-colour.md, passthrough-mic-colour-test.md,
-# mic-colour-dnsmos.md (stage 1); mic-colour-release.md, passthrough-mic-colour-release-{base,twin}.md
-# (stage 2); prints the criteria and the verdict. Each output is made only where it is not there yet.
+# mic-colour-dnsmos.md (stage 1); mic-colour-release.md, passthrough-mic-colour-release-{base,twin}.md,
+# mic-colour-release-dnsmos.md (stage 2; B2 added by the amendment in rule.md, before any result); prints the criteria and the verdict. Each output is made only where it is not there yet.
 set -euo pipefail
 stage="$1"
 here=models/training/ablations/mic-colour
@@ -99,8 +99,12 @@ stage2)
         --model runs/m/mic-colour-colour.onnx --split val --name passthrough-mic-colour-release-base --no-progress > /dev/null
     [ -s $R/passthrough-mic-colour-release-twin.json ] || $py benchmarks/passthrough.py --model hance-twin \
         --model runs/m/mic-colour-colour-twin.onnx --split val --name passthrough-mic-colour-release-twin --no-progress > /dev/null
+    [ -s $R/mic-colour-release-dnsmos.json ] || $py benchmarks/attenuation_limit.py --model hance-base \
+        --model runs/m/mic-colour-colour.onnx --limits 100 --items 203 --dnsmos-items 60 \
+        --name mic-colour-release-dnsmos --no-progress > /dev/null
     $py - <<'PY'
-"""Stage 2 of rule.md: B1 (colour vs hance-base), T1 (colour-twin vs hance-twin); the phase-aware - twin gap (report only)."""
+"""Stage 2 of rule.md: B1, B2 (colour vs hance-base), T1 (colour-twin vs hance-twin); the phase-aware - twin gap (report only)."""
+import json
 import sys
 
 sys.path.insert(0, "benchmarks")
@@ -133,7 +137,13 @@ print(f"B1 base: mean PESQ-WB {bp:+.4f} (>= -0.003), mean SI-SDR {bs:+.3f} dB (>
       f"{'holds' if b1 else 'FAILS'}")
 print(f"T1 twin: mean PESQ-WB {tp:+.4f} (>= -0.005), mean SI-SDR {ts:+.3f} dB (report), pass-through single "
       f"{ptt['single', 'release']:+.2f} dB (>= 0): {'holds' if t1 else 'FAILS'}")
-print("verdict:", "ship the pair (step 19500)" if b1 and t1 else "nothing ships")
+bak = [r for r in json.load(open(f"{R}/mic-colour-release-dnsmos.json"))["model_rows"]
+       if r["bucket"] == "all" and r.get("against") == "hance-base" and r["model"] == "mic-colour-colour"]
+assert len(bak) == 1, bak
+b2 = bak[0]["dnsmos_bak_delta"] >= -0.03
+print(f"B2 base: DNSMOS BAK {bak[0]['dnsmos_bak_delta']:+.3f} +- {bak[0]['dnsmos_bak_ci95']:.3f} (>= -0.03; OVRL "
+      f"{bak[0]['dnsmos_ovrl_delta']:+.3f}): {'holds' if b2 else 'FAILS'}")
+print("verdict:", "ship the pair (step 19500)" if b1 and b2 and t1 else "nothing ships")
 print("\n== report only: phase-aware - twin gap, before (shipped pair) and after (colour pair)")
 for name, recs in (("plain", ("models/training/hance-base/val-plain-step18000.json", f"{H}/colour/final-plain.json",
                               "models/training/hance-twin/val-plain-step18000.json", f"{H}/colour-twin/final-plain.json")),
