@@ -6,7 +6,8 @@
 # Writes per-item JSON and logs to models/training/ablations/mic-colour/{control,colour,colour-twin}/; tables
 # benchmarks/results/mic-colour.md (val), passthrough-mic-colour.md, passthrough-mic-colour-test.md,
 # mic-colour-dnsmos.md (stage 1); mic-colour-release.md, passthrough-mic-colour-release-{base,twin}.md,
-# mic-colour-release-dnsmos.md (stage 2; B2 added by the amendment in rule.md, before any result); prints the criteria and the verdict. Each output is made only where it is not there yet.
+# mic-colour-release-dnsmos.md (stage 2; B2 added by the amendment in rule.md, before any result);
+# prints the criteria and the verdict. Each output is made only where it is not there yet.
 set -euo pipefail
 stage="$1"
 here=models/training/ablations/mic-colour
