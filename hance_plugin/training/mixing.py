@@ -170,19 +170,14 @@ class MixConfig:
             raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
-        if not 0.0 <= self.p_noise_speed <= 1.0:
-            raise ValueError(f"p_noise_speed is a probability, got {self.p_noise_speed}")
-        if not 0.0 <= self.p_speech_floor <= 1.0:
-            raise ValueError(f"p_speech_floor is a probability, got {self.p_speech_floor}")
+        for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} is a probability, got {getattr(self, name)}")
         lo, hi = self.speech_floor_db_range
         if not -80.0 <= lo <= hi <= -10.0:
             raise ValueError(f"speech_floor_db_range must satisfy -80 <= low <= high <= -10 dB, got {lo}:{hi}")
-        if not 0.0 <= self.p_speech_eq <= 1.0:
-            raise ValueError(f"p_speech_eq is a probability, got {self.p_speech_eq}")
         if not 0.0 <= self.speech_eq_max_gain_db <= 18.0:
             raise ValueError(f"speech_eq_max_gain_db must be in 0..18 dB, got {self.speech_eq_max_gain_db}")
-        if not 0.0 <= self.p_synthetic_rir <= 1.0:
-            raise ValueError(f"p_synthetic_rir is a probability, got {self.p_synthetic_rir}")
         if self.synthetic_rirs < 1:
             raise ValueError(f"synthetic_rirs must be at least 1, got {self.synthetic_rirs}")
         lo, hi = self.synthetic_rt60_range
@@ -577,8 +572,6 @@ class MixtureSource:
         i = min(i, len(self._speech) - 1)
         return i, position - self._speech_start[i]
 
-    # -------------------------------------------------------------------------------------- noise
-
     def _speech_eq(self, rng: np.random.Generator, speech: np.ndarray, meta: dict) -> np.ndarray:
         """``speech`` through a random EQ of its own (``MixConfig.p_speech_eq``), else unchanged: 1-3
         peaking filters and optional shelves, gains within ±``speech_eq_max_gain_db``
@@ -618,6 +611,8 @@ class MixtureSource:
         floor *= np.float32(10 ** ((active_level_db(speech) + floor_db - _rms_db(floor)) / 20))
         meta["speech_floor"] = {"db": floor_db, "exponent": exponent}
         return (speech + floor).astype(np.float32)
+
+    # -------------------------------------------------------------------------------------- noise
 
     def _corpus_noise(self, rng: np.random.Generator, n: int, speed: float = 1.0) -> tuple[np.ndarray | None, dict]:
         """A unit-RMS corpus noise crop of n samples (None if there are no noise files).
