@@ -693,3 +693,39 @@ def test_deep_filter_grows_as_an_exact_identity_filters_past_frames_and_resumes(
     with pytest.raises(ValueError, match="phase_aware"):
         ModelConfig(variant="magnitude_twin", df_order=3, df_bins=8)
     assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(tmp_path / "x.pt"), "--df-bins", "8"]) == 2
+
+
+def test_subband_refinement_trains_from_step_zero_and_resume_keeps_the_network(tmp_path):
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.train import model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    train(TrainConfig(out=str(tmp_path / "plain"), stop_at_step=2, **common), _factory(0.4))
+    train(TrainConfig(out=str(tmp_path / "sub"), stop_at_step=2, subband_hidden=8, **common), _factory(0.4))
+    plain, sub = load_checkpoint(tmp_path / "plain" / "last.pt"), load_checkpoint(tmp_path / "sub" / "last.pt")
+    assert plain["model_config"]["subband_hidden"] == 0 and sub["model_config"]["subband_hidden"] == 8
+    # the full-band layers start from the same weights (the new path is built after them), and the
+    # new path learned: its output layer starts at zero and is no longer zero after two steps
+    torch.manual_seed(0)
+    a = build_model(CFG, size="fast")
+    torch.manual_seed(0)
+    b = MaskEstimatorNet(ModelConfig.for_stft(CFG, size="fast", subband_hidden=8))
+    assert set(a.state_dict()) < set(b.state_dict())
+    assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    assert sub["model"]["sub_out.weight"].abs().sum() > 0
+    assert sub["budget"]["parameters"] > plain["budget"]["parameters"]
+    # resume continues the checkpoint's network; a different width on resume is refused
+    done = train(TrainConfig(out=str(tmp_path / "sub"), resume=True, **common), _factory(0.4))
+    assert done["step"] == 4 and load_checkpoint(tmp_path / "sub" / "last.pt")["model_config"]["subband_hidden"] == 8
+    with pytest.raises(ValueError, match="subband-hidden 4"):
+        train(TrainConfig(out=str(tmp_path / "sub"), resume=True, subband_hidden=4, **{**common, "steps": 6}),
+              _factory(0.4))
+    with pytest.raises(ValueError, match="subband_hidden must be >= 0"):
+        TrainConfig(subband_hidden=-1)
+    # the command line has the flag, and the export keeps the contract
+    with pytest.raises(SystemExit):
+        main(["train", "--subband-hidden", "x"])
+    net = model_from_checkpoint(load_checkpoint(tmp_path / "sub" / "last.pt"))
+    path = export_onnx(net, tmp_path / "m", "sub0")
+    assert max(check_streaming_parity(net, path).values()) <= 1e-4

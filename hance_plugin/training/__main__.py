@@ -46,6 +46,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "out": "run directory (checkpoints, log.jsonl)",
         "variant": "phase_aware | magnitude_twin",
         "size": "base | fast",
+        "subband_hidden": "width of the per-bin sub-band refinement of the low-band mask, trained from step 0 "
+        "(model.py, FullSubNet's sub-band idea); 0 = off. A fresh run only: --resume keeps the checkpoint's "
+        "network (add it to a trained one with grow)",
         "threads": "torch intra-op threads",
         "workers": "DataLoader worker processes (0 = mix in the main process)",
         "val_every": "steps between validations (0 = never)",

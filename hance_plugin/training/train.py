@@ -75,6 +75,7 @@ class TrainConfig:
     out: str = "runs/default"
     variant: str = "phase_aware"
     size: str = "base"
+    subband_hidden: int = 0  # > 0: train with the per-bin sub-band refinement of that width from step 0 (model.py)
     steps: int = 10000
     batch_size: int = 8
     segment_seconds: float = 3.0
@@ -111,6 +112,8 @@ class TrainConfig:
         parse_mix_overrides(self.val_mix)
         if self.val_rir_split not in VAL_RIR_SPLITS:
             raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
+        if self.subband_hidden < 0:
+            raise ValueError(f"subband_hidden must be >= 0, got {self.subband_hidden}")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -370,7 +373,8 @@ class Trainer:
         random.seed(cfg.seed)
         np.random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
-        self._build(ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size))
+        self._build(ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
+                                         subband_hidden=cfg.subband_hidden))
         # fixed input normalisation from the first training items (deterministic)
         n = min(cfg.stats_items, len(self.train_src))
         items = [self.dataset[p] for p in range(n)]
@@ -383,6 +387,9 @@ class Trainer:
         model_config = ModelConfig(**ckpt["model_config"])
         if model_config.variant != self.cfg.variant:
             raise ValueError(f"checkpoint variant {model_config.variant!r} != --variant {self.cfg.variant!r}")
+        if self.cfg.subband_hidden and self.cfg.subband_hidden != model_config.subband_hidden:
+            raise ValueError(f"--subband-hidden {self.cfg.subband_hidden} != the checkpoint's network "
+                             f"({model_config.subband_hidden}); grow adds the refinement to a trained network")
         self._build(model_config)
         self.model.load_state_dict(ckpt["model"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
