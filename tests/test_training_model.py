@@ -696,7 +696,6 @@ def test_deep_filter_grows_as_an_exact_identity_filters_past_frames_and_resumes(
 
 
 def test_subband_refinement_trains_from_step_zero_and_resume_keeps_the_network(tmp_path):
-    from hance_plugin.training.__main__ import main
     from hance_plugin.training.train import model_from_checkpoint
 
     common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
@@ -705,8 +704,8 @@ def test_subband_refinement_trains_from_step_zero_and_resume_keeps_the_network(t
     train(TrainConfig(out=str(tmp_path / "sub"), stop_at_step=2, subband_hidden=8, **common), _factory(0.4))
     plain, sub = load_checkpoint(tmp_path / "plain" / "last.pt"), load_checkpoint(tmp_path / "sub" / "last.pt")
     assert plain["model_config"]["subband_hidden"] == 0 and sub["model_config"]["subband_hidden"] == 8
-    # the full-band layers start from the same weights (the new path is built after them), and the
-    # new path learned: its output layer starts at zero and is no longer zero after two steps
+    # with the same seed the full-band layers start from the same weights (the new path is built
+    # after them), and the new path learned: its output layer starts at zero, not so after two steps
     torch.manual_seed(0)
     a = build_model(CFG, size="fast")
     torch.manual_seed(0)
@@ -723,9 +722,17 @@ def test_subband_refinement_trains_from_step_zero_and_resume_keeps_the_network(t
               _factory(0.4))
     with pytest.raises(ValueError, match="subband_hidden must be >= 0"):
         TrainConfig(subband_hidden=-1)
-    # the command line has the flag, and the export keeps the contract
+    # the command line has the flag (an int), and the export keeps the contract
+    import argparse
+
+    from hance_plugin.training.__main__ import _add_train_args
+
+    parser = argparse.ArgumentParser()
+    _add_train_args(parser)
+    assert parser.parse_args(["--subband-hidden", "48"]).subband_hidden == 48
+    assert parser.parse_args([]).subband_hidden == 0
     with pytest.raises(SystemExit):
-        main(["train", "--subband-hidden", "x"])
+        parser.parse_args(["--subband-hidden", "x"])
     net = model_from_checkpoint(load_checkpoint(tmp_path / "sub" / "last.pt"))
     path = export_onnx(net, tmp_path / "m", "sub0")
     assert max(check_streaming_parity(net, path).values()) <= 1e-4
