@@ -49,6 +49,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "subband_hidden": "width of the per-bin sub-band refinement of the low-band mask, trained from step 0 "
         "(model.py, FullSubNet's sub-band idea); 0 = off. A fresh run only: --resume keeps the checkpoint's "
         "network (add it to a trained one with grow)",
+        "noise_floor": "the network also reads each band's energy above a tracked noise floor (kernels/floor.py; "
+        "noise-aware training, Xu et al. 2014). A fresh run only: --resume keeps the checkpoint's network",
         "threads": "torch intra-op threads",
         "workers": "DataLoader worker processes (0 = mix in the main process)",
         "val_every": "steps between validations (0 = never)",

@@ -9,6 +9,8 @@ engine will feed it and is scored on exactly the audio the engine will produce:
 * ``spec_low``  == ``kernels.modified.modified_stft``: derotation X(k,t)·exp(-j2π k t H / N) with
   t counted from the first frame (``frame_index0``), then Xc = X'·|X'|^(c-1), 0 where |X'| = 0.
 * ``band_db``   == ``kernels.masks.band_energy_db``: 10·log10(mean_{k in b} |X|² + 1e-12).
+* ``band_floor_db`` == ``kernels.floor.track_band_floor`` from reset (it *is* that kernel, run on
+  the detached band energies: the floor is an input feature of the noisy signal, no gradient).
 * ``apply_mask``== ``kernels.masks.apply_hybrid_mask``: Y = (lim + (1-lim)·M)·X, M complex below the
   split, band gains linearly interpolated between band centres (clipped at 0) above it.
 * ``istft``     == ``hance_plugin.stft.istft``: irfft, least-squares synthesis window (Griffin &
@@ -30,6 +32,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..config import StftConfig
+from ..kernels.floor import band_floor_db as _band_floor_db
 
 __all__ = ["TorchDsp", "compress", "compressed_magnitude"]
 
@@ -137,6 +140,12 @@ class TorchDsp(nn.Module):
         """Band energies in dB (B, T, n_bands), as ``band_energy_db``."""
         power = spec.real * spec.real + spec.imag * spec.imag
         return 10.0 * torch.log10(power @ self.band_matrix + 1e-12)
+
+    def band_floor_db(self, band_db: torch.Tensor) -> torch.Tensor:
+        """The engine's tracked noise floor (B, T, n_bands) of ``band_db`` from reset (no gradient)."""
+        x = band_db.detach().to("cpu", torch.float32).numpy()
+        floor = _band_floor_db(x.reshape((-1,) + x.shape[-2:]), self.hop / self.config.sample_rate_hz)
+        return torch.from_numpy(floor.reshape(x.shape)).to(band_db.device)
 
     def features(self, spec: torch.Tensor, frame_index0: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """(spec_low, band_db): the model inputs for ``spec``."""

@@ -14,7 +14,11 @@ convolutions with state, grouped/efficient GRUs):
     input norm   fixed per-feature affine: (band_db - mu_b) / sigma_b and spec_low / rms_k, with
                  mu, sigma, rms estimated once from training mixtures before step 0 (buffers,
                  saved in the checkpoint, exported as constants). Purely per frame, so causal.
-    embed        Linear(272 -> H) -> LayerNorm(H) -> ReLU
+    noise floor  ``noise_floor`` (off by default): 32 more inputs, band_db - band_floor_db (an
+                 a-posteriori SNR per band against the engine's tracked noise floor,
+                 ``kernels/floor.py``; "noise-aware training", Xu et al., Interspeech 2014),
+                 normalised the same way
+    embed        Linear(272 (304 with the floor) -> H) -> LayerNorm(H) -> ReLU
     tconv        depthwise causal conv over the current and previous ``conv_frames - 1`` frames
                  (+ residual); its past frames come from ``state_conv`` [B, conv_frames-1, H];
                  exported as shifted multiply-adds (``_tconv_shifted``), not an ONNX ``Conv``
@@ -85,6 +89,7 @@ class ModelConfig:
     df_order: int = 1  # 1 = off; else taps of the deep filter on the lowest ``df_bins`` bins (see ``forward``)
     df_bins: int = 0  # bins (from 0 Hz) whose complex mask becomes a df_order-tap filter over past frames
     df_scale: float = 1.0  # the extra taps are multiplied by this (a learning-rate multiplier under Adam)
+    noise_floor: bool = False  # also read band_db - band_floor_db (kernels/floor.py): noise-aware input
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -134,11 +139,14 @@ class MaskEstimatorNet(nn.Module):
         super().__init__()
         self.config = config
         h, f, nb = config.hidden, config.split_bin, config.n_bands
-        self.n_in = 2 * f + nb
+        self.n_in = 2 * f + nb + (nb if config.noise_floor else 0)
         # fixed input normalisation (set by ``set_input_stats``; identity until then)
         self.register_buffer("band_mean", torch.zeros(nb))
         self.register_buffer("band_inv_std", torch.ones(nb))
         self.register_buffer("spec_inv_rms", torch.ones(f))
+        if config.noise_floor:  # the same for band_db - band_floor_db (only then: older state dicts load)
+            self.register_buffer("snr_mean", torch.zeros(nb))
+            self.register_buffer("snr_inv_std", torch.ones(nb))
         self.embed = nn.Linear(self.n_in, h)
         self.embed_norm = nn.LayerNorm(h)
         self.tconv = nn.Conv1d(h, h, kernel_size=config.conv_frames, groups=h)
@@ -198,25 +206,46 @@ class MaskEstimatorNet(nn.Module):
         return {k: torch.zeros((batch,) + s, device=device) for k, s in self.state_shapes().items()}
 
     @torch.no_grad()
-    def set_input_stats(self, spec_low: torch.Tensor, band_db: torch.Tensor) -> None:
-        """Estimate the fixed input normalisation from training features (B, T, F, 2) / (B, T, nb)."""
+    def set_input_stats(
+        self, spec_low: torch.Tensor, band_db: torch.Tensor, band_floor_db: torch.Tensor | None = None
+    ) -> None:
+        """Estimate the fixed input normalisation from training features (B, T, F, 2) / (B, T, nb)
+        (and the floor (B, T, nb) with ``noise_floor``)."""
         bands = band_db.reshape(-1, band_db.shape[-1]).double()
         self.band_mean.copy_(bands.mean(0).float())
         self.band_inv_std.copy_((1.0 / bands.std(0).clamp_min(1.0)).float())
+        if self.config.noise_floor:
+            if band_floor_db is None:
+                raise ValueError("this network reads the noise floor: pass band_floor_db")
+            snr = (band_db - band_floor_db).reshape(-1, band_db.shape[-1]).double()
+            self.snr_mean.copy_(snr.mean(0).float())
+            self.snr_inv_std.copy_((1.0 / snr.std(0).clamp_min(1.0)).float())
         power = spec_low.double().pow(2).sum(-1).reshape(-1, spec_low.shape[-2])
         self.spec_inv_rms.copy_((1.0 / power.mean(0).sqrt().clamp_min(1e-3)).float())
 
     # --- forward -------------------------------------------------------------------------------
     def forward(
-        self, spec_low: torch.Tensor, band_db: torch.Tensor, state: dict[str, torch.Tensor]
+        self,
+        spec_low: torch.Tensor,
+        band_db: torch.Tensor,
+        state: dict[str, torch.Tensor],
+        band_floor_db: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """(mask_low [B,T,F,2], gains_high [B,T,G], new state) for T frames; with ``df_order`` N > 1
         mask_low is [B,T,F,N,2]: tap i multiplies the input spectrum i frames back (tap 0 is the
-        mask; taps 1..N-1 are zero above ``df_bins``), see ``TorchDsp.apply_mask``."""
+        mask; taps 1..N-1 are zero above ``df_bins``), see ``TorchDsp.apply_mask``.
+        ``band_floor_db`` [B,T,nb] (``noise_floor`` networks only, else ignored): the engine's
+        tracked noise floor of ``band_db`` (``kernels/floor.py``)."""
         c = self.config
         spec = spec_low * self.spec_inv_rms[:, None]
         bands = (band_db - self.band_mean) * self.band_inv_std
-        x = torch.cat((spec.flatten(2), bands), dim=-1)
+        if c.noise_floor:
+            if band_floor_db is None:
+                raise ValueError("this network reads the noise floor: pass band_floor_db")
+            snr = (band_db - band_floor_db - self.snr_mean) * self.snr_inv_std
+            x = torch.cat((spec.flatten(2), bands, snr), dim=-1)
+        else:
+            x = torch.cat((spec.flatten(2), bands), dim=-1)
         x = F.relu(self.embed_norm(self.embed(x)))  # [B, T, H]
         past = torch.cat((state["conv"], x), dim=1)  # [B, k-1+T, H]
         new_conv = past[:, -(c.conv_frames - 1) :]

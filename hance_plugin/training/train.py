@@ -76,6 +76,7 @@ class TrainConfig:
     variant: str = "phase_aware"
     size: str = "base"
     subband_hidden: int = 0  # > 0: train with the per-bin sub-band refinement of that width from step 0 (model.py)
+    noise_floor: bool = False  # the network also reads band_db - the tracked noise floor (model.py, kernels/floor.py)
     steps: int = 10000
     batch_size: int = 8
     segment_seconds: float = 3.0
@@ -266,8 +267,9 @@ def enhance_components(
     with torch.no_grad():
         spec = dsp.stft(noisy)
         spec_low, band_db = dsp.features(spec)
+        floor = dsp.band_floor_db(band_db) if model.config.noise_floor else None
         noise_spec = None if noise is None else dsp.stft(noise)
-    mask, gains, _ = model(spec_low, band_db, model.initial_state(noisy.shape[0], noisy.device))
+    mask, gains, _ = model(spec_low, band_db, model.initial_state(noisy.shape[0], noisy.device), floor)
     out = dsp.istft(dsp.apply_mask(spec, mask, gains), n)
     residual = None if noise_spec is None else dsp.istft(dsp.apply_mask(noise_spec, mask, gains), n)
     return out, residual
@@ -374,14 +376,15 @@ class Trainer:
         np.random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
         self._build(ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
-                                         subband_hidden=cfg.subband_hidden))
+                                         subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor))
         # fixed input normalisation from the first training items (deterministic)
         n = min(cfg.stats_items, len(self.train_src))
         items = [self.dataset[p] for p in range(n)]
         noisy = torch.from_numpy(np.stack([i[0] for i in items]))
         with torch.no_grad():
             spec_low, band_db = self.dsp.features(self.dsp.stft(noisy))
-        self.model.set_input_stats(spec_low, band_db)
+            floor = self.dsp.band_floor_db(band_db) if cfg.noise_floor else None
+        self.model.set_input_stats(spec_low, band_db, floor)
 
     def _restore(self, ckpt: dict) -> None:
         model_config = ModelConfig(**ckpt["model_config"])
@@ -390,6 +393,8 @@ class Trainer:
         if self.cfg.subband_hidden and self.cfg.subband_hidden != model_config.subband_hidden:
             raise ValueError(f"--subband-hidden {self.cfg.subband_hidden} != the checkpoint's network "
                              f"({model_config.subband_hidden}); grow adds the refinement to a trained network")
+        if self.cfg.noise_floor and not model_config.noise_floor:
+            raise ValueError("--noise-floor, but the checkpoint's network does not read the noise floor")
         self._build(model_config)
         self.model.load_state_dict(ckpt["model"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
