@@ -256,6 +256,25 @@ def passthrough_deltas(report: dict | str | Path, model: str, control: str | Non
     return d
 
 
+def dnsmos_delta(report: dict | str | Path, model: str, against: str, bucket: str = "all") -> dict[str, float]:
+    """DNSMOS BAK and OVRL of ``model`` - ``against``, paired per mixture, from a
+    ``benchmarks/attenuation_limit.py --model A --model B`` report (its ``model_rows``, one
+    ``bucket``), printed on one line: ``{"bak": .., "bak_ci95": .., "ovrl": .., "ovrl_ci95": ..}``.
+    What the judge.sh scripts report (not decide on) since noise-floor/."""
+    if not isinstance(report, dict):
+        report = json.loads(Path(report).read_text())
+    rows = [r for r in report["model_rows"]
+            if r["bucket"] == bucket and r.get("against") == against and r["model"] == model]
+    if len(rows) != 1:
+        raise KeyError(f"expected one {bucket!r} row of {model!r} against {against!r}, found {len(rows)}")
+    r = rows[0]
+    d = {"bak": r["dnsmos_bak_delta"], "bak_ci95": r["dnsmos_bak_ci95"],
+         "ovrl": r["dnsmos_ovrl_delta"], "ovrl_ci95": r["dnsmos_ovrl_ci95"]}
+    print(f"DNSMOS {model} - {against} ({bucket}): BAK {d['bak']:+.3f} +- {d['bak_ci95']:.3f}, "
+          f"OVRL {d['ovrl']:+.3f} +- {d['ovrl_ci95']:.3f}")
+    return d
+
+
 def passthrough_release_rule(d: dict, pt: dict) -> bool:
     """Criterion 2 of the speech-only branch rules (`models/training/ablations/speech-only-pesq/`,
     `speech-only-40/`, `soup-end/` rule.md), against the release: the mean of the plain and room

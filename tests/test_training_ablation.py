@@ -122,6 +122,15 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert alone == {(f, "release"): pt[f, "release"] for f in ablation.PASSTHROUGH_FORMS}
     with pytest.raises(KeyError, match="no paired"):
         ablation.passthrough_deltas({"rows": rows}, "missing", None)
+    # DNSMOS deltas of one model against another, one bucket
+    mrows = [{"bucket": b, "model": "new", "against": a, "dnsmos_bak_delta": v, "dnsmos_bak_ci95": 0.1,
+              "dnsmos_ovrl_delta": -v, "dnsmos_ovrl_ci95": 0.2}
+             for b, a, v in (("all", "ctl", 0.3), ("all", "release", 0.5), ("<0 dB", "ctl", 0.9))]
+    assert ablation.dnsmos_delta({"model_rows": mrows}, "new", "ctl") == {
+        "bak": 0.3, "bak_ci95": 0.1, "ovrl": -0.3, "ovrl_ci95": 0.2}
+    assert ablation.dnsmos_delta({"model_rows": mrows}, "new", "ctl", bucket="<0 dB")["bak"] == 0.9
+    with pytest.raises(KeyError, match="expected one"):
+        ablation.dnsmos_delta({"model_rows": mrows}, "ctl", "new")
     # criterion 2 of the speech-only rules: mean PESQ-WB >= -0.01, mean SI-SDR >= -0.3 dB, pass-through >= +1 dB x3
     rel = {("release", "plain", "pesq_wb"): (0.0, 0, 1), ("release", "room", "pesq_wb"): (-0.02, 0, 1),
            ("release", "plain", "si_sdr"): (0.0, 0, 1), ("release", "room", "si_sdr"): (-0.6, 0, 1)}
