@@ -6,7 +6,8 @@ Per block of n samples (any n >= 0, 1 sample or a million):
 2. ``np.fft.rfft``      : one batched FFT of all T frames (pocketfft, ``out=`` preallocated)
 3. ``modified_stft`` + ``band_energy_db`` : the estimator's features; with level normalisation on
    (``level_target_dbfs``), ``track_level`` + ``normalize_features`` move them to a set level
-   (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``)
+   (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``);
+   for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
 5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
    post-filter and attenuation limit)
@@ -26,6 +27,7 @@ import warnings
 import numpy as np
 
 from .config import StftConfig
+from .kernels.floor import floor_coefficients, track_band_floor
 from .kernels.level import normalize_features, parseval_weights, track_level
 from .kernels.masks import apply_hybrid_mask, band_energy_db
 from .kernels.modified import modified_stft
@@ -45,12 +47,14 @@ LEVEL_MAX_BOOST_DB = 30.0
 class MaskEstimator:
     """Interface of a mask estimator (``OnnxMaskEstimator`` implements it)."""
 
-    feature_inputs: tuple[str, ...] = ("spec_low", "band_db")
+    feature_inputs: tuple[str, ...] = ("spec_low", "band_db")  # + "band_floor_db" to be fed the floor
+    noise_floor_settings: dict | None = None  # {"smoothing_s", "rise_db_per_s"} when it reads the floor
 
     def reset(self, batch: int) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def run(self, spec_low: np.ndarray, band_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    def run(self, spec_low: np.ndarray, band_db: np.ndarray, band_floor_db: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -62,6 +66,7 @@ class _Buffers:
         self.spec = np.zeros((n_channels, n_frames, cfg.n_bins), dtype=np.complex64)
         self.spec_low = np.zeros((n_channels, n_frames, cfg.split_bin, 2), dtype=np.float32)
         self.band_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
+        self.band_floor_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
         self.gain_db = np.zeros((n_channels, n_frames), dtype=np.float32)
 
 
@@ -103,6 +108,14 @@ class StreamingEngine:
         self.level_max_cut_db = LEVEL_MAX_CUT_DB
         self.level_max_boost_db = LEVEL_MAX_BOOST_DB
         self._parseval = parseval_weights(self._wa, config.n_bins)
+        self._floor = None  # (alpha, rise_db per frame) when the estimator reads the noise floor
+        if "band_floor_db" in getattr(estimator, "feature_inputs", ()):
+            settings = getattr(estimator, "noise_floor_settings", None)
+            if not settings:
+                raise ValueError("the estimator reads band_floor_db but gives no noise_floor_settings")
+            self._floor = floor_coefficients(
+                config.hop_samples / config.sample_rate_hz, settings["smoothing_s"], settings["rise_db_per_s"]
+            )
         self.nonfinite_mask_values = 0
         self.reset()
 
@@ -121,6 +134,8 @@ class StreamingEngine:
         self._hop_pos = 0
         self._frame_index = 0
         self._level_db = np.full(c, np.nan, dtype=np.float64)  # NaN: the tracker starts at the target
+        self._floor_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # NaN: start at the next frame
+        self._floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -168,7 +183,12 @@ class StreamingEngine:
                     float(self.level_max_cut_db), float(self.level_max_boost_db), buf.gain_db,
                 )
                 normalize_features(buf.spec_low, buf.band_db, buf.gain_db, np.float32(cfg.compression_exponent))
-            mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
+            if self._floor is not None:
+                track_band_floor(buf.band_db, self._floor_pow, self._floor_db, self._floor[0], self._floor[1],
+                                 buf.band_floor_db)
+                mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db, buf.band_floor_db)
+            else:
+                mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
             bad = apply_hybrid_mask(
                 buf.spec,
                 np.ascontiguousarray(mask_low, dtype=np.float32),

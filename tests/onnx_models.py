@@ -178,3 +178,43 @@ def aging_model(path: Path, after_frames: int, late_gain: float, cfg: StftConfig
         [_io("mask_low", ["B", "T", f, 2]), _io("gains_high", ["B", "T", g]), _io("state_out_frames", ["B", 1])],
     )
     return _save(graph, path, cfg, name)
+
+
+def floor_probe_model(path: Path, cfg: StftConfig | None = None, name: str = "floor-probe",
+                      card_floor: dict | None = None) -> Path:
+    """A model that reads the tracked noise floor (``band_floor_db``): stateless, and its output
+    depends on the floor the engine feeds, so the engine's tracking can be checked from outside.
+
+    gains_high = exp(-0.05 * (band_db - band_floor_db))[..., high bands]   (1 at the floor, < 1 above)
+    mask_low   = spec_low * 0 + (1, 0)
+    The card carries ``card_floor`` as its ``noise_floor`` section (default: kernels/floor.py's settings;
+    pass {} to write a card without it).
+    """
+    from hance_plugin.kernels.floor import FLOOR_RISE_DB_PER_S, FLOOR_SMOOTHING_S
+
+    cfg = cfg or StftConfig()
+    f, b, g = cfg.split_bin, cfg.n_bands, cfg.n_high_gains
+    nodes = [
+        _const("zero", np.float32(0.0)),
+        _const("k", np.float32(-0.05)),
+        _const("one0", np.array([1.0, 0.0], dtype=np.float32)),
+        _const("hb0", np.array([b - g], dtype=np.int64)),
+        _const("hb1", np.array([b], dtype=np.int64)),
+        _const("ax2", np.array([2], dtype=np.int64)),
+        helper.make_node("Sub", ["band_db", "band_floor_db"], ["snr"]),
+        helper.make_node("Slice", ["snr", "hb0", "hb1", "ax2"], ["snr_hi"]),
+        helper.make_node("Mul", ["snr_hi", "k"], ["e0"]),
+        helper.make_node("Exp", ["e0"], ["gains_high"]),
+        helper.make_node("Mul", ["spec_low", "zero"], ["sz"]),
+        helper.make_node("Add", ["sz", "one0"], ["mask_low"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [_io("spec_low", ["B", "T", f, 2]), _io("band_db", ["B", "T", b]), _io("band_floor_db", ["B", "T", b])],
+        [_io("mask_low", ["B", "T", f, 2]), _io("gains_high", ["B", "T", g])],
+    )
+    _save(graph, path, cfg, name)
+    floor = {"smoothing_s": FLOOR_SMOOTHING_S, "rise_db_per_s": FLOOR_RISE_DB_PER_S} if card_floor is None else card_floor
+    write_card(path, cfg, name, **({"noise_floor": floor} if floor else {}))
+    return path

@@ -736,3 +736,44 @@ def test_subband_refinement_trains_from_step_zero_and_resume_keeps_the_network(t
     net = model_from_checkpoint(load_checkpoint(tmp_path / "sub" / "last.pt"))
     path = export_onnx(net, tmp_path / "m", "sub0")
     assert max(check_streaming_parity(net, path).values()) <= 1e-4
+
+
+def test_noise_floor_network_trains_exports_and_the_engine_matches_torch(tmp_path):
+    """--noise-floor: the network reads band_db - the tracked floor; training, resume, the CLI flag,
+    the export (parity, card section) and the engine's output all agree with the training path."""
+    import argparse
+
+    from hance_plugin.training.__main__ import _add_train_args
+    from hance_plugin.training.train import model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    train(TrainConfig(out=str(tmp_path / "floor"), stop_at_step=2, noise_floor=True, **common), _factory(0.4))
+    ckpt = load_checkpoint(tmp_path / "floor" / "last.pt")
+    assert ckpt["model_config"]["noise_floor"] is True
+    assert ckpt["model"]["embed.weight"].shape[1] == 2 * CFG.split_bin + 2 * CFG.n_bands
+    # the SNR normalisation was estimated from training mixtures (not left at the identity)
+    assert not torch.equal(ckpt["model"]["snr_mean"], torch.zeros(CFG.n_bands))
+    done = train(TrainConfig(out=str(tmp_path / "floor"), resume=True, noise_floor=True, **common), _factory(0.4))
+    assert done["step"] == 4
+    train(TrainConfig(out=str(tmp_path / "plain"), stop_at_step=1, **common), _factory(0.4))
+    assert "snr_mean" not in load_checkpoint(tmp_path / "plain" / "last.pt")["model"]
+    with pytest.raises(ValueError, match="does not read the noise floor"):
+        train(TrainConfig(out=str(tmp_path / "plain"), resume=True, noise_floor=True, **common), _factory(0.4))
+    parser = argparse.ArgumentParser()
+    _add_train_args(parser)
+    assert parser.parse_args(["--noise-floor"]).noise_floor is True and parser.parse_args([]).noise_floor is False
+    net = model_from_checkpoint(load_checkpoint(tmp_path / "floor" / "last.pt"))
+    with pytest.raises(ValueError, match="pass band_floor_db"):
+        net(torch.zeros(1, 2, CFG.split_bin, 2), torch.zeros(1, 2, CFG.n_bands), net.initial_state(1))
+    path = export_onnx(net, tmp_path / "m", "floor0")
+    assert max(check_streaming_parity(net, path).values()) <= 1e-4
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["noise_floor"] == {"smoothing_s": 0.08, "rise_db_per_s": 5.0}
+    assert card["architecture"]["noise_floor"] is True
+    x = _signal(n=24000, channels=2)
+    with torch.no_grad():
+        ref = enhance(net, TorchDsp(CFG), torch.from_numpy(x)).numpy()
+    d = Denoiser(model=str(path))
+    for block in (480, 1001):
+        np.testing.assert_allclose(d.process(x, 48000, buffer_size=block, reset=True), ref, atol=2e-5)

@@ -3,6 +3,8 @@
 The graph follows ``models/README.md`` exactly:
 
     inputs   spec_low [B, T, F, 2], band_db [B, T, n_bands],
+             band_floor_db [B, T, n_bands] (``noise_floor`` networks only; the card then records
+             the tracker's settings under ``noise_floor``, ``kernels/floor.py``),
              state_in_conv [B, conv_frames - 1, H], state_in_gru [B, gru_layers, H]
     outputs  mask_low [B, T, F, 2] (unbounded), gains_high [B, T, G] (>= 0),
              state_out_conv, state_out_gru (same shapes as the inputs)
@@ -33,6 +35,7 @@ import torch
 from torch import nn
 
 from ..config import StftConfig
+from ..kernels.floor import FLOOR_RISE_DB_PER_S, FLOOR_SMOOTHING_S, band_floor_db
 from .model import MaskEstimatorNet, count_params_and_macs
 
 __all__ = ["export_onnx", "check_streaming_parity", "time_onnx", "OPSET"]
@@ -48,8 +51,12 @@ class _ContractWrapper(nn.Module):
         self.net = net
         self.state_names = list(net.state_shapes())
 
-    def forward(self, spec_low, band_db, *states):
-        mask, gains, new = self.net(spec_low, band_db, dict(zip(self.state_names, states)))
+    def forward(self, spec_low, band_db, *rest):
+        if self.net.config.noise_floor:
+            floor, states = rest[0], rest[1:]
+        else:
+            floor, states = None, rest
+        mask, gains, new = self.net(spec_low, band_db, dict(zip(self.state_names, states)), floor)
         return (mask, gains) + tuple(new[s] for s in self.state_names)
 
 
@@ -73,8 +80,11 @@ def _onnx_session(path: Path, threads: int = 1) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
-def _feeds(net: MaskEstimatorNet, spec_low: np.ndarray, band_db: np.ndarray, states: dict) -> dict:
+def _feeds(net: MaskEstimatorNet, spec_low: np.ndarray, band_db: np.ndarray, states: dict,
+           floor: np.ndarray | None = None) -> dict:
     feeds = {"spec_low": spec_low, "band_db": band_db}
+    if net.config.noise_floor:
+        feeds["band_floor_db"] = floor
     feeds.update({f"state_in_{s}": v for s, v in states.items()})
     return feeds
 
@@ -87,18 +97,21 @@ def check_streaming_parity(
     c = net.config
     spec = (rng.standard_normal((batch, n_frames, c.split_bin, 2)) * 2.0).astype(np.float32)
     bands = (rng.standard_normal((batch, n_frames, c.n_bands)) * 15.0 - 20.0).astype(np.float32)
+    floor = band_floor_db(bands, 1.0 / c.frames_per_second) if c.noise_floor else None
     net = net.eval()
     with torch.no_grad():
-        mask_t, gains_t, _ = net(torch.from_numpy(spec), torch.from_numpy(bands), net.initial_state(batch))
+        mask_t, gains_t, _ = net(torch.from_numpy(spec), torch.from_numpy(bands), net.initial_state(batch),
+                                 None if floor is None else torch.from_numpy(floor))
     mask_t, gains_t = mask_t.numpy(), gains_t.numpy()
     sess = _onnx_session(Path(onnx_path))
     names = ["mask_low", "gains_high"] + [f"state_out_{s}" for s in net.state_shapes()]
     zeros = {s: np.zeros((batch,) + sh, np.float32) for s, sh in net.state_shapes().items()}
-    full = sess.run(names, _feeds(net, spec, bands, zeros))
+    full = sess.run(names, _feeds(net, spec, bands, zeros, floor))
     states = dict(zeros)
     masks, gains = [], []
     for t in range(n_frames):
-        out = sess.run(names, _feeds(net, spec[:, t : t + 1], bands[:, t : t + 1], states))
+        out = sess.run(names, _feeds(net, spec[:, t : t + 1], bands[:, t : t + 1], states,
+                                     None if floor is None else floor[:, t : t + 1]))
         masks.append(out[0])
         gains.append(out[1])
         states = {s: v for s, v in zip(net.state_shapes(), out[2:])}
@@ -140,14 +153,17 @@ def export_onnx(
     wrapper = _ContractWrapper(net).eval()
     shapes = net.state_shapes()
     batch, frames = 2, 5
+    features = ["spec_low", "band_db"] + (["band_floor_db"] if c.noise_floor else [])
     example = (
         torch.zeros(batch, frames, c.split_bin, 2),
         torch.zeros(batch, frames, c.n_bands),
-    ) + tuple(torch.zeros((batch,) + sh) for sh in shapes.values())
-    inputs = ["spec_low", "band_db"] + [f"state_in_{s}" for s in shapes]
+    ) + ((torch.zeros(batch, frames, c.n_bands),) if c.noise_floor else ()) + tuple(
+        torch.zeros((batch,) + sh) for sh in shapes.values()
+    )
+    inputs = features + [f"state_in_{s}" for s in shapes]
     outputs = ["mask_low", "gains_high"] + [f"state_out_{s}" for s in shapes]
-    dynamic = {n: {0: "B", 1: "T"} for n in ("spec_low", "band_db", "mask_low", "gains_high")}
-    dynamic.update({n: {0: "B"} for n in inputs[2:] + outputs[2:]})
+    dynamic = {n: {0: "B", 1: "T"} for n in features + ["mask_low", "gains_high"]}
+    dynamic.update({n: {0: "B"} for n in inputs[len(features):] + outputs[2:]})
     tmp = path.with_suffix(".onnx.tmp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GRU batch-size note: h0 *is* an input here
@@ -166,6 +182,7 @@ def export_onnx(
     declared = {
         "spec_low": ["B", "T", c.split_bin, 2],
         "band_db": ["B", "T", c.n_bands],
+        "band_floor_db": ["B", "T", c.n_bands],
         "mask_low": ["B", "T", c.split_bin, 2],
         "gains_high": ["B", "T", c.n_high_gains],
     }
@@ -193,7 +210,10 @@ def export_onnx(
                              mask_activation=(
                                  ("linear complex x softplus per-bin gate (unbounded)" if c.mask_gate else "none (linear)")
                                  if c.variant == "phase_aware" else "softplus magnitude, imag 0")
-                             + (f" + per-bin sub-band refinement (hidden {c.subband_hidden})" if c.subband_hidden else "")),
+                             + (f" + per-bin sub-band refinement (hidden {c.subband_hidden})" if c.subband_hidden else "")
+                             + (" + reads band_db - the tracked noise floor" if c.noise_floor else "")),
+        **({"noise_floor": {"smoothing_s": FLOOR_SMOOTHING_S, "rise_db_per_s": FLOOR_RISE_DB_PER_S}}
+           if c.noise_floor else {}),
         "training_data": training_data,
         "steps": int(steps),
         "scores": dict(scores or {}),
