@@ -12,5 +12,6 @@ Modules:
     masks    -- hybrid mask application (complex below the split, real gains above) and
                 band energy features
     level    -- causal input level meter and the feature gain that moves quiet input to a set level
+    floor    -- causal per-band noise-floor tracker (the input of models trained with --noise-floor)
     delay    -- dry-path delay line and dry/wet mix
 """
