@@ -13,6 +13,10 @@ Run:  pytest benchmarks/bench_engine.py --benchmark-enable --benchmark-json benc
 * The level normalisation's cost (``kernels/level.py``): the engine at block 480 with the identity
   model on quiet noise (-50 dBFS, so the features are moved in every frame), off and on (target
   -22 dBFS); compare the two rows.
+* The noise-floor tracker's cost (``kernels/floor.py``, only run for models that read the floor):
+  ``track_band_floor`` against ``band_energy_db`` (a feature every model computes) on the same
+  10 s of frames, one call each; and the engine at block 480 with a model that reads the floor
+  (``floor_probe_model``) against one that does not (the identity); compare the rows.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from onnx_models import constant_model  # noqa: E402
+from onnx_models import constant_model, floor_probe_model  # noqa: E402
 from scipy import signal  # noqa: E402
 
 from hance_plugin.card import ModelCard  # noqa: E402
 from hance_plugin.config import StftConfig  # noqa: E402
 from hance_plugin.engine import StreamingEngine  # noqa: E402
 from hance_plugin.estimator import OnnxMaskEstimator  # noqa: E402
+from hance_plugin.kernels.floor import floor_coefficients, track_band_floor  # noqa: E402
+from hance_plugin.kernels.masks import band_energy_db  # noqa: E402
 from hance_plugin.stft import istft, stft  # noqa: E402
 
 SECONDS = 10
@@ -87,6 +93,35 @@ def test_engine_level_normalization(benchmark, audio, tmp_path_factory, target):
     engine.level_target_dbfs = target
     quiet = (audio * np.float32(10 ** (-30 / 20))).astype(np.float32)  # 0.1 rms = -20 dBFS -> -50 dBFS
     _time_engine(benchmark, engine, card, quiet, 480)
+
+
+@pytest.mark.parametrize("kernel", ["band_energy_db", "track_band_floor"])
+def test_floor_tracker_kernel(benchmark, audio, kernel):
+    cfg = StftConfig()
+    spec = stft(audio, cfg)
+    bands = np.zeros(spec.shape[:2] + (cfg.n_bands,), np.float32)
+    edges = cfg.band_edges.astype(np.int64)
+    band_energy_db(spec, edges, bands)
+    out = np.empty_like(bands)
+    alpha, rise = floor_coefficients(cfg.hop_samples / cfg.sample_rate_hz)
+    if kernel == "band_energy_db":
+        benchmark(lambda: band_energy_db(spec, edges, out))
+    else:
+        def run():
+            track_band_floor(bands, np.full((1, cfg.n_bands), np.nan), np.full((1, cfg.n_bands), np.nan),
+                             alpha, rise, out)
+
+        run()
+        benchmark(run)
+    benchmark.extra_info["frames"] = int(spec.shape[1])
+
+
+@pytest.mark.parametrize("model", ["identity", "floor_probe"])
+def test_engine_noise_floor(benchmark, audio, tmp_path_factory, model):
+    folder = tmp_path_factory.mktemp("m")
+    path = constant_model(folder / "id.onnx") if model == "identity" else floor_probe_model(folder / "probe.onnx")
+    engine, card = _engine(path)
+    _time_engine(benchmark, engine, card, audio, 480)
 
 
 def _time_engine(benchmark, engine: StreamingEngine, card: ModelCard, audio: np.ndarray, block_samples: int) -> None:
