@@ -33,6 +33,7 @@ from hance_plugin.training.model import (  # noqa: E402
 )
 from hance_plugin.training.train import (  # noqa: E402
     TrainConfig,
+    Trainer,
     enhance,
     enhance_components,
     load_checkpoint,
@@ -777,3 +778,26 @@ def test_noise_floor_network_trains_exports_and_the_engine_matches_torch(tmp_pat
     d = Denoiser(model=str(path))
     for block in (480, 1001):
         np.testing.assert_allclose(d.process(x, 48000, buffer_size=block, reset=True), ref, atol=2e-5)
+
+
+def test_init_seed_changes_only_the_initial_weights(tmp_path):
+    common = dict(size="fast", steps=2, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    runs = {}
+    for name, init in (("a", -1), ("b", -1), ("c", 7)):
+        trainer = Trainer(TrainConfig(out=str(tmp_path / name), init_seed=init, **common), _factory(0.4))
+        runs[name] = (trainer.model.state_dict(), torch.get_rng_state(), trainer.dataset[0])
+    (wa, ra, da), (wb, rb, db), (wc, rc, dc) = runs["a"], runs["b"], runs["c"]
+    assert all(torch.equal(v, wb[k]) for k, v in wa.items())  # the default is reproducible
+    assert not torch.equal(wa["embed.weight"], wc["embed.weight"])  # another initialisation
+    assert torch.equal(wa["band_mean"], wc["band_mean"])  # input statistics from the same data
+    assert torch.equal(ra, rc) and all(np.array_equal(x, y) for x, y in zip(da[:2], dc[:2]))
+    import argparse
+
+    from hance_plugin.training.__main__ import _add_train_args
+
+    parser = argparse.ArgumentParser()
+    _add_train_args(parser)
+    assert parser.parse_args(["--init-seed", "3"]).init_seed == 3 and parser.parse_args([]).init_seed == -1
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--init-seed", "x"])

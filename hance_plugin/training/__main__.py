@@ -51,6 +51,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "network (add it to a trained one with grow)",
         "noise_floor": "the network also reads each band's energy above a tracked noise floor (kernels/floor.py; "
         "noise-aware training, Xu et al. 2014). A fresh run only: --resume keeps the checkpoint's network",
+        "init_seed": "initialise the weights from this seed instead of --seed (data order, val mixtures and "
+        "every RNG after the initialisation unchanged): the run-to-run spread of a recipe; -1 = --seed",
         "threads": "torch intra-op threads",
         "workers": "DataLoader worker processes (0 = mix in the main process)",
         "val_every": "steps between validations (0 = never)",

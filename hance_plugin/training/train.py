@@ -81,6 +81,7 @@ class TrainConfig:
     batch_size: int = 8
     segment_seconds: float = 3.0
     seed: int = 0
+    init_seed: int = -1  # >= 0: initialise the weights from this seed instead (data order, val and RNG state after init unchanged)
     lr: float = 1e-3
     min_lr_ratio: float = 0.05
     warmup_steps: int = 500
@@ -375,8 +376,14 @@ class Trainer:
         random.seed(cfg.seed)
         np.random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
-        self._build(ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
-                                         subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor))
+        model_config = ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
+                                            subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor)
+        self._build(model_config)
+        if cfg.init_seed >= 0:  # other initial weights; every RNG is left as the default run leaves it
+            after_init = torch.get_rng_state()
+            torch.manual_seed(cfg.init_seed)
+            self._build(model_config)
+            torch.set_rng_state(after_init)
         # fixed input normalisation from the first training items (deterministic)
         n = min(cfg.stats_items, len(self.train_src))
         items = [self.dataset[p] for p in range(n)]
