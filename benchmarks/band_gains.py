@@ -100,7 +100,8 @@ def collect(
         with torch.no_grad():
             spec = dsp.stft(noisy)
             spec_low, band_db = dsp.features(spec)
-            mask, gains, _ = model(spec_low, band_db, model.initial_state(1))
+            floor = dsp.band_floor_db(band_db) if model.config.noise_floor else None
+            mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
             # per-bin gain magnitude as applied: |complex mask| below the split, band gains above
             g = torch.cat((torch.linalg.vector_norm(mask[0], dim=-1), dsp.high_gains_per_bin(gains)[0]), dim=-1).numpy()
             s_full = dsp.stft(clean)
