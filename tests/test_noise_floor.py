@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from onnx_models import floor_probe_model
+from test_engine import _run_partitioned
 
 from hance_plugin import Denoiser
 from hance_plugin.card import ModelCard
@@ -75,35 +76,32 @@ def test_floor_falls_at_once_and_rises_at_most_the_rise_rate():
     np.testing.assert_allclose(band_floor_db(const, HOP_S), -30.0, atol=1e-4)
 
 
+def _tracked_in_pieces(x: np.ndarray, edges: list[int]) -> np.ndarray:
+    """The floor of ``x`` (C, T, B) tracked block by block, blocks ``x[:, edges[i]:edges[i + 1]]``."""
+    alpha, rise = floor_coefficients(HOP_S)
+    p_s = np.full((x.shape[0], x.shape[2]), np.nan)
+    n_db = np.full((x.shape[0], x.shape[2]), np.nan)
+    out = np.empty_like(x)
+    for a, b in zip(edges[:-1], edges[1:]):
+        track_band_floor(x[:, a:b], p_s, n_db, alpha, rise, out[:, a:b])
+    return out
+
+
 @pytest.mark.parametrize("sizes", [[1], [7], [64], [1, 2, 3, 97], [400]])
 @pytest.mark.parametrize("channels", [1, 2])
 def test_floor_is_identical_for_every_partition(sizes, channels):
     x = _bands(channels=channels)
-    whole = band_floor_db(x, HOP_S)
-    alpha, rise = floor_coefficients(HOP_S)
-    p_s = np.full((channels, x.shape[2]), np.nan)
-    n_db = np.full((channels, x.shape[2]), np.nan)
-    out = np.empty_like(x)
-    start, i = 0, 0
-    while start < x.shape[1]:
-        stop = min(x.shape[1], start + sizes[i % len(sizes)])
-        track_band_floor(x[:, start:stop], p_s, n_db, alpha, rise, out[:, start:stop])
-        start, i = stop, i + 1
-    np.testing.assert_array_equal(out, whole)
+    edges = [0]
+    while edges[-1] < x.shape[1]:
+        edges.append(min(x.shape[1], edges[-1] + sizes[(len(edges) - 1) % len(sizes)]))
+    np.testing.assert_array_equal(_tracked_in_pieces(x, edges), band_floor_db(x, HOP_S))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=6), seed=st.integers(0, 2**16))
 def test_floor_block_invariance_property(cuts, seed):
     x = _bands(seed=seed, frames=300)
-    edges = [0, *sorted(cuts), 300]
-    alpha, rise = floor_coefficients(HOP_S)
-    p_s = np.full(x.shape[::2], np.nan)
-    n_db = np.full(x.shape[::2], np.nan)
-    out = np.empty_like(x)
-    for a, b in zip(edges[:-1], edges[1:]):
-        track_band_floor(x[:, a:b], p_s, n_db, alpha, rise, out[:, a:b])
-    np.testing.assert_array_equal(out, band_floor_db(x, HOP_S))
+    np.testing.assert_array_equal(_tracked_in_pieces(x, [0, *sorted(cuts), 300]), band_floor_db(x, HOP_S))
 
 
 def test_floor_coefficients_refuse_bad_settings():
@@ -142,14 +140,8 @@ def test_engine_feeds_the_tracked_floor(tmp_path, block, channels):
     x = (rng.standard_normal((channels, 30000)) * 0.05).astype(np.float32)
     x[:, 9000:15000] *= 8.0  # a loud stretch: the gains above the split fall, then recover
     padded = np.concatenate([x, np.zeros((channels, cfg.latency_samples), np.float32)], axis=1)
-    for _ in range(2):  # the second pass checks that reset() restarts the floor
-        engine.reset()
-        y = np.zeros_like(padded)
-        for start in range(0, padded.shape[1], block):
-            stop = min(padded.shape[1], start + block)
-            out = np.empty((channels, stop - start), np.float32)
-            engine.process_block(np.ascontiguousarray(padded[:, start:stop]), out)
-            y[:, start:stop] = out
+    for _ in range(2):  # _run_partitioned resets first: the second pass checks that reset() restarts the floor
+        y = _run_partitioned(engine, padded, [block])
         np.testing.assert_allclose(y[:, cfg.latency_samples :], _offline(x, cfg), atol=2e-5)
 
 
