@@ -73,16 +73,10 @@ DEFAULT_TALKER = r"nist_mrt_fullband/([A-Z][0-9])_"
 
 def trim_silence(x: np.ndarray, below_db: float = TRIM_BELOW_DB) -> np.ndarray:
     """``x`` without the leading and trailing 10 ms frames quieter than ``below_db`` under its
-    loudest frame (the whole of ``x`` if it has fewer than one frame)."""
-    from hance_plugin.training.signals import frame_energies
+    loudest frame (the whole of ``x`` if it has fewer than one frame; ``signals.trim_silence``)."""
+    from hance_plugin.training.signals import trim_silence as trim
 
-    energy = frame_energies(x, SR)
-    if energy.size == 0:
-        return x
-    energy_db = 10 * np.log10(energy + 1e-20)
-    loud = np.nonzero(energy_db > energy_db.max() + below_db)[0]
-    frame = SR // 100
-    return x[loud[0] * frame : (loud[-1] + 1) * frame]
+    return trim(x, SR, below_db)
 
 
 def running_items(clips: list[tuple[str, np.ndarray]], seconds: float) -> list[tuple[list[str], np.ndarray]]:

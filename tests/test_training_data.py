@@ -25,7 +25,16 @@ from hance_plugin.training.mixing import (
     parse_patterns,
     select_speech,
 )
-from hance_plugin.training.signals import active_level_db, band_sdr_db, effective_bandwidth_hz, perceptual_metrics
+from hance_plugin.training.signals import (
+    active_level_db,
+    band_sdr_db,
+    effective_bandwidth_hz,
+    frame_energies,
+    load_mono_48k,
+    perceptual_metrics,
+    speech_bounds,
+    trim_silence,
+)
 
 SR = 48000
 
@@ -975,3 +984,58 @@ def test_speech_eq_colours_the_speech_alone_and_the_target(corpus):
 
 def _rms_db(x: np.ndarray) -> float:
     return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+def test_speech_bounds_cut_leading_and_trailing_silence_at_frame_edges():
+    """``speech_bounds`` keeps the 10 ms frames within ``below_db`` of the loudest one, from the first
+    to the last (inner pauses stay); ``trim_silence`` is that slice; shorter than a frame: all of it."""
+    frame = SR // 100
+    x = np.zeros(50 * frame, dtype=np.float32)
+    x[7 * frame + 3 : 20 * frame] = 0.5  # starts inside frame 7
+    x[30 * frame : 41 * frame] = 0.1  # 14 dB down: kept, and the pause between too
+    x[45 * frame : 46 * frame] = 1e-4  # 74 dB down: trimmed
+    assert speech_bounds(x) == (7 * frame, 41 * frame)
+    np.testing.assert_array_equal(trim_silence(x), x[7 * frame : 41 * frame])
+    assert speech_bounds(x, below_db=-80.0) == (7 * frame, 46 * frame)
+    short = np.ones(frame - 1, dtype=np.float32)
+    assert speech_bounds(short) == (0, frame - 1)
+
+
+def test_running_speech_joins_trimmed_files_with_short_gaps(corpus):
+    """``p_running_speech``: a track made of several files takes each file without its leading and
+    trailing silence and joins them with gaps in ``running_gap_s_range``, so it has fewer silent
+    frames; 0 (the default) keeps the untrimmed files and 50-500 ms gaps; noise-only items are
+    never marked."""
+    common = dict(segment_seconds=6.0, p_noise_only=0.0, p_speech_only=1.0, p_clip=0.0, p_reverb=0.0,
+                  p_eq=0.0, p_lowpass=0.0, p_voice_perturb=0.0)
+
+    def source(**kw) -> MixtureSource:
+        return MixtureSource([corpus / "speech/fullband", corpus / "speech/narrow"], [corpus / "noise"],
+                             [corpus / "rir"], MixConfig(**common, **kw), 13)
+
+    off, running = source(), source(p_running_speech=1.0, running_gap_s_range=(0.03, 0.06))
+    silent = {"off": [], "running": []}
+    for i in range(4):  # past len(): the index wraps, the draws differ
+        o, r = off[i], running[i]
+        assert "running" not in o.meta and r.meta["running"] is True
+        for m, lo, hi, trimmed in ((o, 0.05, 0.5, False), (r, 0.03, 0.06, True)):
+            pieces = m.meta["speech"]["pieces"]
+            assert len(pieces) >= 2, pieces  # every corpus file is shorter than 6 s
+            for (name, start, take, position), nxt in zip(pieces, pieces[1:]):
+                gap_s = (nxt[3] - position - take) / SR
+                assert lo - 1 / SR <= gap_s <= hi, (name, gap_s)
+                audio = load_mono_48k(corpus / "speech" / name)  # names are relative to the speech roots' parent
+                assert start == (speech_bounds(audio)[0] if trimmed else 0)
+                assert take == (speech_bounds(audio)[1] - start if trimmed else audio.shape[0])
+            energy_db = 10 * np.log10(frame_energies(m.clean) + 1e-20)
+            silent["running" if trimmed else "off"].append(float(np.mean(energy_db < energy_db.max() - 40)))
+    assert np.mean(silent["running"]) < np.mean(silent["off"]) - 0.03, silent
+    noise_only = MixtureSource([corpus / "speech/fullband"], [corpus / "noise"], [corpus / "rir"],
+                               MixConfig(**{**common, "p_noise_only": 1.0, "p_speech_only": 0.0},
+                                         p_running_speech=1.0), 13)
+    assert "running" not in noise_only[0].meta
+    assert parse_mix_overrides("p_running_speech=0.5,running_gap_s_range=0:0.1") == {
+        "p_running_speech": 0.5, "running_gap_s_range": (0.0, 0.1)}
+    for bad in ("p_running_speech=2", "running_gap_s_range=0.2:0.1", "running_gap_s_range=0:2"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)

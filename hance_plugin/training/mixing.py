@@ -18,7 +18,11 @@ noise, and 6):
    followed by other files of the same folder (same talker / language / recording set) with
    50-500 ms gaps. The segment's valid bandwidth is the smallest of its pieces', so of three
    candidate followers the one with the bandwidth closest to the segment's is taken. Each file's bandwidth
-   (``effective_bandwidth_hz``) and active level are computed once, on first load.
+   (``effective_bandwidth_hz``) and active level are computed once, on first load. With
+   ``p_running_speech`` (default 0: off, bit-identical) the joined files lose their leading and
+   trailing silence (``signals.speech_bounds``) and the gaps are ``running_gap_s_range`` (20-150 ms):
+   running speech, in which a tracked noise floor (``kernels/floor.py``) creeps up for seconds
+   (models/training/ablations/running-floor/).
 2. **Voice** (``p_voice_perturb``): speed, formant-preserving pitch and formant shifts
    (``augment.perturb_voice``; strengths ``voice_speed_range``, ``voice_pitch_semitones``,
    ``voice_formant_range``); speed and pitch scale the valid bandwidth with them.
@@ -107,6 +111,7 @@ from .signals import (
     list_audio_files,
     load_mono_48k,
     noise_gain_for_snr,
+    speech_bounds,
 )
 
 __all__ = ["MixConfig", "Mixture", "MixtureSource", "parse_mix_overrides", "parse_patterns", "select_speech"]
@@ -122,7 +127,7 @@ _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
 (_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED,
- _S_SPEECH_FLOOR, _S_SPEECH_EQ) = range(12)
+ _S_SPEECH_FLOOR, _S_SPEECH_EQ, _S_RUNNING) = range(13)
 
 
 @dataclass
@@ -154,6 +159,8 @@ class MixConfig:
     p_synthetic_rir: float = 0.0  # of the reverberant items, the share put through a simulated room; 0 = off
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
+    p_running_speech: float = 0.0  # short files trimmed and joined with short gaps (running speech); 0 = off
+    running_gap_s_range: tuple[float, float] = (0.02, 0.15)  # its gaps between files, s (uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -170,7 +177,7 @@ class MixConfig:
             raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
-        for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir"):
+        for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir", "p_running_speech"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a probability, got {getattr(self, name)}")
         lo, hi = self.speech_floor_db_range
@@ -178,6 +185,9 @@ class MixConfig:
             raise ValueError(f"speech_floor_db_range must satisfy -80 <= low <= high <= -10 dB, got {lo}:{hi}")
         if not 0.0 <= self.speech_eq_max_gain_db <= 18.0:
             raise ValueError(f"speech_eq_max_gain_db must be in 0..18 dB, got {self.speech_eq_max_gain_db}")
+        lo, hi = self.running_gap_s_range
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f"running_gap_s_range must satisfy 0 <= low <= high <= 1 s, got {lo}:{hi}")
         if self.synthetic_rirs < 1:
             raise ValueError(f"synthetic_rirs must be at least 1, got {self.synthetic_rirs}")
         lo, hi = self.synthetic_rt60_range
@@ -385,6 +395,7 @@ class MixtureSource:
         self._len = max(1, int(self._speech_seconds // config.segment_seconds))
         self._cache = _LruCache(int(cache_mb * 2**20))
         self._stats: dict[int, tuple[float, float]] = {}  # speech file -> (bandwidth Hz, active level dB)
+        self._bounds: dict[int, tuple[int, int]] = {}  # speech file -> its speech without silence (samples)
 
     @classmethod
     def from_shared_data(
@@ -535,8 +546,19 @@ class MixtureSource:
 
         return min(candidates, key=cost)
 
-    def _speech_track(self, rng: np.random.Generator, n: int, i: int, offset_s: float) -> tuple[np.ndarray, float, list]:
-        """n samples of speech starting from file i; returns (track, valid bandwidth, pieces)."""
+    def _speech_bounds(self, i: int) -> tuple[int, int]:
+        """(start, stop) samples of speech file i without its leading and trailing silence
+        (``signals.speech_bounds``), computed once per process."""
+        if i not in self._bounds:
+            self._bounds[i] = speech_bounds(self._speech_audio(i))
+        return self._bounds[i]
+
+    def _speech_track(self, rng: np.random.Generator, n: int, i: int, offset_s: float,
+                      running: bool = False) -> tuple[np.ndarray, float, list]:
+        """n samples of speech starting from file i; returns (track, valid bandwidth, pieces).
+
+        ``running``: files shorter than the track are trimmed (``_speech_bounds``) and joined with
+        gaps in ``running_gap_s_range`` instead of 50-500 ms (``MixConfig.p_running_speech``)."""
         length = self._speech_len(i)
         bandwidth, level_db = self._speech_stats(i)
         if length >= n:
@@ -556,13 +578,15 @@ class MixtureSource:
         position = int(rng.integers(0, int(0.2 * SR)))
         pieces = []
         current = i
+        gaps_s = self.config.running_gap_s_range if running else (0.05, 0.5)
         while position < n and len(pieces) < 64:
-            x = self._speech_audio(current)
+            start, stop = self._speech_bounds(current) if running else (0, None)
+            x = self._speech_audio(current, start, stop)
             take = min(x.shape[0], n - position)
             track[position : position + take] = x[:take]
-            pieces.append((self._name(self._speech[current]), 0, take, position))
+            pieces.append((self._name(self._speech[current]), start, take, position))
             bandwidth = min(bandwidth, self._speech_stats(current)[0])
-            position += take + int(rng.uniform(0.05, 0.5) * SR)
+            position += take + int(rng.uniform(*gaps_s) * SR)
             current = self._follower(rng, current, bandwidth)
         return track, bandwidth, pieces
 
@@ -722,7 +746,10 @@ class MixtureSource:
             pre = int(_REVERB_PREROLL_S * SR) if use_reverb else 0
             need = n + pre
             raw_n = int(math.ceil(need * (voice["speed"] if voice else 1.0))) + 16
-            track, bandwidth, pieces = self._speech_track(speech_rng, raw_n, primary, offset_s)
+            running = bool(stream(_S_RUNNING).random() < cfg.p_running_speech)
+            track, bandwidth, pieces = self._speech_track(speech_rng, raw_n, primary, offset_s, running)
+            if running:
+                meta["running"] = True
             meta["speech"] = {"pieces": pieces, "bandwidth_hz": bandwidth}
             if voice is not None:
                 track, bandwidth, meta["voice"] = augment.perturb_voice(track, voice, bandwidth)

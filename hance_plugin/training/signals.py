@@ -32,6 +32,8 @@ __all__ = [
     "read_manifest",
     "effective_bandwidth_hz",
     "frame_energies",
+    "speech_bounds",
+    "trim_silence",
     "active_level_db",
     "noise_gain_for_snr",
     "apply_rir",
@@ -136,6 +138,25 @@ def frame_energies(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ) -> np.nda
     frame = sample_rate_hz // 100
     n = x.shape[0] // frame
     return np.mean(np.square(x[: n * frame].reshape(n, frame), dtype=np.float64), axis=1)
+
+
+def speech_bounds(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, below_db: float = -40.0) -> tuple[int, int]:
+    """(start, stop) samples of ``x`` without its leading and trailing 10 ms frames quieter than
+    ``below_db`` under its loudest frame ((0, len) if it has fewer than one frame)."""
+    energy = frame_energies(x, sample_rate_hz)
+    if energy.size == 0:
+        return 0, x.shape[0]
+    energy_db = 10 * np.log10(energy + 1e-20)
+    loud = np.nonzero(energy_db > energy_db.max() + below_db)[0]
+    frame = sample_rate_hz // 100
+    return int(loud[0] * frame), int((loud[-1] + 1) * frame)
+
+
+def trim_silence(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, below_db: float = -40.0) -> np.ndarray:
+    """``x[slice(*speech_bounds(x))]``: a clip's speech, as running speech joins it
+    (``benchmarks/passthrough.py``'s running items, ``MixConfig.p_running_speech``)."""
+    start, stop = speech_bounds(x, sample_rate_hz, below_db)
+    return x[start:stop]
 
 
 def active_level_db(x: np.ndarray, sample_rate_hz: int = MODEL_RATE_HZ, range_db: float = 35.0) -> float:
