@@ -7,6 +7,8 @@
 # The run lives in runs/floor-release-<net>/ (ignored by git). `save` copies its last.pt and
 # log.jsonl to this folder (<net>/, committed between sessions); a fresh checkout starts from there:
 #   bash models/training/ablations/floor-release/run.sh save base|twin
+# STOP_AT=<step> (environment; default 18000) ends the run at that stage end instead (the
+# running-floor twin takes the twin from here at 16500, ../running-floor/run.sh).
 set -euo pipefail
 here=models/training/ablations/floor-release
 py=.venv/bin/python
@@ -28,8 +30,10 @@ fi
 step_of() { [ -f "$out/last.pt" ] && $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$out/last.pt" || echo 0; }
 lp="p_noise_lowpass=0.3"; no="$lp,p_noise_only=0.15"; lv="$no,p_speech_only=0.25,level_of_mixture=true,level_dbfs_range=-55:-5"
 start=$(date +%s)
+stop="${STOP_AT:-18000}"
 while :; do
     step=$(step_of)
+    if [ "$step" -ge "$stop" ]; then echo "stopped: step $step"; exit 0; fi
     left=0
     if [ "$budget" != 0 ]; then
         left=$(( budget - ($(date +%s) - start) / 60 ))
