@@ -11,6 +11,7 @@
 set -euo pipefail
 here=models/training/ablations/running-floor
 py=.venv/bin/python
+step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
 if [ "${1:-}" = save ]; then
     net="$2"; out="runs/running-floor-$net"
     if [ "$net" = twin ] && [ ! -f "$out/last.pt" ]; then
@@ -35,7 +36,7 @@ if [ ! -f "$out/last.pt" ]; then
     else
         STOP_AT=16500 bash models/training/ablations/floor-release/run.sh twin "$threads" "$budget"
         fr=runs/floor-release-twin
-        step=$($py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$fr/last.pt")
+        step=$(step_of "$fr/last.pt")
         if [ "$step" -lt 16500 ]; then echo "twin at step $step (floor-release stages); run again to go on"; exit 0; fi
         mkdir -p "$out"; cp "$fr/last.pt" "$fr/log.jsonl" "$out/"
     fi
@@ -49,4 +50,4 @@ mix="$mix,p_speech_floor=0.3,speech_floor_db_range=-45:-20,p_running_speech=0.5"
 $py -m hance_plugin.training train --data-dir ../shared/data --out "$out" --variant "$variant" --noise-floor \
     --threads "$threads" --workers 1 --resume --max-minutes "$budget" --steps 18000 --segment-seconds 6 --batch-size 4 \
     --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 --mix "$mix" > /dev/null
-$py -c "import torch,sys; print('step', torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$out/last.pt"
+echo "step $(step_of "$out/last.pt")"
