@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# After ship.sh: the reports a release reruns, with the commands of the previous release (6027f61)
+# plus the speed table (the graph gained the noise-floor input and the engine its tracker).
+# Usage, from the repository root, with nothing else running (timings):
+#   bash models/training/ablations/running-floor/reports.sh
+# The test set runs once (report only, never deciding): quality-ours.json before the release is kept
+# as runs/quality-ours-clean-targets-18000.json and compared with the new run, paired per mixture.
+# Each step is skipped where its output is newer than models/hance-base.onnx (rerunnable).
+set -euo pipefail
+py=.venv/bin/python
+R=benchmarks/results
+new() { [ -s "$1" ] && [ "$1" -nt models/hance-base.onnx ]; }
+mkdir -p runs
+[ -s runs/quality-ours-clean-targets-18000.json ] || cp $R/quality-ours.json runs/quality-ours-clean-targets-18000.json
+new $R/quality-ours.json || $py benchmarks/quality.py evaluate --systems noisy,hance-base,hance-twin --require-all \
+    --jobs 2 --dnsmos-limit 60 --name quality-ours
+new $R/quality-release-running-floor.json || $py benchmarks/quality.py compare runs/quality-ours-clean-targets-18000.json \
+    $R/quality-ours.json --systems hance-base,hance-twin --name quality-release-running-floor
+new $R/quality.json || $py benchmarks/quality.py merge $R/quality-peers.json $R/quality-ours.json
+new $R/passthrough-val.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
+    --model wiener-baseline --split val --name passthrough-val --no-progress
+new $R/passthrough-test.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
+    --model wiener-baseline --split test --rir-split test --name passthrough-test --no-progress
+new $R/state-drift.json || $py benchmarks/state_drift.py --model hance-base --model hance-twin --model wiener-baseline \
+    --no-progress
+new $R/level-normalization-running-floor.json || $py benchmarks/level_normalization.py --model hance-base \
+    --model hance-twin --no-progress --name level-normalization-running-floor
+new $R/speed.json || $py benchmarks/speed.py --systems wiener-baseline,hance-base,hance-twin,noisereduce,rnnoise,deepfilternet \
+    --seconds 30 --repeats 3
+echo "reports done: $R/quality.md, quality-release-running-floor.md, passthrough-*.md, state-drift.md," \
+     "level-normalization-running-floor.md, speed.md"
