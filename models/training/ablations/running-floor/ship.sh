@@ -35,6 +35,17 @@ if [ ! -d "$old" ]; then
     mkdir -p "$(dirname "$old")"
     mkdir "$old"
     git mv models/training/hance-base models/training/hance-twin "$old/"
+    cat > "$old/README.md" <<'MD'
+# The pair shipped from 2026-12-04 (commit 6027f61) until the running-floor release
+
+`hance-base/` and `hance-twin/` as they were in `models/training/` then: checkpoints at step 18000
+(clean-targets stage 4, `../../ablations/clean-targets/rule.md`), logs, curves and the val files of
+their stage ends (`val-plain-step*.json`: plain val, `val-step*.json`: val with augmentation). The
+ablation scripts written before the running-floor release name these files under
+`models/training/hance-*/`; to rerun one, point it here or check out its commit. The graphs are in
+git history: `git show 6027f61:models/hance-base.onnx`.
+MD
+    git add "$old/README.md"
 fi
 for net in base twin; do
     dst=models/training/hance-$net
