@@ -10,6 +10,9 @@ set -euo pipefail
 py=.venv/bin/python
 R=benchmarks/results
 new() { [ -s "$1" ] && [ "$1" -nt models/hance-base.onnx ]; }
+if ! grep -q p_running_speech models/hance-base.json; then
+    echo "models/hance-base.json is not the running-floor release: run ship.sh first" >&2; exit 2
+fi
 mkdir -p runs
 [ -s runs/quality-ours-clean-targets-18000.json ] || cp $R/quality-ours.json runs/quality-ours-clean-targets-18000.json
 new $R/quality-ours.json || $py benchmarks/quality.py evaluate --systems noisy,hance-base,hance-twin --require-all \

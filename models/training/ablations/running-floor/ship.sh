@@ -21,6 +21,7 @@ R=benchmarks/results
 old=models/training/released/clean-targets-18000
 step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
 for net in base twin; do
+    [ -f "$here/$net/last.pt" ] || { echo "$net: no checkpoint $here/$net/last.pt (run.sh save $net)" >&2; exit 2; }
     s=$(step_of "$here/$net/last.pt")
     if [ "$s" != 18000 ]; then echo "$net: checkpoint at step $s, the pair ships at 18000" >&2; exit 2; fi
 done
