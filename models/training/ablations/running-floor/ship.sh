@@ -4,7 +4,7 @@
 # Usage, from the repository root, once base/ and twin/ here hold step-18000 checkpoints
 # (`run.sh save twin` after the twin's last stage):
 #   bash models/training/ablations/running-floor/ship.sh
-# Rerunnable: each step is skipped where its output is there already.
+# Rerunnable: steps 1-4 are skipped where their output is there already; 5 reruns (same result).
 #  1. twin/final-plain.json: plain val (203 mixtures, per item), as base/final-plain.json.
 #  2. benchmarks/results/running-floor-pair.{md,json}: phase-aware - twin on it (report only).
 #  3. The pair shipped until now moves (git mv) to models/training/released/clean-targets-18000/;
@@ -12,8 +12,8 @@
 #  4. models/training/hance-{base,twin}/: last.pt, log.jsonl, val-plain-step18000.json, curves.png.
 #  5. models/hance-{base,twin}.onnx and cards (export checks torch/onnxruntime parity), then the cards'
 #     description, training_data and checkpoint texts (the export's own would name only the last stage).
-# The test-set report, pass-through, state-drift and level-normalization reruns follow by hand
-# (README "Models"); the test set decides nothing.
+# The release reports (test set once, report only; pass-through, state drift, level normalization,
+# speed) follow with reports.sh here.
 set -euo pipefail
 here=models/training/ablations/running-floor
 py=.venv/bin/python
@@ -33,8 +33,7 @@ done
     --final "plain val/twin=$here/twin/final-plain.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
 if [ ! -d "$old" ]; then
-    mkdir -p "$(dirname "$old")"
-    mkdir "$old"
+    mkdir -p "$old"
     git mv models/training/hance-base models/training/hance-twin "$old/"
     cat > "$old/README.md" <<'MD'
 # The pair shipped from 2026-12-04 (commit 6027f61) until the running-floor release
