@@ -1,9 +1,9 @@
 """Where a streaming block's time goes: per-stage cost of one Denoiser block, as shares of the whole.
 
 The speed benchmark (``benchmarks/speed.py``) times whole files; this script times the stages of
-one block of the 48 kHz engine (``hance_plugin/engine.py``: framing, FFT, features, the onnxruntime
-call, mask application, inverse FFT, overlap-add, dry/wet delay line) in tight loops, one thread, so
-that a speed-up can be aimed at the stage that costs. Every stage runs on the same preallocated
+one block of the 48 kHz engine (``hance_plugin/engine.py``: framing, FFT, features, the noise-floor
+tracker for models that read it, the onnxruntime call, mask application, inverse FFT, overlap-add,
+dry/wet delay line) in tight loops, one thread, so that a speed-up can be aimed at the stage that costs. Every stage runs on the same preallocated
 buffers as in ``StreamingEngine._process``; the whole block (``Denoiser`` stream, and the engine with
 a constant-mask stand-in for the network) is timed in the same run, and every row is reported as a
 ratio to the whole block, so the table does not depend on how fast the machine is that day. Stages
@@ -37,6 +37,7 @@ from _results import write_results  # noqa: E402
 
 from hance_plugin import Denoiser  # noqa: E402
 from hance_plugin.kernels.delay import delay_mix  # noqa: E402
+from hance_plugin.kernels.floor import track_band_floor  # noqa: E402
 from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db  # noqa: E402
 from hance_plugin.kernels.modified import modified_stft  # noqa: E402
 from hance_plugin.kernels.stft import frame_block, overlap_add_block  # noqa: E402
@@ -47,15 +48,16 @@ RATE_HZ = 48000
 class _ConstantMask:
     """Stand-in estimator: a fixed mask of the right shapes (the engine without the network)."""
 
-    feature_inputs = ("spec_low", "band_db")
-
-    def __init__(self, mask_low: np.ndarray, gains_high: np.ndarray) -> None:
+    def __init__(self, mask_low: np.ndarray, gains_high: np.ndarray, real) -> None:
         self.mask_low, self.gains_high = mask_low, gains_high
+        self.feature_inputs = real.feature_inputs  # the engine then tracks the floor for it, as for the network
+        self.noise_floor_settings = getattr(real, "noise_floor_settings", None)
 
     def reset(self, batch: int) -> None:
         pass
 
-    def run(self, spec_low: np.ndarray, band_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, spec_low: np.ndarray, band_db: np.ndarray,
+            band_floor_db: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         return self.mask_low, self.gains_high
 
 
@@ -81,8 +83,10 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
     out = np.zeros_like(x)
     buf = engine._work(1)
     real = engine.estimator
-    mask_low, gains_high = real.run(buf.spec_low, buf.band_db)
-    constant = _ConstantMask(np.ascontiguousarray(mask_low), np.ascontiguousarray(gains_high))
+    reads_floor = engine._floor is not None  # models with the band_floor_db input (kernels/floor.py)
+    floor = buf.band_floor_db if reads_floor else None
+    mask_low, gains_high = real.run(buf.spec_low, buf.band_db, floor)
+    constant = _ConstantMask(np.ascontiguousarray(mask_low), np.ascontiguousarray(gains_high), real)
     spec_copy = buf.spec.copy()
     session, names = real._session, real._output_names
 
@@ -94,8 +98,9 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
             engine.estimator = real
 
     def onnx_frames(t: int):
-        feeds = {"spec_low": np.ascontiguousarray(np.repeat(buf.spec_low, t, axis=1)),
-                 "band_db": np.ascontiguousarray(np.repeat(buf.band_db, t, axis=1))}
+        inputs = {"spec_low": buf.spec_low, "band_db": buf.band_db, "band_floor_db": buf.band_floor_db}
+        feeds = {k: np.ascontiguousarray(np.repeat(v, t, axis=1)) for k, v in inputs.items()
+                 if k in real.feature_inputs}  # the graph's own inputs (a model may omit one)
         for s in real.state_names:
             feeds["state_in_" + s] = real._states[s]
         return lambda: session.run(names, feeds)
@@ -107,7 +112,7 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
         "rfft": lambda: np.fft.rfft(buf.frames, axis=-1, out=buf.spec),
         "modified_stft": lambda: modified_stft(buf.spec, 0, engine._table, cfg.compression_exponent, buf.spec_low),
         "band_energy_db": lambda: band_energy_db(buf.spec, engine._edges, buf.band_db),
-        "onnxruntime call (T = 1)": lambda: real.run(buf.spec_low, buf.band_db),
+        "onnxruntime call (T = 1)": lambda: real.run(buf.spec_low, buf.band_db, floor),
         "apply_hybrid_mask": lambda: apply_hybrid_mask(spec_copy, constant.mask_low, constant.gains_high,
                                                        engine._hi_idx0, engine._hi_idx1, engine._hi_w,
                                                        np.float32(0), np.float32(0)),
@@ -115,6 +120,15 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
         "overlap_add_block": lambda: overlap_add_block(buf.frames, 0, engine._ws, engine._acc, engine._ready, out),
         "delay_mix (dry/wet)": lambda: delay_mix(x, stream.dry_ring, 0, out, np.float32(1.0), out),
     }
+    if reads_floor:  # the floor tracker runs between the features and the network (engine._process)
+        floor_pow, floor_db = engine._floor_pow.copy(), engine._floor_db.copy()
+        alpha, rise = engine._floor
+        onnx_call = stages.pop("onnxruntime call (T = 1)")
+        after = {k: stages.pop(k) for k in list(stages)[list(stages).index("band_energy_db") + 1:]}
+        stages["track_band_floor"] = lambda: track_band_floor(buf.band_db, floor_pow, floor_db, alpha, rise,
+                                                              buf.band_floor_db)
+        stages["onnxruntime call (T = 1)"] = onnx_call
+        stages.update(after)
     frames = (1, 2, 4, 8, 100)
     per_round: dict[str, list[float]] = {k: [] for k in stages}
     per_frame: dict[int, list[float]] = {t: [] for t in frames}

@@ -19,6 +19,7 @@ from hance_plugin import Denoiser
 from hance_plugin.card import bundled_models_dir, list_models, resolve_model
 from hance_plugin.config import StftConfig
 from hance_plugin.estimator import OnnxMaskEstimator
+from hance_plugin.kernels.floor import floor_coefficients, track_band_floor
 
 MODELS = list_models()
 FS = 48000
@@ -47,13 +48,19 @@ def test_streaming_equals_offline(name):
     spec_low = (0.3 * rng.standard_normal((2, frames, cfg.split_bin, 2))).astype(np.float32)
     band_db = rng.normal(-40.0, 12.0, (2, frames, cfg.n_bands)).astype(np.float32)
     offline = OnnxMaskEstimator(card)
+    floor = None  # models with the band_floor_db input get the engine's tracked floor of band_db
+    if offline.noise_floor_settings is not None:
+        alpha, rise = floor_coefficients(cfg.hop_samples / FS, **offline.noise_floor_settings)
+        floor = np.empty_like(band_db)
+        track_band_floor(band_db, np.full((2, cfg.n_bands), np.nan), np.full((2, cfg.n_bands), np.nan),
+                         alpha, rise, floor)
     offline.reset(2)
-    mask_all, gains_all = offline.run(spec_low, band_db)
+    mask_all, gains_all = offline.run(spec_low, band_db, floor)
     stream = OnnxMaskEstimator(card)
     stream.reset(2)
     masks, gains = [], []
     for t in range(frames):
-        m, g = stream.run(spec_low[:, t : t + 1], band_db[:, t : t + 1])
+        m, g = stream.run(spec_low[:, t : t + 1], band_db[:, t : t + 1], None if floor is None else floor[:, t : t + 1])
         masks.append(m)
         gains.append(g)
     np.testing.assert_allclose(np.concatenate(masks, axis=1), mask_all, atol=1e-4, rtol=0)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from hance_plugin.card import resolve_model
+
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "stream_profile.py"
 
 
@@ -34,6 +36,17 @@ def test_report_has_every_stage_as_a_share_of_the_block(tmp_path, monkeypatch):
     frames = [r["frames_per_call"] for r in report["onnx_frames"]]
     assert frames == [1, 2, 4, 8, 100] and report["onnx_frames"][0]["ratio_to_t1"] == pytest.approx(1.0)
     assert "| onnxruntime call (T = 1) |" in (tmp_path / "stream-profile.md").read_text()
+    # the default model reads the noise floor: the tracker is a stage of its own, run before the network
+    assert resolve_model("hance-base").extra.get("noise_floor")
+    assert list(rows).index("band_energy_db") < list(rows).index("track_band_floor") < list(rows).index(
+        "onnxruntime call (T = 1)")
+
+
+def test_a_model_without_the_floor_input_has_no_floor_stage(tmp_path, monkeypatch):
+    mod = _module(monkeypatch)
+    assert mod.main(["--model", "wiener-baseline", "--calls", "5", "--rounds", "1", "--out-dir", str(tmp_path)]) == 0
+    rows = [r["stage"] for r in json.loads((tmp_path / "stream-profile.json").read_text())["stages"]]
+    assert "onnxruntime call (T = 1)" in rows and "track_band_floor" not in rows
 
 
 def test_bad_arguments_are_usage_errors(tmp_path, monkeypatch):

@@ -11,7 +11,8 @@
 #     the ablation scripts written before this release name its files under models/training/hance-*/.
 #  4. models/training/hance-{base,twin}/: last.pt, log.jsonl, val-plain-step18000.json, curves.png.
 #  5. models/hance-{base,twin}.onnx and cards (export checks torch/onnxruntime parity), then the cards'
-#     description, training_data and checkpoint texts (the export's own would name only the last stage).
+#     description, training_data and checkpoint texts (the export's own would name only the last stage)
+#     and analysis_level_dbfs (-22, the level normalisation's target, which the export does not write).
 # The release reports (test set once, report only; pass-through, state drift, level normalization,
 # speed) follow with reports.sh here.
 set -euo pipefail
@@ -104,6 +105,10 @@ for net, variant in (("base", "phase_aware"), ("twin", "magnitude_twin")):
         f"--batch-size 4 --mix {RUN} ..."
     )
     card["training_curve"] = f"models/training/hance-{net}/curves.png"
+    # The export does not write it: the level normalisation's target (kernels/level.py), -22 dBFS for
+    # both networks since 4bb8ad9; without it Denoiser(level_normalization=True) would do nothing.
+    card = {k: v for item in card.items()
+            for k, v in ([item, ("analysis_level_dbfs", -22.0)] if item[0] == "latency_samples" else [item])}
     path.write_text(json.dumps(card, indent=2) + "\n")
 print("cards written")
 PY
