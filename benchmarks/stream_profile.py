@@ -1,15 +1,16 @@
 """Where a streaming block's time goes: per-stage cost of one Denoiser block, as shares of the whole.
 
-The speed benchmark (``benchmarks/speed.py``) times whole files; this script times the stages of
-one block of the 48 kHz engine (``hance_plugin/engine.py``: framing, FFT, features, the noise-floor
+The speed benchmark (``benchmarks/speed.py``) times whole files; this script times the stages of one
+block of the 48 kHz engine (``hance_plugin/engine.py``: framing, FFT, features, the noise-floor
 tracker for models that read it, the onnxruntime call, mask application, inverse FFT, overlap-add,
-dry/wet delay line) in tight loops, one thread, so that a speed-up can be aimed at the stage that costs. Every stage runs on the same preallocated
-buffers as in ``StreamingEngine._process``; the whole block (``Denoiser`` stream, and the engine with
-a constant-mask stand-in for the network) is timed in the same run, and every row is reported as a
-ratio to the whole block, so the table does not depend on how fast the machine is that day. Stages
-timed alone run with warm caches, so their sum is below the whole block; the difference is listed.
-The onnxruntime call is also timed at T = 2, 4, 8 and 100 frames per call (per-frame cost), which
-separates its fixed per-call cost from the per-frame work.
+dry/wet delay line) in tight loops, one thread, so that a speed-up can be aimed at the stage that
+costs. Every stage runs on the same preallocated buffers as in ``StreamingEngine._process``; the
+whole block (``Denoiser`` stream, and the engine with a constant-mask stand-in for the network) is
+timed in the same run, and every row is reported as a ratio to the whole block, so the table does
+not depend on how fast the machine is that day. Stages timed alone run with warm caches, so their
+sum is below the whole block; the difference is listed. The onnxruntime call is also timed at T = 2,
+4, 8 and 100 frames per call (per-frame cost), which separates its fixed per-call cost from the
+per-frame work.
 
     python benchmarks/stream_profile.py [--model hance-base] [--block 480] [--calls 3000] [--rounds 5]
 

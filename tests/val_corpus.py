@@ -1,10 +1,10 @@
 """A tiny val corpus for the benchmark tests that mix val speech with val noise (two harmonic
 "voices" with intonation and 3 Hz syllables, and a hiss), laid out like ``../shared/data``.
 
-The voices glide (f0 +-12 % at 0.7 Hz) and pause between syllables, as speech does: a steady
-harmonic series on one f0 without pauses is what the training's synthetic mains hum and buzz look
-like (``hance_plugin/training/noises.py``), and the shipped models rightly cut such a drone, so it
-could not stand for speech here."""
+The voices glide (f0 +-12 % at 0.7 Hz) and pause between syllables, as speech does. A steady
+harmonic series on one f0 without pauses looks like the training's synthetic mains hum and buzz
+(harmonics of 50/60 Hz, ``hance_plugin/training/noises.py``): the shipped models turn a clean
+120 Hz drone down by 8-10 dB, so such a tone cannot stand for speech here."""
 
 from __future__ import annotations
 
