@@ -1,4 +1,4 @@
-"""Where does a model attenuate speech it should keep? Its per-bin gains against the ideal, on val.
+"""Where does a model attenuate speech it should keep? Per-bin gains and phase against the ideal, on val.
 
 Run from the repository root (needs the ``[train]`` extra)::
 
@@ -25,7 +25,11 @@ count as speech to keep):
 * ``ideal``: the ideal ratio mask sqrt(|S|^2 / (|S|^2 + |N|^2)) of that bin (how much of the bin
   is speech; phase left aside);
 * ``over``: the share of those bins where the model attenuates at least 6 dB more than the ideal
-  (gain < ideal / 2): speech removed with the noise.
+  (gain < ideal / 2): speech removed with the noise;
+* ``phase error``: |angle(Y conj(S))| of the output bin Y against the clean bin S, in degrees,
+  weighted by |S|^2, next to the same for the noisy bin X: what the complex mask's rotation buys
+  where the noise shifted the phase (a real mask, as above the split and in the magnitude-only twin,
+  keeps the noisy phase, so there the two are equal).
 
 And what the band gains cost overall: SI-SDR (48 kHz) and PESQ-WB (16 kHz) of the model's output
 against the same output with the ideal band gains (band IRM sqrt(sum|S|^2 / (sum|S|^2 +
@@ -84,7 +88,8 @@ def collect(
     source = MixtureSource.from_shared_data(data_dir, split=split, config=config, seed=seed)
     picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
     keys = [(r, b) for r in range(len(REGIONS_HZ)) for b in [None, *range(len(SNR_BUCKETS_DB))]]
-    acc = {k: {"n": 0, "gain": 0.0, "ideal": 0.0, "over": 0, "gains": []} for k in keys}
+    acc = {k: {"n": 0, "gain": 0.0, "ideal": 0.0, "over": 0, "gains": [], "w": 0.0, "err_y": 0.0, "err_x": 0.0}
+           for k in keys}
     edges = dsp.config.band_edges
     high_bands = torch.from_numpy(np.flatnonzero(edges[:-1] >= first))  # the bands that have a gain
     scores: dict[str, list[float]] = {k: [] for k in ("si_sdr", "si_sdr_oracle", "pesq_wb", "pesq_wb_oracle")}
@@ -110,7 +115,11 @@ def collect(
             es, en = power_s @ dsp.band_matrix, power_n @ dsp.band_matrix
             oracle = torch.sqrt(es / (es + en).clamp_min(1e-30))[..., high_bands]
             n_samples = noisy.shape[-1]
-            y_model = dsp.istft(dsp.apply_mask(spec, mask, gains), n_samples)[0].numpy()
+            masked = dsp.apply_mask(spec, mask, gains)
+            y_model = dsp.istft(masked, n_samples)[0].numpy()
+            s_conj = s_full[0].conj()
+            err_y = torch.angle(masked[0] * s_conj).abs().numpy()  # phase error of the output, rad
+            err_x = torch.angle(spec[0] * s_conj).abs().numpy()  # ... and of the noisy input
             y_oracle = dsp.istft(dsp.apply_mask(spec, mask, oracle), n_samples)[0].numpy()
         ref = np.asarray(m.clean, np.float32)
         scores["si_sdr"].append(si_sdr_db(ref, y_model))
@@ -129,6 +138,8 @@ def collect(
                 continue
             active = 10 * np.log10(region + 1e-30) >= 10 * np.log10(region.max()) - active_range_db
             gg, ii = g[active][:, cols].ravel(), ideal[active][:, cols].ravel()
+            ww = ps[active][:, cols].ravel()
+            ey, ex = err_y[active][:, cols].ravel(), err_x[active][:, cols].ravel()
             for key in ((r, None), (r, bucket)):
                 a = acc[key]
                 a["n"] += gg.size
@@ -136,6 +147,9 @@ def collect(
                 a["ideal"] += float(ii.sum())
                 a["over"] += int(np.count_nonzero(gg < 0.5 * ii))
                 a["gains"].append(gg)
+                a["w"] += float(ww.sum())
+                a["err_y"] += float((ww * ey).sum())
+                a["err_x"] += float((ww * ex).sum())
     rows = []
     for (r, b), a in acc.items():
         if a["n"] == 0:
@@ -150,6 +164,8 @@ def collect(
             "gain_median": float(np.median(gains_all)),
             "ideal_mean": a["ideal"] / a["n"],
             "over_attenuated_share": a["over"] / a["n"],
+            "phase_error_deg": math.degrees(a["err_y"] / a["w"]) if a["w"] > 0 else math.nan,
+            "phase_error_noisy_deg": math.degrees(a["err_x"] / a["w"]) if a["w"] > 0 else math.nan,
         })
     cost = {}
     for metric in ("si_sdr", "pesq_wb"):
@@ -174,15 +190,17 @@ def _markdown(report: dict) -> str:
         f"bins of speech-active frames (region power within {report['active_range_db']:g} dB of its maximum in the mixture)",
         "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, interpolated band gains above); "
         "ideal: sqrt(|S|²/(|S|²+|N|²)); "
-        "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal)",
+        "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal); "
+        "phase error: |angle(Y conj(S))| in degrees, weighted by the clean bin's power, output (noisy input)",
         "",
     ]
     for label, res in report["models"].items():
         lines += [
             f"## {label} ({res['mixtures']} mixtures, `{res['checkpoint']}`)",
             "",
-            "| region | input SNR | bins | gain mean | gain p10 | gain median | ideal mean | over-attenuated |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            "| region | input SNR | bins | gain mean | gain p10 | gain median | ideal mean | over-attenuated "
+            "| phase error, deg (noisy) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in res["rows"]:
             lo, hi = row["region_hz"]
@@ -190,7 +208,8 @@ def _markdown(report: dict) -> str:
             lines.append(
                 f"| {lo / 1000:g}-{min(hi, 24000) / 1000:g} kHz | {snr} | {row['bins']} | {row['gain_mean']:.3f} "
                 f"| {row['gain_p10']:.3f} | {row['gain_median']:.3f} | {row['ideal_mean']:.3f} "
-                f"| {100 * row['over_attenuated_share']:.1f} % |"
+                f"| {100 * row['over_attenuated_share']:.1f} % "
+                f"| {row['phase_error_deg']:.1f} ({row['phase_error_noisy_deg']:.1f}) |"
             )
         lines.append("")
         cost = res["cost_of_band_gains"]

@@ -59,10 +59,14 @@ def test_gain_table(tmp_path, setup):
         assert row["gain_p10"] <= row["gain_median"]
     for row in overall:  # heads start at the identity: an untrained model passes the high band
         assert row["gain_median"] == pytest.approx(1.0, abs=0.2)
+    for row in res["rows"]:  # a phase error is an angle; the hiss shifts the noisy phase
+        assert 0.0 < row["phase_error_noisy_deg"] <= 180.0 and 0.0 <= row["phase_error_deg"] <= 180.0
+        if row["region_hz"][0] >= 6000:  # real band gains keep the noisy phase exactly
+            assert row["phase_error_deg"] == pytest.approx(row["phase_error_noisy_deg"], rel=1e-6)
     cost = res["cost_of_band_gains"]
     assert cost["si_sdr"]["items"] == res["mixtures"] and cost["pesq_wb"]["items"] >= 1
     assert cost["si_sdr"]["difference"] > 0  # ideal gains remove the hiss an untrained model passes
     text = (out / "band-gains.md").read_text()
-    assert "| 6-8 kHz | all |" in text and "| SI-SDR (dB) |" in text
+    assert "| 6-8 kHz | all |" in text and "| SI-SDR (dB) |" in text and "phase error, deg (noisy)" in text
     with pytest.raises(SystemExit):
         mod.main(["--checkpoint", "no-equals-sign"])
