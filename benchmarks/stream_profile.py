@@ -106,6 +106,13 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
             feeds["state_in_" + s] = real._states[s]
         return lambda: session.run(names, feeds)
 
+    # the floor tracker (models that read it) runs between the features and the network, as in engine._process
+    floor_stage = {}
+    if reads_floor:
+        floor_pow, floor_db = engine._floor_pow.copy(), engine._floor_db.copy()
+        alpha, rise = engine._floor
+        floor_stage["track_band_floor"] = lambda: track_band_floor(buf.band_db, floor_pow, floor_db, alpha, rise,
+                                                                   buf.band_floor_db)
     stages = {
         "whole block (Denoiser stream)": lambda: stream.process(x, out, 0.0, 1.0, 0.0),
         "engine without the network (constant mask)": engine_without_network,
@@ -113,6 +120,7 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
         "rfft": lambda: np.fft.rfft(buf.frames, axis=-1, out=buf.spec),
         "modified_stft": lambda: modified_stft(buf.spec, 0, engine._table, cfg.compression_exponent, buf.spec_low),
         "band_energy_db": lambda: band_energy_db(buf.spec, engine._edges, buf.band_db),
+        **floor_stage,
         "onnxruntime call (T = 1)": lambda: real.run(buf.spec_low, buf.band_db, floor),
         "apply_hybrid_mask": lambda: apply_hybrid_mask(spec_copy, constant.mask_low, constant.gains_high,
                                                        engine._hi_idx0, engine._hi_idx1, engine._hi_w,
@@ -121,15 +129,6 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
         "overlap_add_block": lambda: overlap_add_block(buf.frames, 0, engine._ws, engine._acc, engine._ready, out),
         "delay_mix (dry/wet)": lambda: delay_mix(x, stream.dry_ring, 0, out, np.float32(1.0), out),
     }
-    if reads_floor:  # the floor tracker runs between the features and the network (engine._process)
-        floor_pow, floor_db = engine._floor_pow.copy(), engine._floor_db.copy()
-        alpha, rise = engine._floor
-        onnx_call = stages.pop("onnxruntime call (T = 1)")
-        after = {k: stages.pop(k) for k in list(stages)[list(stages).index("band_energy_db") + 1:]}
-        stages["track_band_floor"] = lambda: track_band_floor(buf.band_db, floor_pow, floor_db, alpha, rise,
-                                                              buf.band_floor_db)
-        stages["onnxruntime call (T = 1)"] = onnx_call
-        stages.update(after)
     frames = (1, 2, 4, 8, 100)
     per_round: dict[str, list[float]] = {k: [] for k in stages}
     per_frame: dict[int, list[float]] = {t: [] for t in frames}

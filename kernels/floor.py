@@ -73,11 +73,12 @@ def track_band_floor(band_db, smooth_pow, floor_db, alpha, rise_db, out):
             floor_db[c, b] = n_db
 
 
-def band_floor_db(band_db: np.ndarray, hop_s: float) -> np.ndarray:
+def band_floor_db(band_db: np.ndarray, hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,
+                  rise_db_per_s: float = FLOOR_RISE_DB_PER_S) -> np.ndarray:
     """The floor (float32, same shape) of whole streams ``band_db`` (C, T, B) from reset."""
     x = np.ascontiguousarray(band_db, dtype=np.float32)
     c, _, b = x.shape
-    alpha, rise = floor_coefficients(hop_s)
+    alpha, rise = floor_coefficients(hop_s, smoothing_s, rise_db_per_s)
     out = np.empty_like(x)
     track_band_floor(x, np.full((c, b), np.nan), np.full((c, b), np.nan), alpha, rise, out)
     return out

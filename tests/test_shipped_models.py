@@ -19,7 +19,7 @@ from hance_plugin import Denoiser
 from hance_plugin.card import bundled_models_dir, list_models, resolve_model
 from hance_plugin.config import StftConfig
 from hance_plugin.estimator import OnnxMaskEstimator
-from hance_plugin.kernels.floor import floor_coefficients, track_band_floor
+from hance_plugin.kernels.floor import band_floor_db
 
 MODELS = list_models()
 FS = 48000
@@ -50,10 +50,7 @@ def test_streaming_equals_offline(name):
     offline = OnnxMaskEstimator(card)
     floor = None  # models with the band_floor_db input get the engine's tracked floor of band_db
     if offline.noise_floor_settings is not None:
-        alpha, rise = floor_coefficients(cfg.hop_samples / FS, **offline.noise_floor_settings)
-        floor = np.empty_like(band_db)
-        track_band_floor(band_db, np.full((2, cfg.n_bands), np.nan), np.full((2, cfg.n_bands), np.nan),
-                         alpha, rise, floor)
+        floor = band_floor_db(band_db, cfg.hop_samples / FS, **offline.noise_floor_settings)
     offline.reset(2)
     mask_all, gains_all = offline.run(spec_low, band_db, floor)
     stream = OnnxMaskEstimator(card)

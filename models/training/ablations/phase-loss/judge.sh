@@ -31,6 +31,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, "benchmarks")
+from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
+
 here, results = sys.argv[1], sys.argv[2]
 pe = json.load(open(f"{results}/phase-loss-phase-error.json"))["models"]
 
@@ -49,10 +52,9 @@ out = {}
 for key in ("si_sdr", "pesq_wb"):
     d = np.array([(b[key] if b[key] is not None else np.nan) - (a[key] if a[key] is not None else np.nan)
                   for a, b in zip(items["control"], items["complex"])], float)
-    d = d[np.isfinite(d)]
-    out[key] = (d.mean(), 1.96 * d.std(ddof=1) / np.sqrt(d.size), d.size)
-    print(f"complex - control {key}: {out[key][0]:+.3f} +- {out[key][1]:.3f} ({out[key][2]} items)")
-p2 = out["si_sdr"][0] >= 0.2 and out["pesq_wb"][0] >= -0.010
+    out[key] = _mean_ci(d[np.isfinite(d)])
+    print(f"complex - control {key}: {out[key]['mean']:+.3f} +- {out[key]['ci95']:.3f} ({out[key]['n']} items)")
+p2 = out["si_sdr"]["mean"] >= 0.2 and out["pesq_wb"]["mean"] >= -0.010
 print(f"P1 (phase error below the noisy input's): {'holds' if p1 else 'fails'}")
 print(f"P2 (SI-SDR >= +0.2 dB and PESQ-WB >= -0.010): {'holds' if p2 else 'fails'}")
 print("promising" if p1 and p2 else "not promising")
