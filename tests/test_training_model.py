@@ -801,3 +801,42 @@ def test_init_seed_changes_only_the_initial_weights(tmp_path):
     assert parser.parse_args(["--init-seed", "3"]).init_seed == 3 and parser.parse_args([]).init_seed == -1
     with pytest.raises(SystemExit):
         parser.parse_args(["--init-seed", "x"])
+
+
+def test_a_fresh_deep_filter_run_starts_as_its_one_tap_twin(tmp_path):
+    """--df-order/--df-bins on a fresh run: the same initial weights, randoms and data as the one-tap
+    run, the filter's extra taps zero (so the two networks' outputs are equal at step 0)."""
+    common = dict(size="fast", steps=2, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    runs = {}
+    for name, df in (("one", {}), ("df", dict(df_order=3, df_bins=8))):
+        trainer = Trainer(TrainConfig(out=str(tmp_path / name), **df, **common), _factory(0.4))
+        runs[name] = (trainer.model, torch.get_rng_state(), trainer.dataset[0])
+    (m1, r1, d1), (m3, r3, d3) = runs["one"], runs["df"]
+    assert m3.config.df_order == 3 and m3.config.df_bins == 8 and m1.config.df_order == 1
+    w1, w3 = m1.state_dict(), m3.state_dict()
+    assert set(w3) - set(w1) == {"df_head.weight", "df_head.bias"}
+    assert all(torch.equal(v, w3[k]) for k, v in w1.items())
+    assert not w3["df_head.weight"].any() and not w3["df_head.bias"].any()
+    assert torch.equal(r1, r3) and all(np.array_equal(x, y) for x, y in zip(d1[:2], d3[:2]))
+    spec = torch.randn(1, 5, CFG.split_bin, 2)
+    band = torch.randn(1, 5, CFG.n_bands)
+    with torch.no_grad():
+        a = m1(spec, band, m1.initial_state(1))[0]
+        b = m3(spec, band, m3.initial_state(1))[0]
+    assert b.shape == (1, 5, CFG.split_bin, 3, 2)
+    torch.testing.assert_close(b[..., 0, :], a, rtol=0, atol=0)
+    assert not b[..., 1:, :].any()
+    train(TrainConfig(out=str(tmp_path / "df"), df_order=3, df_bins=8, stop_at_step=1, **common), _factory(0.4))
+    with pytest.raises(ValueError, match="--df-order 2 --df-bins 8 != the checkpoint"):
+        train(TrainConfig(out=str(tmp_path / "df"), resume=True, df_order=2, df_bins=8, **common), _factory(0.4))
+    assert train(TrainConfig(out=str(tmp_path / "df"), resume=True, **common), _factory(0.4))["step"] == 2
+    import argparse
+
+    from hance_plugin.training.__main__ import _add_train_args
+
+    parser = argparse.ArgumentParser()
+    _add_train_args(parser)
+    args = parser.parse_args(["--df-order", "3", "--df-bins", "64"])
+    assert (args.df_order, args.df_bins) == (3, 64)
+    assert (parser.parse_args([]).df_order, parser.parse_args([]).df_bins) == (1, 0)

@@ -166,7 +166,10 @@ class MaskEstimatorNet(nn.Module):
         else:
             self.sub_local = self.sub_ctx = self.sub_bin = self.sub_out = None
         # optional deep-filter taps on past frames of the lowest bins (see ``forward``)
-        self.df_head = nn.Linear(h, config.df_bins * (config.df_order - 1) * 2) if config.df_order > 1 else None
+        # (built without its random initialisation, zeroed below: a deep-filter network draws the
+        # same randoms as its one-tap twin, so a fresh run of each starts from the same weights)
+        self.df_head = (nn.utils.skip_init(nn.Linear, h, config.df_bins * (config.df_order - 1) * 2)
+                        if config.df_order > 1 else None)
         self._init_heads()
 
     @property

@@ -77,6 +77,8 @@ class TrainConfig:
     size: str = "base"
     subband_hidden: int = 0  # > 0: train with the per-bin sub-band refinement of that width from step 0 (model.py)
     noise_floor: bool = False  # the network also reads band_db - the tracked noise floor (model.py, kernels/floor.py)
+    df_order: int = 1  # > 1: a deep filter of that many taps on the lowest df_bins bins from step 0 (model.py)
+    df_bins: int = 0
     steps: int = 10000
     batch_size: int = 8
     segment_seconds: float = 3.0
@@ -377,7 +379,8 @@ class Trainer:
         np.random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
         model_config = ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
-                                            subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor)
+                                            subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor,
+                                            df_order=cfg.df_order, df_bins=cfg.df_bins)
         self._build(model_config)
         if cfg.init_seed >= 0:  # other initial weights; every RNG is left as the default run leaves it
             after_init = torch.get_rng_state()
@@ -400,6 +403,9 @@ class Trainer:
         if self.cfg.subband_hidden and self.cfg.subband_hidden != model_config.subband_hidden:
             raise ValueError(f"--subband-hidden {self.cfg.subband_hidden} != the checkpoint's network "
                              f"({model_config.subband_hidden}); grow adds the refinement to a trained network")
+        if (self.cfg.df_order, self.cfg.df_bins) not in ((1, 0), (model_config.df_order, model_config.df_bins)):
+            raise ValueError(f"--df-order {self.cfg.df_order} --df-bins {self.cfg.df_bins} != the checkpoint's network "
+                             f"({model_config.df_order}, {model_config.df_bins}); grow adds a filter to a trained network")
         if self.cfg.noise_floor and not model_config.noise_floor:
             raise ValueError("--noise-floor, but the checkpoint's network does not read the noise floor")
         self._build(model_config)
