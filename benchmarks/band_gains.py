@@ -107,15 +107,21 @@ def collect(
             spec_low, band_db = dsp.features(spec)
             floor = dsp.band_floor_db(band_db) if model.config.noise_floor else None
             mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
-            # per-bin gain magnitude as applied: |complex mask| below the split, band gains above
-            g = torch.cat((torch.linalg.vector_norm(mask[0], dim=-1), dsp.high_gains_per_bin(gains)[0]), dim=-1).numpy()
+            masked = dsp.apply_mask(spec, mask, gains)
+            # per-bin gain magnitude as applied: |complex mask| below the split (a deep filter's
+            # mask [B,T,F,N,2] has no one gain: its effective |Y|/|X|), band gains above
+            if mask.dim() == 5:
+                x_low = spec[0, :, : dsp.split_bin]
+                low_gain = masked[0, :, : dsp.split_bin].abs() / x_low.abs().clamp_min(1e-12)
+            else:
+                low_gain = torch.linalg.vector_norm(mask[0], dim=-1)
+            g = torch.cat((low_gain, dsp.high_gains_per_bin(gains)[0]), dim=-1).numpy()
             s_full = dsp.stft(clean)
             power_s, power_n = s_full.abs() ** 2, (spec - s_full).abs() ** 2  # speech, noise
             # the same low band with the ideal band gains above the split (oracle band IRM)
             es, en = power_s @ dsp.band_matrix, power_n @ dsp.band_matrix
             oracle = torch.sqrt(es / (es + en).clamp_min(1e-30))[..., high_bands]
             n_samples = noisy.shape[-1]
-            masked = dsp.apply_mask(spec, mask, gains)
             y_model = dsp.istft(masked, n_samples)[0].numpy()
             s_conj = s_full[0].conj()
             err_y = torch.angle(masked[0] * s_conj).abs().numpy()  # phase error of the output, rad
@@ -188,7 +194,8 @@ def _markdown(report: dict) -> str:
         f"- command: `{report['command']}` (from the repository root)",
         f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, fullband speech only; "
         f"bins of speech-active frames (region power within {report['active_range_db']:g} dB of its maximum in the mixture)",
-        "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, interpolated band gains above); "
+        "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, |Y|/|X| for a deep filter's bins, "
+        "interpolated band gains above); "
         "ideal: sqrt(|S|²/(|S|²+|N|²)); "
         "over-attenuated: gain < ideal / 2 (6 dB or more below the ideal); "
         "phase error: |angle(Y conj(S))| in degrees, weighted by the clean bin's power, output (noisy input)",

@@ -70,3 +70,35 @@ def test_gain_table(tmp_path, setup):
     assert "| 6-8 kHz | all |" in text and "| SI-SDR (dB) |" in text and "phase error, deg (noisy)" in text
     with pytest.raises(SystemExit):
         mod.main(["--checkpoint", "no-equals-sign"])
+
+
+def test_a_deep_filter_checkpoint_is_scored_by_its_effective_gain(tmp_path, setup):
+    """A deep filter's mask has a tap axis: its gain is |Y|/|X|. With zero extra taps (a fresh
+    run, the same weights as the one-tap network) every row equals the one-tap network's; with
+    non-zero taps the filter is applied (rows below the split change, rows above do not)."""
+    root, ckpt = setup
+    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
+                           snr_db=0.0, meta={})
+    cfg = TrainConfig(out=str(root / "run-df"), size="fast", segment_seconds=1.0, stats_items=1, workers=0, threads=1,
+                      df_order=3, df_bins=40)
+    trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
+    zero = trainer.save()
+    with torch.no_grad():
+        trainer.model.df_head.bias.fill_(0.3)
+    moved = trainer.save("moved.pt")
+    out = tmp_path / "out"
+    assert mod.main(["--checkpoint", f"one={ckpt}", "--checkpoint", f"zero={zero}", "--checkpoint", f"moved={moved}",
+                     "--data-dir", str(root / "data"), "--items", "6", "--out-dir", str(out)]) == 0
+    models = json.loads((out / "band-gains.json").read_text())["models"]
+    keys = ("gain_mean", "gain_median", "phase_error_deg", "phase_error_noisy_deg")
+    for a, b, c in zip(models["one"]["rows"], models["zero"]["rows"], models["moved"]["rows"]):
+        assert a["region_hz"] == b["region_hz"] == c["region_hz"] and a["bins"] == b["bins"] == c["bins"]
+        np.testing.assert_allclose([b[k] for k in keys], [a[k] for k in keys], rtol=1e-4)
+        if a["region_hz"][1] <= 2000:  # 40 bins of 50 Hz: the filter's taps move the output there
+            assert c["gain_mean"] != pytest.approx(a["gain_mean"], rel=1e-3)
+            assert c["phase_error_deg"] != pytest.approx(a["phase_error_deg"], rel=1e-3)
+        if a["region_hz"][0] >= 6000:
+            assert c["gain_mean"] == pytest.approx(a["gain_mean"], rel=1e-6)
