@@ -36,6 +36,12 @@ against the same output with the ideal band gains (band IRM sqrt(sum|S|^2 / (sum
 sum|N|^2)) per ERB band above the split, interpolated as the engine does) in place of the model's,
 paired per mixture. A small difference says the high band is not where the scores are lost.
 
+And what the complex mask's rotation is worth: the same scores against the output with each
+low-band bin's complex mask M replaced by |M| (the same gain, the noisy phase kept; a one-tap
+mask only, so not a deep filter's), paired per mixture. For a magnitude-only model the two are the
+same output; for the phase-aware one a positive difference is the part of its score that comes
+from turning phase, not from gains.
+
 Rows: frequency regions 0-1, 1-3, 3-6 kHz (complex mask) and 6-8, 8-12, 12-18, 18-24 kHz (band
 gains), overall and by input SNR (the mixture's ``snr_db``). Writes
 ``benchmarks/results/<name>.md`` and ``.json``. Never reads the test split.
@@ -93,6 +99,7 @@ def collect(
     edges = dsp.config.band_edges
     high_bands = torch.from_numpy(np.flatnonzero(edges[:-1] >= first))  # the bands that have a gain
     scores: dict[str, list[float]] = {k: [] for k in ("si_sdr", "si_sdr_oracle", "pesq_wb", "pesq_wb_oracle")}
+    unrotated: dict[str, list[float]] = {k: [] for k in ("si_sdr", "si_sdr_model", "pesq_wb", "pesq_wb_model")}
     used = 0
     for index in picks:
         m = source[int(index)]
@@ -127,6 +134,11 @@ def collect(
             err_y = torch.angle(masked[0] * s_conj).abs().numpy()  # phase error of the output, rad
             err_x = torch.angle(spec[0] * s_conj).abs().numpy()  # ... and of the noisy input
             y_oracle = dsp.istft(dsp.apply_mask(spec, mask, oracle), n_samples)[0].numpy()
+            y_unrotated = None
+            if mask.dim() == 4:  # |M| in place of M: the same gains, the noisy phase
+                norm = torch.linalg.vector_norm(mask, dim=-1)
+                y_unrotated = dsp.istft(dsp.apply_mask(spec, torch.stack((norm, torch.zeros_like(norm)), dim=-1), gains),
+                                        n_samples)[0].numpy()
         ref = np.asarray(m.clean, np.float32)
         scores["si_sdr"].append(si_sdr_db(ref, y_model))
         scores["si_sdr_oracle"].append(si_sdr_db(ref, y_oracle))
@@ -134,6 +146,13 @@ def collect(
         if p_model is not None and p_oracle is not None:
             scores["pesq_wb"].append(p_model)
             scores["pesq_wb_oracle"].append(p_oracle)
+        if y_unrotated is not None:
+            unrotated["si_sdr"].append(si_sdr_db(ref, y_unrotated))
+            unrotated["si_sdr_model"].append(scores["si_sdr"][-1])
+            p_unrotated = _pesq_wb(ref, y_unrotated)
+            if p_model is not None and p_unrotated is not None:
+                unrotated["pesq_wb"].append(p_unrotated)
+                unrotated["pesq_wb_model"].append(p_model)
         ps, pn = power_s[0].numpy(), power_n[0].numpy()
         ideal = np.sqrt(ps / np.maximum(ps + pn, 1e-30))
         bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
@@ -184,7 +203,21 @@ def collect(
             "difference": float(d.mean()) if d.size else math.nan,
             "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
         }
-    return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows, "cost_of_band_gains": cost}
+    worth = None
+    if unrotated["si_sdr"]:
+        worth = {}
+        for metric in ("si_sdr", "pesq_wb"):
+            a, b = np.array(unrotated[f"{metric}_model"]), np.array(unrotated[metric])
+            d = a - b
+            worth[metric] = {
+                "items": int(a.size),
+                "model": float(a.mean()) if a.size else math.nan,
+                "unrotated": float(b.mean()) if b.size else math.nan,
+                "difference": float(d.mean()) if d.size else math.nan,
+                "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
+            }
+    return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows, "cost_of_band_gains": cost,
+            "worth_of_rotation": worth}
 
 
 def _markdown(report: dict) -> str:
@@ -235,6 +268,22 @@ def _markdown(report: dict) -> str:
                 f"| {c['difference']:+.{digits}f} ± {c['ci95']:.{digits}f} |"
             )
         lines.append("")
+        worth = res.get("worth_of_rotation")
+        if worth:
+            lines += [
+                "What the complex mask's rotation is worth: the model's output against the same output with |M| "
+                "in place of each low-band complex mask M (same gains, noisy phase); paired difference ± 95 % CI:",
+                "",
+                "| metric | items | model | model, rotation removed | difference |",
+                "|---|---:|---:|---:|---:|",
+            ]
+            for metric, label, digits in (("si_sdr", "SI-SDR (dB)", 2), ("pesq_wb", "PESQ-WB", 3)):
+                w = worth[metric]
+                lines.append(
+                    f"| {label} | {w['items']} | {w['model']:.{digits}f} | {w['unrotated']:.{digits}f} "
+                    f"| {w['difference']:+.{digits}f} ± {w['ci95']:.{digits}f} |"
+                )
+            lines.append("")
     return "\n".join(lines)
 
 

@@ -102,3 +102,40 @@ def test_a_deep_filter_checkpoint_is_scored_by_its_effective_gain(tmp_path, setu
             assert c["phase_error_deg"] != pytest.approx(a["phase_error_deg"], rel=1e-3)
         if a["region_hz"][0] >= 6000:
             assert c["gain_mean"] == pytest.approx(a["gain_mean"], rel=1e-6)
+
+
+def test_the_worth_of_the_rotation(tmp_path, setup):
+    """|M| in place of M: nothing changes for the magnitude-only twin; a mask that turns every
+    low bin by 90 degrees (|M| = 1) loses to its unrotated self; a deep filter gets no such row."""
+    root, ckpt = setup
+    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
+                           snr_db=0.0, meta={})
+    paths = {"fresh": ckpt}
+    for name, kw in (("twin", dict(variant="magnitude_twin")), ("turned", {}), ("df", dict(df_order=2, df_bins=10))):
+        cfg = TrainConfig(out=str(root / f"run-{name}"), size="fast", segment_seconds=1.0, stats_items=1, workers=0,
+                          threads=1, **kw)
+        trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
+        if name == "turned":
+            with torch.no_grad():
+                trainer.model.mask_head.weight.zero_()
+                bias = trainer.model.mask_head.bias.view(-1, 2)
+                bias[:, 0] = 0.0
+                bias[:, 1] = 1.0
+        paths[name] = trainer.save()
+    out = tmp_path / "out"
+    args = [a for label, p in paths.items() for a in ("--checkpoint", f"{label}={p}")]
+    assert mod.main(args + ["--data-dir", str(root / "data"), "--items", "6", "--out-dir", str(out)]) == 0
+    models = json.loads((out / "band-gains.json").read_text())["models"]
+    assert models["df"]["worth_of_rotation"] is None
+    twin = models["twin"]["worth_of_rotation"]
+    assert twin["si_sdr"]["items"] == models["twin"]["mixtures"]
+    assert twin["si_sdr"]["difference"] == 0.0 and twin["pesq_wb"]["difference"] == 0.0
+    turned = models["turned"]["worth_of_rotation"]
+    assert turned["si_sdr"]["difference"] < -3.0
+    fresh = models["fresh"]["worth_of_rotation"]  # heads start near the identity: little rotation
+    assert abs(fresh["si_sdr"]["difference"]) < abs(turned["si_sdr"]["difference"])
+    text = (out / "band-gains.md").read_text()
+    assert text.count("What the complex mask's rotation is worth") == 3
