@@ -840,3 +840,41 @@ def test_a_fresh_deep_filter_run_starts_as_its_one_tap_twin(tmp_path):
     args = parser.parse_args(["--df-order", "3", "--df-bins", "64"])
     assert (args.df_order, args.df_bins) == (3, 64)
     assert (parser.parse_args([]).df_order, parser.parse_args([]).df_bins) == (1, 0)
+
+
+def test_the_abs_twin_is_the_complex_heads_magnitude_path(tmp_path):
+    """twin_mask="abs": the twin's mask is |Linear| (starts at 1 like the complex head's real
+    part), exports with the same parity as every graph, and is refused where it does not apply."""
+    with pytest.raises(ValueError, match="twin_mask must be one of"):
+        ModelConfig.for_stft(CFG, variant="magnitude_twin", twin_mask="relu")
+    with pytest.raises(ValueError, match="magnitude_twin variant's mask only"):
+        ModelConfig.for_stft(CFG, variant="phase_aware", twin_mask="abs")
+    torch.manual_seed(0)
+    net = MaskEstimatorNet(ModelConfig.for_stft(CFG, variant="magnitude_twin", size="fast", twin_mask="abs")).eval()
+    assert torch.all(net.mask_head.bias == 1.0)
+    spec, band = torch.randn(1, 7, CFG.split_bin, 2), torch.randn(1, 7, CFG.n_bands)
+    with torch.no_grad():
+        mask = net(spec, band, net.initial_state(1))[0]
+        net.mask_head.bias.fill_(-1.0)  # a negative output is a gain of 1 too, never a sign flip
+        flipped = net(spec, band, net.initial_state(1))[0]
+    assert not mask[..., 1].any() and torch.all(mask[..., 0] >= 0)
+    np.testing.assert_allclose(mask[..., 0].numpy(), 1.0, atol=0.5)
+    assert torch.all(flipped[..., 0] >= 0) and not torch.equal(flipped, mask)
+    path = export_onnx(net, tmp_path / "m", "abs-twin")
+    assert max(check_streaming_parity(net, path).values()) <= 1e-4
+    common = dict(size="fast", steps=2, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
+    train(TrainConfig(out=str(tmp_path / "abs"), variant="magnitude_twin", twin_mask="abs", stop_at_step=1, **common),
+          _factory(0.4))
+    assert load_checkpoint(tmp_path / "abs" / "last.pt")["model_config"]["twin_mask"] == "abs"
+    train(TrainConfig(out=str(tmp_path / "soft"), variant="magnitude_twin", stop_at_step=1, **common), _factory(0.4))
+    with pytest.raises(ValueError, match="--twin-mask abs != the checkpoint's network"):
+        train(TrainConfig(out=str(tmp_path / "soft"), variant="magnitude_twin", twin_mask="abs", resume=True, **common),
+              _factory(0.4))
+    import argparse
+
+    from hance_plugin.training.__main__ import _add_train_args
+
+    parser = argparse.ArgumentParser()
+    _add_train_args(parser)
+    assert parser.parse_args(["--twin-mask", "abs"]).twin_mask == "abs" and parser.parse_args([]).twin_mask == "softplus"

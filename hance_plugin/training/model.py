@@ -27,7 +27,11 @@ convolutions with state, grouped/efficient GRUs):
     heads        phase_aware:    mask_low = Linear(H -> 2F), LINEAR (unbounded complex mask,
                                  Williamson et al. 2016 cIRM without compression/bounding)
                  magnitude_twin: mask_low = (softplus(Linear(H -> F)), 0): a non-negative real
-                                 magnitude mask that keeps the noisy phase
+                                 magnitude mask that keeps the noisy phase; with
+                                 ``twin_mask="abs"`` (|Linear(H -> F)|, 0): the phase-aware
+                                 head's magnitude path without its rotation (linear, no
+                                 saturation), to tell the complex mask's phase from its
+                                 parametrisation
                  both:           gains_high = softplus(Linear(H -> G)) >= 0 (may exceed 1)
                  ``mask_gate`` (phase_aware, off by default): mask_low *= softplus(Linear(H -> F))
                                  per bin. Still unbounded in magnitude and phase, but a bin can be
@@ -71,6 +75,7 @@ VARIANTS = ("phase_aware", "magnitude_twin")
 SIZES = {"base": 256, "fast": 128}
 MAX_PARAMS = 1_000_000
 MAX_MACS_PER_SECOND = 150_000_000
+TWIN_MASKS = ("softplus", "abs")
 _SOFTPLUS_ONE = 0.5413248546129181  # softplus(x) == 1  <=>  x = log(e - 1)
 
 
@@ -90,6 +95,7 @@ class ModelConfig:
     df_bins: int = 0  # bins (from 0 Hz) whose complex mask becomes a df_order-tap filter over past frames
     df_scale: float = 1.0  # the extra taps are multiplied by this (a learning-rate multiplier under Adam)
     noise_floor: bool = False  # also read band_db - band_floor_db (kernels/floor.py): noise-aware input
+    twin_mask: str = "softplus"  # magnitude_twin's low-band mask: softplus(raw) or |raw| (see ``forward``)
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -113,6 +119,10 @@ class ModelConfig:
                 raise ValueError(f"df_bins must be in 1..split_bin ({self.split_bin}) with df_order > 1, got {self.df_bins}")
         elif self.df_bins or self.df_scale != 1.0:
             raise ValueError("df_bins and df_scale apply only with df_order > 1")
+        if self.twin_mask not in TWIN_MASKS:
+            raise ValueError(f"twin_mask must be one of {TWIN_MASKS}, got {self.twin_mask!r}")
+        if self.twin_mask != "softplus" and self.variant != "magnitude_twin":
+            raise ValueError("twin_mask applies to the magnitude_twin variant's mask only")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
@@ -196,7 +206,7 @@ class MaskEstimatorNet(nn.Module):
                 bias[:, 0] = 1.0
                 bias[:, 1] = 0.0
             else:
-                self.mask_head.bias.fill_(_SOFTPLUS_ONE)
+                self.mask_head.bias.fill_(1.0 if self.config.twin_mask == "abs" else _SOFTPLUS_ONE)
 
     # --- state ---------------------------------------------------------------------------------
     def state_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -274,10 +284,11 @@ class MaskEstimatorNet(nn.Module):
             if self.df_head is not None:
                 mask = self._deep_filter(mask, x)
         else:
-            mag = F.softplus(raw)
+            rectify = torch.abs if c.twin_mask == "abs" else F.softplus
+            mag = rectify(raw)
             if self.sub_out is not None:
                 base = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
-                mag = F.softplus(raw + self._subband(spec, base, x)[..., 0])
+                mag = rectify(raw + self._subband(spec, base, x)[..., 0])
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
         return mask, gains, {"conv": new_conv, "gru": new_gru}
 

@@ -79,6 +79,7 @@ class TrainConfig:
     noise_floor: bool = False  # the network also reads band_db - the tracked noise floor (model.py, kernels/floor.py)
     df_order: int = 1  # > 1: a deep filter of that many taps on the lowest df_bins bins from step 0 (model.py)
     df_bins: int = 0
+    twin_mask: str = "softplus"  # magnitude_twin's mask: softplus or abs (model.py), from step 0
     steps: int = 10000
     batch_size: int = 8
     segment_seconds: float = 3.0
@@ -380,7 +381,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         model_config = ModelConfig.for_stft(self.stft, variant=cfg.variant, size=cfg.size,
                                             subband_hidden=cfg.subband_hidden, noise_floor=cfg.noise_floor,
-                                            df_order=cfg.df_order, df_bins=cfg.df_bins)
+                                            df_order=cfg.df_order, df_bins=cfg.df_bins, twin_mask=cfg.twin_mask)
         self._build(model_config)
         if cfg.init_seed >= 0:  # other initial weights; every RNG is left as the default run leaves it
             after_init = torch.get_rng_state()
@@ -406,6 +407,8 @@ class Trainer:
         if (self.cfg.df_order, self.cfg.df_bins) not in ((1, 0), (model_config.df_order, model_config.df_bins)):
             raise ValueError(f"--df-order {self.cfg.df_order} --df-bins {self.cfg.df_bins} != the checkpoint's network "
                              f"({model_config.df_order}, {model_config.df_bins}); grow adds a filter to a trained network")
+        if self.cfg.twin_mask not in ("softplus", model_config.twin_mask):
+            raise ValueError(f"--twin-mask {self.cfg.twin_mask} != the checkpoint's network ({model_config.twin_mask})")
         if self.cfg.noise_floor and not model_config.noise_floor:
             raise ValueError("--noise-floor, but the checkpoint's network does not read the noise floor")
         self._build(model_config)
