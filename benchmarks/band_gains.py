@@ -192,32 +192,37 @@ def collect(
             "phase_error_deg": math.degrees(a["err_y"] / a["w"]) if a["w"] > 0 else math.nan,
             "phase_error_noisy_deg": math.degrees(a["err_x"] / a["w"]) if a["w"] > 0 else math.nan,
         })
-    cost = {}
-    for metric in ("si_sdr", "pesq_wb"):
-        a, b = np.array(scores[metric]), np.array(scores[f"{metric}_oracle"])
-        d = b - a
-        cost[metric] = {
-            "items": int(a.size),
-            "model": float(a.mean()) if a.size else math.nan,
-            "oracle_high_band": float(b.mean()) if b.size else math.nan,
-            "difference": float(d.mean()) if d.size else math.nan,
-            "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
-        }
+    cost = {m: _paired_means(scores[m], scores[f"{m}_oracle"], "model", "oracle_high_band") for m in ("si_sdr", "pesq_wb")}
     worth = None
-    if unrotated["si_sdr"]:
-        worth = {}
-        for metric in ("si_sdr", "pesq_wb"):
-            a, b = np.array(unrotated[f"{metric}_model"]), np.array(unrotated[metric])
-            d = a - b
-            worth[metric] = {
-                "items": int(a.size),
-                "model": float(a.mean()) if a.size else math.nan,
-                "unrotated": float(b.mean()) if b.size else math.nan,
-                "difference": float(d.mean()) if d.size else math.nan,
-                "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
-            }
+    if unrotated["si_sdr"]:  # difference: the model minus its unrotated output
+        worth = {m: _paired_means(unrotated[m], unrotated[f"{m}_model"], "unrotated", "model") for m in ("si_sdr", "pesq_wb")}
     return {"checkpoint": str(checkpoint), "mixtures": used, "rows": rows, "cost_of_band_gains": cost,
             "worth_of_rotation": worth}
+
+
+def _paired_means(first: list[float], second: list[float], first_key: str, second_key: str) -> dict:
+    """Means of two paired score lists and their paired difference (second - first) with its 95 % CI."""
+    a, b = np.array(first), np.array(second)
+    d = b - a
+    return {
+        "items": int(a.size),
+        first_key: float(a.mean()) if a.size else math.nan,
+        second_key: float(b.mean()) if b.size else math.nan,
+        "difference": float(d.mean()) if d.size else math.nan,
+        "ci95": _mean_ci(d)["ci95"] if d.size > 1 else math.nan,
+    }
+
+
+def _paired_table(intro: str, other_label: str, stats: dict, other_key: str) -> list[str]:
+    """Markdown lines: SI-SDR and PESQ-WB rows of ``_paired_means`` results, the model first."""
+    lines = [intro, "", f"| metric | items | model | {other_label} | difference |", "|---|---:|---:|---:|---:|"]
+    for metric, label, digits in (("si_sdr", "SI-SDR (dB)", 2), ("pesq_wb", "PESQ-WB", 3)):
+        c = stats[metric]
+        lines.append(
+            f"| {label} | {c['items']} | {c['model']:.{digits}f} | {c[other_key]:.{digits}f} "
+            f"| {c['difference']:+.{digits}f} ± {c['ci95']:.{digits}f} |"
+        )
+    return lines + [""]
 
 
 def _markdown(report: dict) -> str:
@@ -252,38 +257,15 @@ def _markdown(report: dict) -> str:
                 f"| {row['phase_error_deg']:.1f} ({row['phase_error_noisy_deg']:.1f}) |"
             )
         lines.append("")
-        cost = res["cost_of_band_gains"]
-        lines += [
+        lines += _paired_table(
             "What the band gains cost: the same outputs with the model's low band and the ideal band gains above "
             "the split (band IRM per ERB band, interpolated as the engine does); mean over the mixtures, "
-            "paired difference ± 95 % CI:",
-            "",
-            "| metric | items | model | model + ideal band gains | difference |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for metric, label, digits in (("si_sdr", "SI-SDR (dB)", 2), ("pesq_wb", "PESQ-WB", 3)):
-            c = cost[metric]
-            lines.append(
-                f"| {label} | {c['items']} | {c['model']:.{digits}f} | {c['oracle_high_band']:.{digits}f} "
-                f"| {c['difference']:+.{digits}f} ± {c['ci95']:.{digits}f} |"
-            )
-        lines.append("")
-        worth = res.get("worth_of_rotation")
-        if worth:
-            lines += [
+            "paired difference ± 95 % CI:", "model + ideal band gains", res["cost_of_band_gains"], "oracle_high_band")
+        if res.get("worth_of_rotation"):
+            lines += _paired_table(
                 "What the complex mask's rotation is worth: the model's output against the same output with |M| "
                 "in place of each low-band complex mask M (same gains, noisy phase); paired difference ± 95 % CI:",
-                "",
-                "| metric | items | model | model, rotation removed | difference |",
-                "|---|---:|---:|---:|---:|",
-            ]
-            for metric, label, digits in (("si_sdr", "SI-SDR (dB)", 2), ("pesq_wb", "PESQ-WB", 3)):
-                w = worth[metric]
-                lines.append(
-                    f"| {label} | {w['items']} | {w['model']:.{digits}f} | {w['unrotated']:.{digits}f} "
-                    f"| {w['difference']:+.{digits}f} ± {w['ci95']:.{digits}f} |"
-                )
-            lines.append("")
+                "model, rotation removed", res["worth_of_rotation"], "unrotated")
     return "\n".join(lines)
 
 

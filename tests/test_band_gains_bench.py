@@ -34,18 +34,27 @@ def setup(tmp_path_factory):
     for i, f0 in enumerate((110.0, 190.0, 240.0)):
         sf.write(root / f"data/speech/val/voices/t{i}.flac", _voice(rng, f0, 3.5), SR)
     sf.write(root / "data/noise/val/hiss.flac", 0.02 * rng.standard_normal(5 * SR).astype(np.float32), SR)
+    return root, _trainer(root / "run").save()
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _trainer(out: Path, **config) -> Trainer:
+    """A fresh (untrained) network of the fast size; its data source is a stub (never trained here)."""
     item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
                            snr_db=0.0, meta={})
-    cfg = TrainConfig(out=str(root / "run"), size="fast", segment_seconds=1.0, stats_items=1, workers=0, threads=1)
-    trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
-    return root, trainer.save()
+    cfg = TrainConfig(out=str(out), size="fast", segment_seconds=1.0, stats_items=1, workers=0, threads=1, **config)
+    return Trainer(cfg, source_factory=lambda c: ([item], [item]))
 
 
 def test_gain_table(tmp_path, setup):
     root, ckpt = setup
-    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _module()
     out = tmp_path / "out"
     assert mod.main(["--checkpoint", f"fresh={ckpt}", "--data-dir", str(root / "data"), "--items", "6",
                      "--out-dir", str(out)]) == 0
@@ -77,14 +86,8 @@ def test_a_deep_filter_checkpoint_is_scored_by_its_effective_gain(tmp_path, setu
     run, the same weights as the one-tap network) every row equals the one-tap network's; with
     non-zero taps the filter is applied (rows below the split change, rows above do not)."""
     root, ckpt = setup
-    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
-                           snr_db=0.0, meta={})
-    cfg = TrainConfig(out=str(root / "run-df"), size="fast", segment_seconds=1.0, stats_items=1, workers=0, threads=1,
-                      df_order=3, df_bins=40)
-    trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
+    mod = _module()
+    trainer = _trainer(root / "run-df", df_order=3, df_bins=40)
     zero = trainer.save()
     with torch.no_grad():
         trainer.model.df_head.bias.fill_(0.3)
@@ -108,16 +111,10 @@ def test_the_worth_of_the_rotation(tmp_path, setup):
     """|M| in place of M: nothing changes for the magnitude-only twin; a mask that turns every
     low bin by 90 degrees (|M| = 1) loses to its unrotated self; a deep filter gets no such row."""
     root, ckpt = setup
-    spec = importlib.util.spec_from_file_location("band_gains_bench", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    item = SimpleNamespace(noisy=np.zeros(SR, np.float32) + 0.01, clean=np.zeros(SR, np.float32), bandwidth_hz=24000.0,
-                           snr_db=0.0, meta={})
+    mod = _module()
     paths = {"fresh": ckpt}
     for name, kw in (("twin", dict(variant="magnitude_twin")), ("turned", {}), ("df", dict(df_order=2, df_bins=10))):
-        cfg = TrainConfig(out=str(root / f"run-{name}"), size="fast", segment_seconds=1.0, stats_items=1, workers=0,
-                          threads=1, **kw)
-        trainer = Trainer(cfg, source_factory=lambda c: ([item], [item]))
+        trainer = _trainer(root / f"run-{name}", **kw)
         if name == "turned":
             with torch.no_grad():
                 trainer.model.mask_head.weight.zero_()

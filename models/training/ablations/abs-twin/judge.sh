@@ -21,26 +21,18 @@ bash "$here/run.sh" save
     --run "phase-aware=$ref" --run "abs-twin=$here/arm" \
     --final "plain val/phase-aware=$ref/final-plain.json" --final "plain val/abs-twin=$here/arm/final-plain.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
-$py - "$here" "$ref" <<'PY'
+$py - <<'PY'
 """M1 of rule.md."""
-import json
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci  # noqa: E402
+from training_ablation import paired_delta  # noqa: E402
 
-here, ref = sys.argv[1], sys.argv[2]
-a = json.load(open(f"{ref}/final-plain.json"))["per_item"]
-b = json.load(open(f"{here}/arm/final-plain.json"))["per_item"]
-assert [i["speech_file"] for i in a] == [i["speech_file"] for i in b]
 out = {}
-for key in ("si_sdr", "pesq_wb"):
-    d = np.array([(y[key] if y[key] is not None else np.nan) - (x[key] if x[key] is not None else np.nan)
-                  for x, y in zip(a, b)], float)
-    out[key] = _mean_ci(d[np.isfinite(d)])
-    print(f"abs-twin - phase-aware {key}: {out[key]['mean']:+.3f} +- {out[key]['ci95']:.3f} ({out[key]['n']} items)")
+for key in ("si_sdr", "pesq_wb"):  # paired per item in the table written above
+    m, ci, n = paired_delta("benchmarks/results/abs-twin.json", "plain val", "abs-twin", key)
+    out[key] = {"mean": m, "ci95": ci, "n": n}
+    print(f"abs-twin - phase-aware {key}: {m:+.3f} +- {ci:.3f} ({n} items)")
 m1 = out["si_sdr"]["mean"] >= -0.1 and out["pesq_wb"]["mean"] >= -0.005
 print(f"M1 (SI-SDR >= -0.1 dB and PESQ-WB >= -0.005): {'holds' if m1 else 'fails'}")
 PY

@@ -29,10 +29,8 @@ $py - "$here" "$R" <<'PY'
 import json
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
+from training_ablation import paired_delta  # noqa: E402
 
 here, results = sys.argv[1], sys.argv[2]
 pe = json.load(open(f"{results}/deep-filter-scratch-phase-error.json"))["models"]
@@ -53,14 +51,11 @@ for region in ([0, 1000], [1000, 3000]):
             cb = row("control", region, r["snr_bucket_db"])
             print(f"  bucket {r['snr_bucket_db']}: df {r['phase_error_deg']:.2f}, control {cb['phase_error_deg']:.2f}, "
                   f"noisy {r['phase_error_noisy_deg']:.2f}")
-items = {arm: json.load(open(f"{here}/{arm}/final-plain.json"))["per_item"] for arm in ("control", "df")}
-assert [i["speech_file"] for i in items["control"]] == [i["speech_file"] for i in items["df"]]
 out = {}
-for key in ("si_sdr", "pesq_wb"):
-    d = np.array([(b[key] if b[key] is not None else np.nan) - (a[key] if a[key] is not None else np.nan)
-                  for a, b in zip(items["control"], items["df"])], float)
-    out[key] = _mean_ci(d[np.isfinite(d)])
-    print(f"df - control {key}: {out[key]['mean']:+.3f} +- {out[key]['ci95']:.3f} ({out[key]['n']} items)")
+for key in ("si_sdr", "pesq_wb"):  # paired per item in the table written above
+    m, ci, n = paired_delta(f"{results}/deep-filter-scratch.json", "plain val", "df", key)
+    out[key] = {"mean": m, "ci95": ci, "n": n}
+    print(f"df - control {key}: {m:+.3f} +- {ci:.3f} ({n} items)")
 s = out["si_sdr"]
 p2 = s["mean"] >= 0.2 and s["mean"] - s["ci95"] > 0 and out["pesq_wb"]["mean"] >= 0
 print(f"P1 (phase error below noisy and control, 0-1 and 1-3 kHz): {'holds' if p1 else 'fails'}")
