@@ -53,9 +53,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "noise-aware training, Xu et al. 2014). A fresh run only: --resume keeps the checkpoint's network",
         "df_order": "deep filter (model.py, Mack and Habets 2020): N taps over the current and N-1 past frames on "
         "the lowest --df-bins bins, trained from step 0 (training-only: export refuses it); 1 = off. A fresh run only",
+        "df_bins": "bins (from 0 Hz) the deep filter covers (with --df-order > 1)",
         "twin_mask": "magnitude_twin's low-band mask: softplus (default) or abs (|linear|: the phase-aware head's "
         "magnitude path without its rotation). A fresh run only",
-        "df_bins": "bins (from 0 Hz) the deep filter covers (with --df-order > 1)",
         "init_seed": "initialise the weights from this seed instead of --seed (data order, val mixtures and "
         "every RNG after the initialisation unchanged): the run-to-run spread of a recipe; -1 = --seed",
         "threads": "torch intra-op threads",
