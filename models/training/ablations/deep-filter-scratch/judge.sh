@@ -24,7 +24,7 @@ done
     --run "control=$here/control" --run "df=$here/df" \
     --final "plain val/control=$here/control/final-plain.json" --final "plain val/df=$here/df/final-plain.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
-$py - "$here" "$R" <<'PY'
+$py - "$R" <<'PY'
 """P1, P2 and the verdict of rule.md."""
 import json
 import sys
@@ -32,7 +32,7 @@ import sys
 sys.path.insert(0, "benchmarks")
 from training_ablation import paired_delta  # noqa: E402
 
-here, results = sys.argv[1], sys.argv[2]
+results = sys.argv[1]
 pe = json.load(open(f"{results}/deep-filter-scratch-phase-error.json"))["models"]
 
 

@@ -24,17 +24,15 @@ done
     --run "control=$here/control" --run "complex=$here/complex" \
     --final "plain val/control=$here/control/final-plain.json" --final "plain val/complex=$here/complex/final-plain.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
-$py - "$here" "$R" <<'PY'
+$py - "$R" <<'PY'
 """P1 and P2 of rule.md."""
 import json
 import sys
 
-import numpy as np
-
 sys.path.insert(0, "benchmarks")
-from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
+from training_ablation import paired_delta  # noqa: E402
 
-here, results = sys.argv[1], sys.argv[2]
+results = sys.argv[1]
 pe = json.load(open(f"{results}/phase-loss-phase-error.json"))["models"]
 
 
@@ -47,13 +45,11 @@ for model in ("control", "complex"):
     print(f"{model}: 1-3 kHz below 0 dB phase error {c['phase_error_deg']:.2f} deg (noisy {c['phase_error_noisy_deg']:.2f})")
 c = cell("complex")
 p1 = c["phase_error_deg"] < c["phase_error_noisy_deg"]
-items = {arm: json.load(open(f"{here}/{arm}/final-plain.json"))["per_item"] for arm in ("control", "complex")}
 out = {}
-for key in ("si_sdr", "pesq_wb"):
-    d = np.array([(b[key] if b[key] is not None else np.nan) - (a[key] if a[key] is not None else np.nan)
-                  for a, b in zip(items["control"], items["complex"])], float)
-    out[key] = _mean_ci(d[np.isfinite(d)])
-    print(f"complex - control {key}: {out[key]['mean']:+.3f} +- {out[key]['ci95']:.3f} ({out[key]['n']} items)")
+for key in ("si_sdr", "pesq_wb"):  # paired per item in the table written above
+    m, ci, n = paired_delta(f"{results}/phase-loss.json", "plain val", "complex", key)
+    out[key] = {"mean": m, "ci95": ci, "n": n}
+    print(f"complex - control {key}: {m:+.3f} +- {ci:.3f} ({n} items)")
 p2 = out["si_sdr"]["mean"] >= 0.2 and out["pesq_wb"]["mean"] >= -0.010
 print(f"P1 (phase error below the noisy input's): {'holds' if p1 else 'fails'}")
 print(f"P2 (SI-SDR >= +0.2 dB and PESQ-WB >= -0.010): {'holds' if p2 else 'fails'}")
