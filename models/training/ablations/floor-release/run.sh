@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The floor release (rule.md): the shipped models' curriculum from scratch, stage by stage, every
 # stage with --noise-floor. Resumable across sessions:
-#   bash models/training/ablations/floor-release/run.sh base|twin [THREADS] [MAX_MINUTES]
+#   bash models/training/ablations/floor-release/run.sh base|twin|abs-twin [THREADS] [MAX_MINUTES]
 # runs the stage that holds the checkpoint's step, then the next ones, until step 18000 or until
 # MAX_MINUTES (default 0 = no limit) of this call are spent (a clean stop with a checkpoint).
 # The run lives in runs/floor-release-<net>/ (ignored by git). `save` copies its last.pt and
@@ -9,6 +9,8 @@
 #   bash models/training/ablations/floor-release/run.sh save base|twin
 # STOP_AT=<step> (environment; default 18000) ends the run at that stage end instead (the
 # running-floor twin takes the twin from here at 16500, ../running-floor/run.sh).
+# abs-twin is the twin with --twin-mask abs (../abs-twin-full/rule.md); it has no folder here
+# (../abs-twin-full/run.sh keeps its checkpoints).
 set -euo pipefail
 here=models/training/ablations/floor-release
 py=.venv/bin/python
@@ -19,9 +21,10 @@ if [ "$1" = save ]; then
 fi
 net="$1"; threads="${2:-2}"; budget="${3:-0}"
 case "$net" in
-    base) variant=phase_aware ;;
-    twin) variant=magnitude_twin ;;
-    *) echo "net must be base or twin, got $net" >&2; exit 2 ;;
+    base) variant=phase_aware; head=() ;;
+    twin) variant=magnitude_twin; head=() ;;
+    abs-twin) variant=magnitude_twin; head=(--twin-mask abs) ;;
+    *) echo "net must be base, twin or abs-twin, got $net" >&2; exit 2 ;;
 esac
 out="runs/floor-release-$net"
 if [ ! -f "$out/last.pt" ] && [ -f "$here/$net/last.pt" ]; then
@@ -48,7 +51,7 @@ while :; do
     elif [ "$step" -lt 18000 ]; then stage=(--steps 18000 --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 \
                                             --mix "$lv,p_speech_floor=0.3,speech_floor_db_range=-45:-20")
     else echo "done: step $step"; exit 0; fi
-    $py -m hance_plugin.training train --data-dir ../shared/data --out "$out" --variant "$variant" --noise-floor \
+    $py -m hance_plugin.training train --data-dir ../shared/data --out "$out" --variant "$variant" "${head[@]}" --noise-floor \
         --threads "$threads" --workers 1 --resume --max-minutes "$left" "${stage[@]}" > /dev/null
     if [ "$(step_of)" = "$step" ]; then echo "no progress at step $step" >&2; exit 1; fi
 done
