@@ -862,6 +862,8 @@ def test_the_abs_twin_is_the_complex_heads_magnitude_path(tmp_path):
     assert torch.all(flipped[..., 0] >= 0) and not torch.equal(flipped, mask)
     path = export_onnx(net, tmp_path / "m", "abs-twin")
     assert max(check_streaming_parity(net, path).values()) <= 1e-4
+    arch = json.loads(path.with_suffix(".json").read_text())["architecture"]  # the card names the head
+    assert arch["twin_mask"] == "abs" and arch["mask_activation"].startswith("|linear| magnitude, imag 0")
     common = dict(size="fast", steps=2, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
                   val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1)
     train(TrainConfig(out=str(tmp_path / "abs"), variant="magnitude_twin", twin_mask="abs", stop_at_step=1, **common),

@@ -209,7 +209,8 @@ def export_onnx(
         "architecture": dict(c.to_dict(), gains_activation="softplus",
                              mask_activation=(
                                  ("linear complex x softplus per-bin gate (unbounded)" if c.mask_gate else "none (linear)")
-                                 if c.variant == "phase_aware" else "softplus magnitude, imag 0")
+                                 if c.variant == "phase_aware"
+                                 else f"{'|linear|' if c.twin_mask == 'abs' else 'softplus'} magnitude, imag 0")
                              + (f" + per-bin sub-band refinement (hidden {c.subband_hidden})" if c.subband_hidden else "")
                              + (" + reads band_db - the tracked noise floor" if c.noise_floor else "")),
         **({"noise_floor": {"smoothing_s": FLOOR_SMOOTHING_S, "rise_db_per_s": FLOOR_RISE_DB_PER_S}}
