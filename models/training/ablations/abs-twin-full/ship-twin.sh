@@ -11,7 +11,7 @@
 #     card's training_data and analysis_level_dbfs (the data and curriculum are the same) and names
 #     --twin-mask abs in its description and checkpoint texts.
 #  4. The reports whose rows name hance-twin, with the running-floor release's commands
-#     (../running-floor/reports.sh): the test set once (report only, never deciding; the previous
+#     (../running-floor/pair-reports.sh): the test set once (report only, never deciding; the previous
 #     quality-ours.json kept as runs/quality-ours-running-floor-twin.json and compared paired), the
 #     pass-through on val and test, state drift and level normalization. Not speed: the twin's graph
 #     has the same shape and operators but the rectifier (Abs for Softplus).
@@ -75,18 +75,8 @@ PY
 new() { [ -s "$1" ] && [ "$1" -nt models/hance-twin.onnx ]; }
 mkdir -p runs
 [ -s runs/quality-ours-running-floor-twin.json ] || cp $R/quality-ours.json runs/quality-ours-running-floor-twin.json
-new $R/quality-ours.json || $py benchmarks/quality.py evaluate --systems noisy,hance-base,hance-twin --require-all \
-    --jobs 2 --dnsmos-limit 60 --name quality-ours
+bash models/training/ablations/running-floor/pair-reports.sh models/hance-twin.onnx
 new $R/quality-twin-abs.json || $py benchmarks/quality.py compare runs/quality-ours-running-floor-twin.json \
     $R/quality-ours.json --systems hance-base,hance-twin --name quality-twin-abs
-new $R/quality.json || $py benchmarks/quality.py merge $R/quality-peers.json $R/quality-ours.json
-new $R/passthrough-val.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
-    --model wiener-baseline --split val --name passthrough-val --no-progress
-new $R/passthrough-test.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
-    --model wiener-baseline --split test --rir-split test --name passthrough-test --no-progress
-new $R/state-drift.json || $py benchmarks/state_drift.py --model hance-base --model hance-twin --model wiener-baseline \
-    --no-progress
-new $R/level-normalization-running-floor.json || $py benchmarks/level_normalization.py --model hance-base \
-    --model hance-twin --no-progress --name level-normalization-running-floor
 echo "shipped: models/hance-twin (abs); previous twin: $old; reports: $R/quality.md, quality-twin-abs.md," \
      "passthrough-{val,test}.md, state-drift.md, level-normalization-running-floor.md"

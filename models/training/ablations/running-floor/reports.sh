@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # After ship.sh: the reports a release reruns, with the commands of the previous release (6027f61)
-# plus the speed table (the graph gained the noise-floor input and the engine its tracker).
+# plus the speed table (the graph gained the noise-floor input and the engine its tracker); the reports
+# naming the pair are pair-reports.sh here (shared with ../abs-twin-full/ship-twin.sh).
 # Usage, from the repository root, with nothing else running (timings):
 #   bash models/training/ablations/running-floor/reports.sh
 # The test set runs once (report only, never deciding): quality-ours.json before the release is kept
@@ -15,19 +16,9 @@ if ! grep -q p_running_speech models/hance-base.json; then
 fi
 mkdir -p runs
 [ -s runs/quality-ours-clean-targets-18000.json ] || cp $R/quality-ours.json runs/quality-ours-clean-targets-18000.json
-new $R/quality-ours.json || $py benchmarks/quality.py evaluate --systems noisy,hance-base,hance-twin --require-all \
-    --jobs 2 --dnsmos-limit 60 --name quality-ours
+bash models/training/ablations/running-floor/pair-reports.sh models/hance-base.onnx
 new $R/quality-release-running-floor.json || $py benchmarks/quality.py compare runs/quality-ours-clean-targets-18000.json \
     $R/quality-ours.json --systems hance-base,hance-twin --name quality-release-running-floor
-new $R/quality.json || $py benchmarks/quality.py merge $R/quality-peers.json $R/quality-ours.json
-new $R/passthrough-val.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
-    --model wiener-baseline --split val --name passthrough-val --no-progress
-new $R/passthrough-test.json || $py benchmarks/passthrough.py --model hance-base --model hance-twin \
-    --model wiener-baseline --split test --rir-split test --name passthrough-test --no-progress
-new $R/state-drift.json || $py benchmarks/state_drift.py --model hance-base --model hance-twin --model wiener-baseline \
-    --no-progress
-new $R/level-normalization-running-floor.json || $py benchmarks/level_normalization.py --model hance-base \
-    --model hance-twin --no-progress --name level-normalization-running-floor
 new $R/speed.json || $py benchmarks/speed.py --systems wiener-baseline,hance-base,hance-twin,noisereduce,rnnoise,deepfilternet \
     --seconds 30 --repeats 3
 echo "reports done: $R/quality.md, quality-release-running-floor.md, passthrough-*.md, state-drift.md," \
