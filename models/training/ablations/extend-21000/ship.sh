@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Ship the step-21000 pair as hance-base / hance-twin: only where judge.sh (rule.md) printed S1-S3
+# "holds" for the base network and the twin is at 21000 too (written before the results).
+# Usage, from the repository root, with nothing else running (the reports time things):
+#   bash models/training/ablations/extend-21000/ship.sh
+# Rerunnable: each step is skipped where its output is there already.
+#  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv) to
+#     models/training/released/running-floor-18000/ with its cards; scripts written before this release
+#     name its files under models/training/hance-*/.
+#  2. models/training/hance-{base,twin}/: base/ and twin/ here (last.pt, log.jsonl), final-plain.json as
+#     val-plain-step21000.json, curves.png.
+#  3. models/hance-{base,twin}.onnx and cards (export checks torch/onnxruntime parity); the cards keep the
+#     previous cards' texts with the 3000 more steps added (the export's own texts name the last stage only)
+#     and analysis_level_dbfs.
+#  4. The reports naming the pair (../running-floor/pair-reports.sh: the test set once, report only, the
+#     previous quality-ours.json kept as runs/quality-ours-running-floor-18000.json and compared paired;
+#     pass-through on val and test, state drift, level normalization).
+set -euo pipefail
+here=models/training/ablations/extend-21000
+py=.venv/bin/python
+R=benchmarks/results
+old=models/training/released/running-floor-18000
+step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
+for net in base twin; do
+    [ -f "$here/$net/last.pt" ] || { echo "$net: no $here/$net/last.pt (run.sh save $net)" >&2; exit 2; }
+    s=$(step_of "$here/$net/last.pt"); [ "$s" = 21000 ] || { echo "$net at step $s, the pair ships at 21000" >&2; exit 2; }
+    [ -s "$here/$net/final-plain.json" ] || { echo "run judge.sh first" >&2; exit 2; }
+done
+if [ ! -d "$old" ]; then
+    mkdir -p "$old"
+    git mv models/training/hance-base models/training/hance-twin "$old/"
+    cp models/hance-base.json models/hance-twin.json "$old/"
+    cat > "$old/README.md" <<'MD'
+# The pair shipped on 2026-12-05 until the step-21000 release
+
+`hance-base/` (running-floor, `../../ablations/running-floor/`) and `hance-twin/` (the |linear| twin,
+`../../ablations/abs-twin-full/`) as they were in `models/training/`, step 18000, with their cards
+(`hance-base.json`, `hance-twin.json`). They were replaced by the same networks trained 3000 steps
+further with the same last stage (`../../ablations/extend-21000/rule.md`). Scripts written before
+then name these files under `models/training/hance-*/`.
+MD
+    git add "$old"
+fi
+for net in base twin; do
+    dst=models/training/hance-$net
+    mkdir -p "$dst"
+    [ -s "$dst/last.pt" ] || cp "$here/$net/last.pt" "$dst/last.pt"
+    [ -s "$dst/log.jsonl" ] || cp "$here/$net/log.jsonl" "$dst/log.jsonl"
+    [ -s "$dst/val-plain-step21000.json" ] || cp "$here/$net/final-plain.json" "$dst/val-plain-step21000.json"
+    [ -s "$dst/curves.png" ] || $py -m hance_plugin.training plot "$dst" --output "$dst/curves.png" > /dev/null
+    $py -m hance_plugin.training export --checkpoint "$dst/last.pt" --name "hance-$net" --out-dir models > /dev/null
+done
+$py - "$old" <<'PY'
+"""The cards' texts: the previous cards' with steps 18000-21000 added."""
+import json
+import sys
+from pathlib import Path
+
+old_dir = Path(sys.argv[1])
+STAGE = ("16500-18000 with --steps 18000 --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 "
+         "--segment-seconds 6 --batch-size 4 --mix p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,"
+         "level_of_mixture=true,level_dbfs_range=-55:-5,p_speech_floor=0.3,speech_floor_db_range=-45:-20,"
+         "p_running_speech=0.5 (benchmarks/results/running-floor.md)")
+for net in ("base", "twin"):
+    old = json.loads((old_dir / f"hance-{net}.json").read_text())
+    path = Path(f"models/hance-{net}.json")
+    card = json.loads(path.read_text())
+    text = old["checkpoint"]
+    for a, b in (("exported at step 18000, the end of the --steps 18000 cosine schedule",
+                  "exported at step 21000, the end of the --steps 21000 cosine schedule"),
+                 (STAGE, STAGE + ", 18000-21000 the same with --steps 21000 "
+                  "(models/training/ablations/extend-21000/rule.md and run.sh; benchmarks/results/extend-21000.md)")):
+        assert text.count(a) == 1, f"hance-{net}: the previous card's text changed ({a[:40]}...)"
+        text = text.replace(a, b)
+    card["checkpoint"] = text
+    data = old["training_data"]
+    for a, b in (("18000 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-18000 batch 4 x 6.0 s) = 120.0 h",
+                  "21000 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-21000 batch 4 x 6.0 s) = 140.0 h"),
+                 ("steps 9000-18000", "steps 9000-21000"), ("steps 12000-18000", "steps 12000-21000"),
+                 ("steps 15000-18000", "steps 15000-21000"), ("steps 16500-18000", "steps 16500-21000")):
+        assert data.count(a) == 1, f"hance-{net}: the previous card's data text changed ({a[:40]}...)"
+        data = data.replace(a, b)
+    card["training_data"] = data
+    card["description"] = old["description"].replace("18000 CPU steps", "21000 CPU steps")
+    card["training_curve"] = old["training_curve"]
+    card = {k: v for item in card.items()
+            for k, v in ([item, ("analysis_level_dbfs", old["analysis_level_dbfs"])] if item[0] == "latency_samples" else [item])}
+    path.write_text(json.dumps(card, indent=2) + "\n")
+print("cards written")
+PY
+new() { [ -s "$1" ] && [ "$1" -nt models/hance-base.onnx ]; }
+mkdir -p runs
+[ -s runs/quality-ours-running-floor-18000.json ] || cp $R/quality-ours.json runs/quality-ours-running-floor-18000.json
+bash models/training/ablations/running-floor/pair-reports.sh models/hance-base.onnx
+new $R/quality-release-21000.json || $py benchmarks/quality.py compare runs/quality-ours-running-floor-18000.json \
+    $R/quality-ours.json --systems hance-base,hance-twin --name quality-release-21000
+echo "shipped: models/hance-base, models/hance-twin (step 21000; previous pair: $old); reports: $R/quality.md," \
+     "quality-release-21000.md, passthrough-{val,test}.md, state-drift.md, level-normalization-running-floor.md"
