@@ -285,6 +285,22 @@ def passthrough_release_rule(d: dict, pt: dict) -> bool:
             and all(pt[form, "release"] >= 1.0 for form in PASSTHROUGH_FORMS))
 
 
+def floor_release_criteria(d: dict, dn: dict, pt: dict) -> tuple[bool, bool, bool]:
+    """S1-S3 of the release rules against the shipped ``hance-base`` (`models/training/ablations/
+    floor-release/`, `running-floor/`, `extend-21000/` rule.md): S1 plain val PESQ-WB >= +0.010 and
+    SI-SDR >= -0.10 dB, S2 DNSMOS BAK >= -0.02, S3 clean-speech pass-through SDR >= -0.5 dB in every
+    form. ``d`` maps ``pesq_wb`` and ``si_sdr`` to :func:`paired_delta` tuples, ``dn`` is from
+    :func:`dnsmos_delta`, ``pt`` from :func:`passthrough_deltas` (control None). Prints one line per
+    criterion."""
+    s1 = d["pesq_wb"][0] >= 0.010 and d["si_sdr"][0] >= -0.10
+    s2 = dn["bak"] >= -0.02
+    s3 = all(pt[form, "release"] >= -0.5 for form in PASSTHROUGH_FORMS)
+    print(f"S1 plain val PESQ-WB >= +0.010 and SI-SDR >= -0.10 dB: {'holds' if s1 else 'FAILS'}")
+    print(f"S2 DNSMOS BAK >= -0.02: {'holds' if s2 else 'FAILS'}")
+    print(f"S3 pass-through >= -0.5 dB in each form: {'holds' if s3 else 'FAILS'}")
+    return s1, s2, s3
+
+
 def level_gap(reports: dict[int, dict | str | Path], control: str, arm: str) -> dict:
     """The level gap of clean single files (the mixture-level, level-range and level-speech rule.md):
     ``reports`` maps levels in -dBFS (e.g. {45: ..., 26: ...}; the first two make the gap) to

@@ -139,6 +139,15 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     assert not ablation.passthrough_release_rule(rel, {**ok, ("reverberant", "release"): 0.99})
     assert not ablation.passthrough_release_rule({**rel, ("release", "room", "pesq_wb"): (-0.0201, 0, 1)}, ok)
     assert not ablation.passthrough_release_rule({**rel, ("release", "room", "si_sdr"): (-0.61, 0, 1)}, ok)
+    # S1-S3 of the release rules (floor-release, running-floor, extend-21000): at their boundaries
+    d = {"pesq_wb": (0.010, 0.0, 1), "si_sdr": (-0.10, 0.0, 1)}
+    bak = {"bak": -0.02}
+    pt_ok = {(f, "release"): -0.5 for f in ablation.PASSTHROUGH_FORMS}
+    assert ablation.floor_release_criteria(d, bak, pt_ok) == (True, True, True)
+    assert ablation.floor_release_criteria({**d, "pesq_wb": (0.0099, 0.0, 1)}, bak, pt_ok) == (False, True, True)
+    assert ablation.floor_release_criteria({**d, "si_sdr": (-0.11, 0.0, 1)}, bak, pt_ok)[0] is False
+    assert ablation.floor_release_criteria(d, {"bak": -0.021}, pt_ok) == (True, False, True)
+    assert ablation.floor_release_criteria(d, bak, {**pt_ok, ("running", "release"): -0.51}) == (True, True, False)
     # criteria 1 and 2 of the equal-steps rules (loss-pesq, mask-gate, subband): at their boundaries
     ctl = {("control", "plain", "pesq_wb"): (0.010, 0.009, 1), ("control", "plain", "si_sdr"): (-0.1, 0, 1),
            ("control", "room", "pesq_wb"): (0.0, 0, 1)}

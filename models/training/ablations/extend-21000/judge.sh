@@ -52,7 +52,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import PASSTHROUGH_FORMS, dnsmos_delta, paired_delta, passthrough_deltas
+from training_ablation import PASSTHROUGH_FORMS, dnsmos_delta, floor_release_criteria, paired_delta, passthrough_deltas
 
 R = "benchmarks/results"
 d = {}
@@ -70,12 +70,7 @@ if Path(f"{R}/extend-21000-pair.json").exists():
         print(f"report: plain val {k:8s} phase-aware - twin at 21000 {-m:+.4f} +- {ci:.4f} (n={n})")
         m, ci, n = paired_delta(f"{R}/extend-21000-pair.json", "twin vs shipped twin", "twin", k)
         print(f"report: plain val {k:8s} twin 21000 - shipped twin {m:+.4f} +- {ci:.4f} (n={n})")
-s1 = d["pesq_wb"][0] >= 0.010 and d["si_sdr"][0] >= -0.10
-s2 = dn["bak"] >= -0.02
-s3 = all(pt[form, "release"] >= -0.5 for form in PASSTHROUGH_FORMS)
-print(f"S1 plain val PESQ-WB >= +0.010 and SI-SDR >= -0.10 dB: {'holds' if s1 else 'FAILS'}")
-print(f"S2 DNSMOS BAK >= -0.02: {'holds' if s2 else 'FAILS'}")
-print(f"S3 pass-through >= -0.5 dB in each form: {'holds' if s3 else 'FAILS'}")
+s1, s2, s3 = floor_release_criteria(d, dn, pt)
 print("verdict:", "the 21000 pair ships (ship.sh), then the test set once as a report" if s1 and s2 and s3
       else "not shipped")
 PY

@@ -36,7 +36,7 @@ $py - <<'PY'
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import PASSTHROUGH_FORMS, dnsmos_delta, paired_delta, passthrough_deltas
+from training_ablation import dnsmos_delta, floor_release_criteria, paired_delta, passthrough_deltas
 
 R = "benchmarks/results"
 d = {}
@@ -46,12 +46,7 @@ for k in ("pesq_wb", "si_sdr"):
     print(f"plain val {k:8s} floor - shipped {m:+.4f} +- {ci:.4f} (n={n})")
 dn = dnsmos_delta(f"{R}/floor-release-dnsmos.json", "floor-release-base", "hance-base")
 pt = passthrough_deltas(f"{R}/passthrough-floor-release.json", "floor-release-base", None)  # vs hance-base
-s1 = d["pesq_wb"][0] >= 0.010 and d["si_sdr"][0] >= -0.10
-s2 = dn["bak"] >= -0.02
-s3 = all(pt[form, "release"] >= -0.5 for form in PASSTHROUGH_FORMS)
-print(f"S1 plain val PESQ-WB >= +0.010 and SI-SDR >= -0.10 dB: {'holds' if s1 else 'FAILS'}")
-print(f"S2 DNSMOS BAK >= -0.02: {'holds' if s2 else 'FAILS'}")
-print(f"S3 pass-through >= -0.5 dB in each form: {'holds' if s3 else 'FAILS'}")
+s1, s2, s3 = floor_release_criteria(d, dn, pt)
 print("verdict:", "ship the floor pair once the twin is trained (then run the test set once)" if s1 and s2 and s3
       else "not shipped")
 PY
