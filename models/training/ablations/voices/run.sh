@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# voices (rule.md): the shipped last stage's recipe for 1500 steps (18000 -> 19500) from the shipped
+# hance-base, on the shared data (control) or with the new talkers (voices; build_data.sh first).
+# Resumable across sessions:
+#   bash models/training/ablations/voices/run.sh control|voices [THREADS] [MAX_MINUTES]
+# A run lives in runs/voices-<arm>/ (ignored by git); `save` copies its last.pt and log.jsonl to <arm>/
+# here, from where a fresh checkout resumes:  bash models/training/ablations/voices/run.sh save control|voices
+set -euo pipefail
+here=models/training/ablations/voices
+py=.venv/bin/python
+step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
+if [ "${1:-}" = save ]; then
+    arm="$2"; mkdir -p "$here/$arm"; cp "runs/voices-$arm/last.pt" "runs/voices-$arm/log.jsonl" "$here/$arm/"; exit 0
+fi
+arm="${1:-}"; threads="${2:-1}"; budget="${3:-0}"
+case "$arm" in
+    control) data=../shared/data ;;
+    voices) data=../data-voices ;;
+    *) echo "arm must be control or voices, got '$arm'" >&2; exit 2 ;;
+esac
+[ -d "$data/speech/train" ] || { echo "no $data: run $here/build_data.sh first" >&2; exit 2; }
+out="runs/voices-$arm"
+if [ ! -f "$out/last.pt" ]; then
+    mkdir -p "$out"
+    if [ -f "$here/$arm/last.pt" ]; then src="$here/$arm"; else src="models/training/hance-base"; fi
+    cp "$src/last.pt" "$src/log.jsonl" "$out/"
+    s=$(step_of "$out/last.pt"); [ "$s" -ge 18000 ] || { echo "$src/last.pt at step $s, expected >= 18000" >&2; exit 2; }
+fi
+mix="p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,level_of_mixture=true,level_dbfs_range=-55:-5"
+mix="$mix,p_speech_floor=0.3,speech_floor_db_range=-45:-20,p_running_speech=0.5"
+$py -m hance_plugin.training train --data-dir "$data" --out "$out" --variant phase_aware --noise-floor \
+    --threads "$threads" --workers 1 --resume --max-minutes "$budget" --steps 19500 --segment-seconds 6 --batch-size 4 \
+    --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 --mix "$mix" > /dev/null
+echo "$arm: step $(step_of "$out/last.pt")"
