@@ -8,7 +8,8 @@
 # mono FLAC (soxr HQ), at most CAP_S seconds per language (seeded choice of files), so the new voices are
 # about a third of the train speech seconds, not most of them (the mixer draws speech per second).
 # HELD (default ../data-voices-ru) holds speech/val/asterisk_ru (up to CAP_S seconds) and a copy of the
-# shared noise/val: `validate --data-dir HELD` scores the held-out talker under the val noises.
+# shared noise/val (and links to the shared train folders, which validate opens but does not score):
+# `validate --data-dir HELD` scores the held-out talker under the val noises.
 # Neither folder is inside the project. G.722 is decoded with PyAV (pip `av`, installed into .venv if
 # missing: only this script needs it). Rerunnable; about 2 min.
 # Usage, from the repository root: bash models/training/ablations/voices/build_data.sh [OUT] [HELD] [CAP_S]
@@ -23,8 +24,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 rm -rf "$out" "$held"
 cp -r "$src" "$out"
-mkdir -p "$held/noise" "$held/speech/val"
+mkdir -p "$held/noise" "$held/speech/val" "$held/rir"
 cp -r "$src/noise/val" "$held/noise/val"
+for k in speech noise rir; do  # validate builds the train source too (never drawn from when scoring val)
+    ln -s "$(realpath "$src/$k/train")" "$held/$k/train"
+done
 pkgs="asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722"
 pkgs="$pkgs asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722"
 (cd "$work" && apt-get download -q $pkgs 2>&1 | grep -v '^W:' || true)
