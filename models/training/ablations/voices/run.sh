@@ -2,9 +2,10 @@
 # voices (rule.md): the shipped last stage's recipe for 1500 steps (18000 -> 19500) from the shipped
 # hance-base, on the shared data (control) or with the new talkers (voices; build_data.sh first).
 # Resumable across sessions:
-#   bash models/training/ablations/voices/run.sh control|voices [THREADS] [MAX_MINUTES]
+#   bash models/training/ablations/voices/run.sh control|voices|twin [THREADS] [MAX_MINUTES]
+# (twin: release.md, the shipped twin through the voices stage; only where that rule says so)
 # A run lives in runs/voices-<arm>/ (ignored by git); `save` copies its last.pt and log.jsonl to <arm>/
-# here, from where a fresh checkout resumes:  bash models/training/ablations/voices/run.sh save control|voices
+# here, from where a fresh checkout resumes:  bash models/training/ablations/voices/run.sh save control|voices|twin
 set -euo pipefail
 here=models/training/ablations/voices
 py=.venv/bin/python
@@ -14,21 +15,22 @@ if [ "${1:-}" = save ]; then
 fi
 arm="${1:-}"; threads="${2:-1}"; budget="${3:-0}"
 case "$arm" in
-    control) data=../shared/data ;;
-    voices) data=../data-voices ;;
-    *) echo "arm must be control or voices, got '$arm'" >&2; exit 2 ;;
+    control) data=../shared/data; net=base; variant=phase_aware ;;
+    voices) data=../data-voices; net=base; variant=phase_aware ;;
+    twin) data=../data-voices; net=twin; variant=magnitude_twin ;;  # release.md; the head (abs) comes from the checkpoint
+    *) echo "arm must be control, voices or twin, got '$arm'" >&2; exit 2 ;;
 esac
 [ -d "$data/speech/train" ] || { echo "no $data: run $here/build_data.sh first" >&2; exit 2; }
 out="runs/voices-$arm"
 if [ ! -f "$out/last.pt" ]; then
     mkdir -p "$out"
-    if [ -f "$here/$arm/last.pt" ]; then src="$here/$arm"; else src="models/training/hance-base"; fi
+    if [ -f "$here/$arm/last.pt" ]; then src="$here/$arm"; else src="models/training/hance-$net"; fi
     cp "$src/last.pt" "$src/log.jsonl" "$out/"
     s=$(step_of "$out/last.pt"); [ "$s" -ge 18000 ] || { echo "$src/last.pt at step $s, expected >= 18000" >&2; exit 2; }
 fi
 mix="p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,level_of_mixture=true,level_dbfs_range=-55:-5"
 mix="$mix,p_speech_floor=0.3,speech_floor_db_range=-45:-20,p_running_speech=0.5"
-$py -m hance_plugin.training train --data-dir "$data" --out "$out" --variant phase_aware --noise-floor \
+$py -m hance_plugin.training train --data-dir "$data" --out "$out" --variant "$variant" --noise-floor \
     --threads "$threads" --workers 1 --resume --max-minutes "$budget" --steps 19500 --segment-seconds 6 --batch-size 4 \
     --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 --mix "$mix" > /dev/null
 echo "$arm: step $(step_of "$out/last.pt")"
