@@ -14,6 +14,8 @@ from training_ablation import paired_delta
 v = lambda s, k: paired_delta("benchmarks/results/voices.json", s, "voices", k)[0]
 ok = (v("held-out voice", "pesq_wb") >= 0.020 and v("held-out voice", "si_sdr") >= 0.30
       and v("plain val", "pesq_wb") >= -0.005 and v("plain val", "si_sdr") >= -0.10)
+if not ok:
+    print("rule.md's V1 and V2 do not both hold: release.md does not apply", file=sys.stderr)
 sys.exit(0 if ok else 3)
 PY
 m=(--model hance-base --model runs/m/voices-voices.onnx)
