@@ -7,7 +7,7 @@
 # OUT (default ../data-voices) is a copy of ../shared/data plus speech/train/asterisk_<lang>/ as 48 kHz
 # mono FLAC (soxr HQ), at most CAP_S seconds per language (seeded choice of files), so the new voices are
 # about a third of the train speech seconds, not most of them (the mixer draws speech per second).
-# HELD (default ../data-voices-ru) holds speech/val/asterisk_ru (up to CAP_S seconds) and a copy of the
+# HELD (default ../data-voices-ru) holds speech/val/asterisk_ru (up to 600 s whatever CAP_S is) and a copy of the
 # shared noise/val (and links to the shared train folders, which validate opens but does not score):
 # `validate --data-dir HELD` scores the held-out talker under the val noises.
 # Neither folder is inside the project. G.722 is decoded with PyAV (pip `av`, installed into .venv if
@@ -81,7 +81,7 @@ for lang, split in SPLIT.items():
         base = out if split == "train" else held
         rows.append([str(dest.relative_to(base)), "speech", split, f"asterisk_{lang}", 16000, 1, secs])
         total += secs
-        if total >= cap_s:
+        if total >= (cap_s if split == "train" else 600.0):
             break
     print(f"asterisk_{lang} ({split}): {sum(r[3] == f'asterisk_{lang}' for r in rows)} files, {total / 60:.1f} min")
 with (out / "MANIFEST.csv").open("a", newline="") as handle:
