@@ -2,7 +2,7 @@
 # Judge an arm of the voices experiment against the control with rule.md (written before any result).
 # Usage, from the repository root, once runs/voices-control and runs/voices-ARM (or control/, ARM/ here)
 # are at step 19500 and build_data.sh has made ../data-voices-ru:
-#   bash models/training/ablations/voices/judge.sh [ARM]     # ARM: voices (default) or voices5
+#   bash models/training/ablations/voices/judge.sh [ARM]     # ARM: voices (default), voices5 or voices5-rn
 # Writes <arm>/log.jsonl, <arm>/final-plain.json (the 203 plain val mixtures of ../shared/data),
 # <arm>/final-ru.json (203 mixtures of the held-out ru talker under the val noises), shipped-ru.json
 # (hance-base on those), benchmarks/results/ARM.{md,json} (paired tables) and
@@ -15,7 +15,7 @@ R=benchmarks/results
 py=.venv/bin/python
 held=../data-voices-ru
 arm="${1:-voices}"
-case "$arm" in voices|voices5) ;; *) echo "ARM must be voices or voices5" >&2; exit 2 ;; esac
+case "$arm" in voices|voices5|voices5-rn) ;; *) echo "ARM must be voices, voices5 or voices5-rn" >&2; exit 2 ;; esac
 [ -d "$held/speech/val" ] || { echo "no $held: run $here/build_data.sh first" >&2; exit 2; }
 step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
 ckpt_of() { if [ -f "runs/voices-$1/last.pt" ]; then echo "runs/voices-$1/last.pt"; else echo "$here/$1/last.pt"; fi; }

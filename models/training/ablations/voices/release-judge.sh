@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Apply release.md (written before any result) after judge.sh ARM: R1-R4, the arm at 19500 against the
 # shipped hance-base. Usage, from the repository root:
-#   bash models/training/ablations/voices/release-judge.sh [ARM]     # voices (default) or voices5
+#   bash models/training/ablations/voices/release-judge.sh [ARM]     # voices (default), voices5 or voices5-rn
 # Refuses unless judge.sh found V1 and V2 holding. Writes benchmarks/results/passthrough-ARM-release.*
 # and ARM-release-dnsmos.* (each only where not there yet); prints R1-R4 and the verdict.
 set -euo pipefail
