@@ -2,10 +2,10 @@
 # voices (rule.md): the shipped last stage's recipe for 1500 steps (18000 -> 19500) from the shipped
 # hance-base, on the shared data (control) or with the new talkers (voices; build_data.sh first).
 # Resumable across sessions:
-#   bash models/training/ablations/voices/run.sh control|voices|voices5|voices5-rn|twin [THREADS] [MAX_MINUTES]
+#   bash models/training/ablations/voices/run.sh control|voices|voices5|voices5-rn|twin|twin5-rn [THREADS] [MAX_MINUTES]
 # (twin: release.md, the shipped twin through the voices stage; only where that rule says so)
 # A run lives in runs/voices-<arm>/ (ignored by git); `save` copies its last.pt and log.jsonl to <arm>/
-# here, from where a fresh checkout resumes:  bash models/training/ablations/voices/run.sh save control|voices|voices5|voices5-rn|twin
+# here, from where a fresh checkout resumes:  bash models/training/ablations/voices/run.sh save control|voices|voices5|voices5-rn|twin|twin5-rn
 set -euo pipefail
 here=models/training/ablations/voices
 py=.venv/bin/python
@@ -20,7 +20,8 @@ case "$arm" in
     voices5) data=../data-voices5; net=base; variant=phase_aware ;;  # rule.md, second arm: 5 min per language
     voices5-rn) data=../data-voices5; net=base; variant=phase_aware; extra=(--residual-noise-weight 1) ;;  # third arm
     twin) data=../data-voices; net=twin; variant=magnitude_twin ;;  # release.md; the head (abs) comes from the checkpoint
-    *) echo "arm must be control, voices, voices5, voices5-rn or twin, got '$arm'" >&2; exit 2 ;;
+    twin5-rn) data=../data-voices5; net=twin; variant=magnitude_twin; extra=(--residual-noise-weight 1) ;;  # voices5-rn's twin
+    *) echo "arm must be control, voices, voices5, voices5-rn, twin or twin5-rn, got '$arm'" >&2; exit 2 ;;
 esac
 [ -d "$data/speech/train" ] || { echo "no $data: run $here/build_data.sh first" >&2; exit 2; }
 out="runs/voices-$arm"
