@@ -51,41 +51,14 @@ for net in base twin; do
     $py -m hance_plugin.training export --checkpoint "$dst/last.pt" --name "hance-$net" --out-dir models > /dev/null
 done
 $py - "$old" <<'PY'
-"""The cards' texts: the previous cards' with steps 18000-21000 added."""
-import json
+"""The cards' texts: the previous cards' with steps 18000-21000 added (benchmarks/release_cards.py)."""
 import sys
-from pathlib import Path
 
-old_dir = Path(sys.argv[1])
-STAGE = ("16500-18000 with --steps 18000 --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 "
-         "--segment-seconds 6 --batch-size 4 --mix p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,"
-         "level_of_mixture=true,level_dbfs_range=-55:-5,p_speech_floor=0.3,speech_floor_db_range=-45:-20,"
-         "p_running_speech=0.5 (benchmarks/results/running-floor.md)")
-for net in ("base", "twin"):
-    old = json.loads((old_dir / f"hance-{net}.json").read_text())
-    path = Path(f"models/hance-{net}.json")
-    card = json.loads(path.read_text())
-    text = old["checkpoint"]
-    for a, b in (("exported at step 18000, the end of the --steps 18000 cosine schedule",
-                  "exported at step 21000, the end of the --steps 21000 cosine schedule"),
-                 (STAGE, STAGE + ", 18000-21000 the same with --steps 21000 "
-                  "(models/training/ablations/extend-21000/rule.md and run.sh; benchmarks/results/extend-21000.md)")):
-        assert text.count(a) == 1, f"hance-{net}: the previous card's text changed ({a[:40]}...)"
-        text = text.replace(a, b)
-    card["checkpoint"] = text
-    data = old["training_data"]
-    for a, b in (("18000 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-18000 batch 4 x 6.0 s) = 120.0 h",
-                  "21000 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-21000 batch 4 x 6.0 s) = 140.0 h"),
-                 ("steps 9000-18000", "steps 9000-21000"), ("steps 12000-18000", "steps 12000-21000"),
-                 ("steps 15000-18000", "steps 15000-21000"), ("steps 16500-18000", "steps 16500-21000")):
-        assert data.count(a) == 1, f"hance-{net}: the previous card's data text changed ({a[:40]}...)"
-        data = data.replace(a, b)
-    card["training_data"] = data
-    card["description"] = old["description"].replace("18000 CPU steps", "21000 CPU steps")
-    card["training_curve"] = old["training_curve"]
-    card = {k: v for item in card.items()
-            for k, v in ([item, ("analysis_level_dbfs", old["analysis_level_dbfs"])] if item[0] == "latency_samples" else [item])}
-    path.write_text(json.dumps(card, indent=2) + "\n")
+sys.path.insert(0, "benchmarks")
+from release_cards import carry_cards
+
+carry_cards(sys.argv[1], "models", 18000, 21000, ", 18000-21000 the same with --steps 21000 "
+            "(models/training/ablations/extend-21000/rule.md and run.sh; benchmarks/results/extend-21000.md)")
 print("cards written")
 PY
 new() { [ -s "$1" ] && [ "$1" -nt models/hance-base.onnx ]; }

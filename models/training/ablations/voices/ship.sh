@@ -55,45 +55,20 @@ for net in base twin; do
     $py -m hance_plugin.training export --checkpoint "$dst/last.pt" --name "hance-$net" --out-dir models > /dev/null
 done
 $py - "$old" <<'PY'
-"""The cards' texts: the previous cards' with steps 18000-19500 and the new talkers added."""
-import json
+"""The cards' texts: the previous cards' with steps 18000-19500 and the new talkers added
+(benchmarks/release_cards.py)."""
 import sys
-from pathlib import Path
 
-old_dir = Path(sys.argv[1])
-STAGE = ("16500-18000 with --steps 18000 --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 "
-         "--segment-seconds 6 --batch-size 4 --mix p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,"
-         "level_of_mixture=true,level_dbfs_range=-55:-5,p_speech_floor=0.3,speech_floor_db_range=-45:-20,"
-         "p_running_speech=0.5 (benchmarks/results/running-floor.md)")
-for net in ("base", "twin"):
-    old = json.loads((old_dir / f"hance-{net}.json").read_text())
-    path = Path(f"models/hance-{net}.json")
-    card = json.loads(path.read_text())
-    text = old["checkpoint"]
-    for a, b in (("exported at step 18000, the end of the --steps 18000 cosine schedule",
-                  "exported at step 19500, the end of the --steps 19500 cosine schedule"),
-                 (STAGE, STAGE + ", 18000-19500 the same with --steps 19500 --residual-noise-weight 1 --data-dir "
-                  "../data-voices5 (20 min of new talkers added; models/training/ablations/voices/rule.md, "
-                  "build_data.sh and run.sh; benchmarks/results/voices5-rn.md)")):
-        assert text.count(a) == 1, f"hance-{net}: the previous card's text changed ({a[:40]}...)"
-        text = text.replace(a, b)
-    card["checkpoint"] = text
-    data = old["training_data"]
-    for a, b in (("18000 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-18000 batch 4 x 6.0 s) = 120.0 h",
-                  "19500 steps x 24 s of audio (batch 8 x 3.0 s segments; steps 16500-19500 batch 4 x 6.0 s) = 130.0 h"),
-                 ("steps 9000-18000", "steps 9000-19500"), ("steps 12000-18000", "steps 12000-19500"),
-                 ("steps 15000-18000", "steps 15000-19500"), ("steps 16500-18000", "steps 16500-19500")):
-        assert data.count(a) == 1, f"hance-{net}: the previous card's data text changed ({a[:40]}...)"
-        data = data.replace(a, b)
-    data += ("; steps 18000-19500 also drew speech from 20.2 min of studio voice prompts by three new talkers "
-             "(Debian asterisk-core-sounds-{en,es,fr,it}-g722, CC-BY-SA 3.0, 16 kHz content, 5 min per "
-             "language; models/training/ablations/voices/build_data.sh)")
-    card["training_data"] = data
-    card["description"] = old["description"].replace("18000 CPU steps", "19500 CPU steps")
-    card["training_curve"] = old["training_curve"]
-    card = {k: v for item in card.items()
-            for k, v in ([item, ("analysis_level_dbfs", old["analysis_level_dbfs"])] if item[0] == "latency_samples" else [item])}
-    path.write_text(json.dumps(card, indent=2) + "\n")
+sys.path.insert(0, "benchmarks")
+from release_cards import carry_cards
+
+carry_cards(sys.argv[1], "models", 18000, 19500,
+            ", 18000-19500 the same with --steps 19500 --residual-noise-weight 1 --data-dir ../data-voices5 "
+            "(20 min of new talkers added; models/training/ablations/voices/rule.md, build_data.sh and run.sh; "
+            "benchmarks/results/voices5-rn.md)",
+            "; steps 18000-19500 also drew speech from 20.2 min of studio voice prompts by three new talkers "
+            "(Debian asterisk-core-sounds-{en,es,fr,it}-g722, CC-BY-SA 3.0, 16 kHz content, 5 min per "
+            "language; models/training/ablations/voices/build_data.sh)")
 print("cards written")
 PY
 new() { [ -s "$1" ] && [ "$1" -nt models/hance-base.onnx ]; }
