@@ -4,7 +4,7 @@
 # Usage, from the repository root, with nothing else running (the reports time things):
 #   bash models/training/ablations/extend-21000/ship.sh
 # Rerunnable: each step is skipped where its output is there already.
-#  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv) to
+#  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv, ../retire-pair.sh) to
 #     models/training/released/running-floor-18000/ with its cards; scripts written before this release
 #     name its files under models/training/hance-*/.
 #  2. models/training/hance-{base,twin}/: base/ and twin/ here (last.pt, log.jsonl), final-plain.json as
@@ -26,11 +26,7 @@ for net in base twin; do
     s=$(step_of "$here/$net/last.pt"); [ "$s" = 21000 ] || { echo "$net at step $s, the pair ships at 21000" >&2; exit 2; }
     [ -s "$here/$net/final-plain.json" ] || { echo "run judge.sh first" >&2; exit 2; }
 done
-if [ ! -d "$old" ]; then
-    mkdir -p "$old"
-    git mv models/training/hance-base models/training/hance-twin "$old/"
-    cp models/hance-base.json models/hance-twin.json "$old/"
-    cat > "$old/README.md" <<'MD'
+bash models/training/ablations/retire-pair.sh "$old" <<'MD'
 # The pair shipped on 2026-12-05 until the step-21000 release
 
 `hance-base/` (running-floor, `../../ablations/running-floor/`) and `hance-twin/` (the |linear| twin,
@@ -39,8 +35,6 @@ if [ ! -d "$old" ]; then
 further with the same last stage (`../../ablations/extend-21000/rule.md`). Scripts written before
 then name these files under `models/training/hance-*/`.
 MD
-    git add "$old"
-fi
 for net in base twin; do
     dst=models/training/hance-$net
     mkdir -p "$dst"

@@ -4,7 +4,7 @@
 # when written. Usage, from the repository root, with nothing else running (the reports time things):
 #   bash models/training/ablations/voices/ship.sh
 # Rerunnable: each step is skipped where its output is there already.
-#  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv) to
+#  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv, ../retire-pair.sh) to
 #     models/training/released/running-floor-18000/ with its cards; scripts written before this release
 #     name its files under models/training/hance-*/.
 #  2. models/training/hance-{base,twin}/: voices5-rn/ and twin5-rn/ here (last.pt, log.jsonl),
@@ -29,11 +29,7 @@ done
 [ -s "$here/twin5-rn/final-plain.json" ] || $py -m hance_plugin.training validate "$here/twin5-rn/last.pt" \
     --data-dir ../shared/data --val-items 203 --pesq-items 203 --per-item --threads 2 --val-mix augment=false \
     --segment-seconds 3 > "$here/twin5-rn/final-plain.json"
-if [ ! -d "$old" ]; then
-    mkdir -p "$old"
-    git mv models/training/hance-base models/training/hance-twin "$old/"
-    cp models/hance-base.json models/hance-twin.json "$old/"
-    cat > "$old/README.md" <<'MD'
+bash models/training/ablations/retire-pair.sh "$old" <<'MD'
 # The pair shipped on 2026-12-05 until the step-19500 new-voices release
 
 `hance-base/` (running-floor, `../../ablations/running-floor/`) and `hance-twin/` (the |linear| twin,
@@ -42,8 +38,6 @@ if [ ! -d "$old" ]; then
 further with new talkers and the residual-noise loss (`../../ablations/voices/rule.md`, `release.md`).
 Scripts written before then name these files under `models/training/hance-*/`.
 MD
-    git add "$old"
-fi
 for net in base twin; do
     a=${arm[$net]}
     dst=models/training/hance-$net
