@@ -7,7 +7,7 @@
 #  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv, ../retire-pair.sh) to
 #     models/training/released/running-floor-18000/ with its cards; scripts written before this release
 #     name its files under models/training/hance-*/.
-#  2. models/training/hance-{base,twin}/: base/ and twin/ here (last.pt, log.jsonl), final-plain.json as
+#  2. ../install-net.sh: models/training/hance-{base,twin}/: base/ and twin/ here (last.pt, log.jsonl), final-plain.json as
 #     val-plain-step21000.json, curves.png.
 #  3. models/hance-{base,twin}.onnx and cards (export checks torch/onnxruntime parity); the cards keep the
 #     previous cards' texts with the 3000 more steps added (the export's own texts name the last stage only)
@@ -36,13 +36,7 @@ further with the same last stage (`../../ablations/extend-21000/rule.md`). Scrip
 then name these files under `models/training/hance-*/`.
 MD
 for net in base twin; do
-    dst=models/training/hance-$net
-    mkdir -p "$dst"
-    [ -s "$dst/last.pt" ] || cp "$here/$net/last.pt" "$dst/last.pt"
-    [ -s "$dst/log.jsonl" ] || cp "$here/$net/log.jsonl" "$dst/log.jsonl"
-    [ -s "$dst/val-plain-step21000.json" ] || cp "$here/$net/final-plain.json" "$dst/val-plain-step21000.json"
-    [ -s "$dst/curves.png" ] || $py -m hance_plugin.training plot "$dst" --output "$dst/curves.png" > /dev/null
-    $py -m hance_plugin.training export --checkpoint "$dst/last.pt" --name "hance-$net" --out-dir models > /dev/null
+    bash models/training/ablations/install-net.sh "$here/$net" "$net" 21000
 done
 $py - "$old" <<'PY'
 """The cards' texts: the previous cards' with steps 18000-21000 added (benchmarks/release_cards.py)."""

@@ -7,7 +7,7 @@
 #  1. The pair shipped until now (running-floor base, abs twin; step 18000) moves (git mv, ../retire-pair.sh) to
 #     models/training/released/running-floor-18000/ with its cards; scripts written before this release
 #     name its files under models/training/hance-*/.
-#  2. models/training/hance-{base,twin}/: voices5-rn/ and twin5-rn/ here (last.pt, log.jsonl),
+#  2. ../install-net.sh: models/training/hance-{base,twin}/: voices5-rn/ and twin5-rn/ here (last.pt, log.jsonl),
 #     voices5-rn/final-plain.json as the base's val-plain-step19500.json (the twin's is made), curves.png.
 #  3. models/hance-{base,twin}.onnx and cards (export checks torch/onnxruntime parity); the cards keep the
 #     previous cards' texts with the 1500 steps and the new talkers added, and analysis_level_dbfs.
@@ -39,14 +39,7 @@ further with new talkers and the residual-noise loss (`../../ablations/voices/ru
 Scripts written before then name these files under `models/training/hance-*/`.
 MD
 for net in base twin; do
-    a=${arm[$net]}
-    dst=models/training/hance-$net
-    mkdir -p "$dst"
-    [ -s "$dst/last.pt" ] || cp "$here/$a/last.pt" "$dst/last.pt"
-    [ -s "$dst/log.jsonl" ] || cp "$here/$a/log.jsonl" "$dst/log.jsonl"
-    [ -s "$dst/val-plain-step19500.json" ] || cp "$here/$a/final-plain.json" "$dst/val-plain-step19500.json"
-    [ -s "$dst/curves.png" ] || $py -m hance_plugin.training plot "$dst" --output "$dst/curves.png" > /dev/null
-    $py -m hance_plugin.training export --checkpoint "$dst/last.pt" --name "hance-$net" --out-dir models > /dev/null
+    bash models/training/ablations/install-net.sh "$here/${arm[$net]}" "$net" 19500
 done
 $py - "$old" <<'PY'
 """The cards' texts: the previous cards' with steps 18000-19500 and the new talkers added
