@@ -11,6 +11,8 @@ import pytest
 
 _ROOT = Path(__file__).resolve().parents[1]
 _PATH = _ROOT / "benchmarks" / "release_cards.py"
+# the step-18000 cards release_cards was written for (shipped until the step-19500 release)
+_CARDS_18000 = _ROOT / "models" / "training" / "released" / "running-floor-18000"
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +28,8 @@ def test_shipped_cards_carry_over_to_a_later_step(cards, tmp_path):
     old_dir.mkdir()
     new_dir.mkdir()
     for name in ("hance-base", "hance-twin"):
-        shutil.copy(_ROOT / "models" / f"{name}.json", old_dir / f"{name}.json")
-        fresh = json.loads((_ROOT / "models" / f"{name}.json").read_text())
+        shutil.copy(_CARDS_18000 / f"{name}.json", old_dir / f"{name}.json")
+        fresh = json.loads((_CARDS_18000 / f"{name}.json").read_text())
         fresh.update(checkpoint="only the last stage", training_data="only the last stage", training_curve="x.png")
         del fresh["analysis_level_dbfs"]
         (new_dir / f"{name}.json").write_text(json.dumps(fresh))
@@ -50,7 +52,7 @@ def test_a_changed_previous_text_is_refused_and_nothing_written(cards, tmp_path)
     old_dir.mkdir()
     new_dir.mkdir()
     for name in ("hance-base", "hance-twin"):
-        card = json.loads((_ROOT / "models" / f"{name}.json").read_text())
+        card = json.loads((_CARDS_18000 / f"{name}.json").read_text())
         if name == "hance-twin":
             card["checkpoint"] = card["checkpoint"].replace("cosine schedule", "schedule")
         (old_dir / f"{name}.json").write_text(json.dumps(card))
