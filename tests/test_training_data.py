@@ -23,6 +23,7 @@ from hance_plugin.training.mixing import (
     MixtureSource,
     parse_mix_overrides,
     parse_patterns,
+    parse_weights,
     select_speech,
 )
 from hance_plugin.training.signals import (
@@ -420,6 +421,77 @@ def test_held_out_speech_is_not_trained_on_and_is_the_holdout_val(tmp_path, corp
     assert "talker0.flac" in used and "talker1.flac" not in used
     with pytest.raises(ValueError, match="held no speech"):
         _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0), holdout_val=True)
+
+
+def test_parse_weights():
+    assert parse_weights("") == ()
+    assert parse_weights(" nist/* = 1.2 , kde/*=0.5") == (("nist/*", 1.2), ("kde/*", 0.5))
+    assert parse_weights("a=b/*=2") == (("a=b/*", 2.0),)  # the last '=' separates the weight
+    for bad in ("nist/*", "nist/*=0", "nist/*=-1", "nist/*=x", "=2", "nist/*=nan", "nist/*=inf"):
+        with pytest.raises(ValueError, match="glob=weight"):
+            parse_weights(bad)
+
+
+def _weighted(corpus: Path, weights=(), **overrides) -> MixtureSource:
+    config = MixConfig(segment_seconds=1.0, **overrides)
+    dirs = [corpus / "speech/fullband", corpus / "speech/narrow"]
+    return MixtureSource(dirs, [corpus / "noise"], [corpus / "rir"], config, 0, speech_weights=weights)
+
+
+def test_speech_weights_of_one_change_no_mixture(corpus):
+    """A weight of 1 (or none) leaves every mixture bit-identical (default: off)."""
+    plain, ones = _weighted(corpus), _weighted(corpus, (("*", 1.0),))
+    assert len(plain) == len(ones)
+    for i in range(8):
+        a, b = plain[i], ones[i]
+        np.testing.assert_array_equal(a.noisy, b.noisy)
+        np.testing.assert_array_equal(a.clean, b.clean)
+        assert a.meta == b.meta
+
+
+def test_speech_weights_set_each_files_share_of_the_draws(corpus):
+    """A file with weight w is drawn w times as often per second: its share of the random draws
+    (babble) and of the stratified segments follows its weighted seconds, and the offset drawn
+    inside it stays within its real length."""
+    seconds = {"fullband/talker0": 1.2, "fullband/talker1": 2.0, "fullband/talker2": 4.0,
+               "narrow/talker0": 1.5, "narrow/talker1": 2.5}
+    src = _weighted(corpus, (("talker2.flac", 3.0), ("talker*.flac", 1.0)), p_noise_only=0.0,
+                    p_speech_only=0.0, p_running_speech=0.0)
+    names = [f"{p.parent.name}/{p.stem}" for p in src._speech]
+    weight = np.array([3.0 if n == "fullband/talker2" else 1.0 for n in names])
+    real = np.array([seconds[n] for n in names])
+    np.testing.assert_allclose(src._speech_weight, weight)
+    assert len(src) == int(np.sum(weight * real) // 1.0) == 19  # the epoch: 19.2 weighted seconds
+    rng = np.random.default_rng(1)
+    draws = [src._random_speech_position(rng) for _ in range(6000)]
+    share = np.mean([names[i] == "fullband/talker2" for i, _ in draws])
+    assert abs(share - 12.0 / 19.2) < 0.02, share  # unweighted it would be 4 / 11.2 = 0.36
+    assert all(0.0 <= off < real[i] for i, off in draws)
+    firsts = [Path(src[i].meta["speech"]["pieces"][0][0]) for i in range(len(src))]
+    stratified = np.mean([f"{p.parent.name}/{p.stem}" == "fullband/talker2" for p in firsts])
+    assert abs(stratified - 12.0 / 19.2) < 0.12, stratified  # one epoch: 19 segments
+
+
+def test_speech_weight_patterns_are_checked(corpus):
+    with pytest.raises(ValueError, match="matches no speech file"):
+        _weighted(corpus, (("nobody*.flac", 2.0),))
+    with pytest.raises(ValueError, match="above 0"):
+        _weighted(corpus, (("talker0.flac", 0.0),))
+
+
+def test_train_config_speech_weights_reach_the_train_source_only(tmp_path, corpus):
+    """``--speech-weights``: the training mixtures' draw weights; the val source is unweighted and a
+    malformed value fails when the config is made, not in a DataLoader worker."""
+    pytest.importorskip("torch")
+    from hance_plugin.training.train import TrainConfig, _make_sources
+
+    data = _shared_layout(tmp_path, corpus)
+    train, val = _make_sources(TrainConfig(data_dir=str(data), segment_seconds=1.0, speech_weights="talker1*=2.5"))
+    assert {p.name: w for p, w in zip(train._speech, train._speech_weight)} == {
+        "talker0.flac": 1.0, "talker1.flac": 2.5, "talker2.flac": 1.0}
+    assert np.all(val._speech_weight == 1.0)
+    with pytest.raises(ValueError, match="glob=weight"):
+        TrainConfig(data_dir=str(data), speech_weights="talker1*")
 
 
 def test_noise_include_and_exclude(corpus):

@@ -76,6 +76,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "of training, e.g. 'nist_mrt_fullband/M4_*' (a held-out talker; score it with validate --holdout)",
         "val_rir_split": "reverb of the val mixtures (their p_reverb) in the rooms of this split: 'train' (the val "
         "split has none; never 'test'); default: none",
+        "speech_weights": "comma-separated glob=weight pairs on train speech (relative to speech/train/): matching "
+        "files are drawn weight times as often per second, e.g. 'nist_mrt_fullband/*=1.2' (hold a subset's share "
+        "while other speech is added); first match counts, others 1",
         "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
         "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }

@@ -23,6 +23,10 @@ noise, and 6):
    trailing silence (``signals.speech_bounds``) and the gaps are ``running_gap_s_range`` (20-150 ms):
    running speech, in which a tracked noise floor (``kernels/floor.py``) creeps up for seconds
    (models/training/ablations/running-floor/).
+   ``speech_weights`` (``MixtureSource``; default none: bit-identical) scales how often files are
+   drawn: a file matching a pattern with weight w counts w times its seconds in that concatenation,
+   so a subset's share of the segments can be held while others are added (a cap per folder could
+   only lower shares; models/training/ablations/tuxpaint-voices/).
 2. **Voice** (``p_voice_perturb``): speed, formant-preserving pitch and formant shifts
    (``augment.perturb_voice``; strengths ``voice_speed_range``, ``voice_pitch_semitones``,
    ``voice_formant_range``); speed and pitch scale the valid bandwidth with them.
@@ -299,6 +303,23 @@ def parse_patterns(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in str(text or "").split(",") if p.strip())
 
 
+def parse_weights(text: str) -> tuple[tuple[str, float], ...]:
+    """``"nist/*=1.2, kde/*=0.5"`` -> ``(("nist/*", 1.2), ("kde/*", 0.5))``: comma-separated
+    ``glob=weight`` pairs (``MixtureSource``'s ``speech_weights``); empty text -> ``()``. A weight
+    must be a finite number above 0."""
+    out = []
+    for item in parse_patterns(text):
+        pattern, sep, value = item.rpartition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not pattern.strip() or not (math.isfinite(weight) and weight > 0):
+            raise ValueError(f"speech weight {item!r} is not glob=weight with a weight above 0")
+        out.append((pattern.strip(), weight))
+    return tuple(out)
+
+
 def select_speech(relative_path: str, include: tuple[str, ...] | None, exclude: tuple[str, ...]) -> bool:
     """Whether a file (``relative_path`` under its speech or noise folder, ``/``-separated) is used:
     it matches one of ``include`` (``None`` = everything) and none of ``exclude`` (``fnmatch``)."""
@@ -363,12 +384,16 @@ class MixtureSource:
         speech_exclude: tuple[str, ...] = (),
         noise_include: tuple[str, ...] | None = None,
         noise_exclude: tuple[str, ...] = (),
+        speech_weights: tuple[tuple[str, float], ...] = (),
     ) -> None:
         """``speech_include`` / ``speech_exclude``: glob patterns (``fnmatch``) on a speech file's
         path relative to its speech folder, e.g. ``nist_mrt_fullband/M4_*``: keep only matching
         files / drop matching files (a talker held out of training, see ``select_speech``).
         ``noise_include`` / ``noise_exclude`` do the same for corpus noise files, relative to their
-        noise folder, e.g. ``0ad_ambient_weather/wind*`` (a noise family held out of training)."""
+        noise folder, e.g. ``0ad_ambient_weather/wind*`` (a noise family held out of training).
+        ``speech_weights``: ``(glob, weight)`` pairs on the same relative paths (``parse_weights``);
+        a kept speech file is drawn ``weight`` times as often per second as an unweighted one (the
+        first matching pattern counts; a pattern matching no kept file is an error)."""
         self.config = config
         self.seed = int(seed)
         if self.seed < 0:
@@ -377,7 +402,9 @@ class MixtureSource:
         if not speech:
             raise ValueError(f"no speech files under {speech_dirs}")
         self._speech = [p for p, _ in speech]
-        seconds = np.array([s for _, s in speech])
+        self._speech_weight = self._weights(_as_dirs(speech_dirs), self._speech, speech_weights)
+        # the concatenation files are drawn from: each file counts weight x its seconds
+        seconds = np.array([s for _, s in speech]) * self._speech_weight
         self._speech_seconds = float(seconds.sum())
         self._speech_end = np.cumsum(seconds)
         self._speech_start = self._speech_end - seconds
@@ -441,6 +468,24 @@ class MixtureSource:
         return cls([speech], noise, rir, config, seed, **kwargs)
 
     # ------------------------------------------------------------------------------------ plumbing
+
+    @staticmethod
+    def _weights(dirs: list[Path], paths: list[Path], weights: tuple[tuple[str, float], ...]) -> np.ndarray:
+        """Each file's draw weight (``speech_weights``: first matching pattern, else 1)."""
+        out = np.ones(len(paths))
+        relative = [next(p.relative_to(d).as_posix() for d in dirs if p.is_relative_to(d)) for p in paths]
+        for pattern, weight in weights:
+            if not (math.isfinite(weight) and weight > 0):
+                raise ValueError(f"speech weight of {pattern!r} must be above 0, got {weight}")
+            if not any(fnmatch.fnmatchcase(r, pattern) for r in relative):
+                raise ValueError(f"speech weight pattern {pattern!r} matches no speech file under "
+                                 f"{[str(d) for d in dirs]}")
+        for i, r in enumerate(relative):
+            for pattern, weight in weights:
+                if fnmatch.fnmatchcase(r, pattern):
+                    out[i] = weight
+                    break
+        return out
 
     @staticmethod
     def _groups(paths: list[Path]) -> list[np.ndarray]:
@@ -594,7 +639,7 @@ class MixtureSource:
         position = rng.uniform(0.0, self._speech_seconds)
         i = int(np.searchsorted(self._speech_end, position, side="right"))
         i = min(i, len(self._speech) - 1)
-        return i, position - self._speech_start[i]
+        return i, (position - self._speech_start[i]) / self._speech_weight[i]
 
     def _speech_eq(self, rng: np.random.Generator, speech: np.ndarray, meta: dict) -> np.ndarray:
         """``speech`` through a random EQ of its own (``MixConfig.p_speech_eq``), else unchanged: 1-3
@@ -735,7 +780,7 @@ class MixtureSource:
             speech_rng = stream(_S_SPEECH)
             position = ((index % self._len) + stratum_u) * cfg.segment_seconds % self._speech_seconds
             primary = min(int(np.searchsorted(self._speech_end, position, side="right")), len(self._speech) - 1)
-            offset_s = position - self._speech_start[primary]
+            offset_s = (position - self._speech_start[primary]) / self._speech_weight[primary]
             voice = (
                 augment.random_voice_params(
                     stream(_S_VOICE), cfg.voice_speed_range, cfg.voice_pitch_semitones, cfg.voice_formant_range

@@ -57,7 +57,7 @@ from ..config import StftConfig
 from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
-from .mixing import parse_mix_overrides
+from .mixing import parse_mix_overrides, parse_weights
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 
 __all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
@@ -109,12 +109,14 @@ class TrainConfig:
     val_mix: str = ""  # MixConfig overrides of the val mixtures (default: MixConfig's defaults)
     holdout_speech: str = ""  # glob patterns of train speech kept out of training, e.g. "nist_mrt_fullband/M4_*"
     holdout_noise: str = ""  # glob patterns of train noise kept out of training, e.g. "0ad_ambient_weather/wind*"
+    speech_weights: str = ""  # "glob=weight,..." draw weights of train speech, e.g. "nist_mrt_fullband/*=1.2"
     val_rir_split: str = ""  # rooms of the val mixtures' reverb: "" = the val split's (none), "train" = the training rooms
     resume: bool = False
 
     def __post_init__(self) -> None:
         parse_mix_overrides(self.mix)  # fail at start-up, not in a DataLoader worker
         parse_mix_overrides(self.val_mix)
+        parse_weights(self.speech_weights)
         if self.val_rir_split not in VAL_RIR_SPLITS:
             raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
         if self.subband_hidden < 0:
@@ -131,7 +133,7 @@ def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
     a talker- and/or noise-disjoint validation set (the val split has the same four fullband
     talkers as train and only two real noise recordings).
     """
-    from .mixing import MixConfig, MixtureSource, parse_patterns
+    from .mixing import MixConfig, MixtureSource, parse_patterns, parse_weights
 
     held_out = parse_patterns(cfg.holdout_speech)
     held_noise = parse_patterns(cfg.holdout_noise)
@@ -142,7 +144,7 @@ def _make_sources(cfg: TrainConfig, holdout_val: bool = False):
     rooms = cfg.val_rir_split or None  # val reverb (p_reverb of val_mix) in another split's rooms
     train_src = MixtureSource.from_shared_data(
         cfg.data_dir, split="train", config=train_mix, seed=cfg.seed, speech_exclude=held_out,
-        noise_exclude=held_noise,
+        noise_exclude=held_noise, speech_weights=parse_weights(cfg.speech_weights),
     )
     held: dict = {}
     if holdout_val:
@@ -693,6 +695,7 @@ def validate_checkpoint(
     settings.update(overrides, out=str(Path(checkpoint).parent), resume=False, workers=0)
     if data_dir is not None:
         settings["data_dir"] = str(data_dir)
+    settings["speech_weights"] = ""  # draw weights of train speech: the train source is built, never scored
     cfg = TrainConfig(**settings)
     if holdout:
         if not cfg.holdout_speech and not cfg.holdout_noise:
