@@ -47,6 +47,28 @@ def test_shipped_cards_carry_over_to_a_later_step(cards, tmp_path):
         assert card["analysis_level_dbfs"] == old["analysis_level_dbfs"]
 
 
+def test_the_shipped_step_19500_cards_carry_over_to_step_21000(cards, tmp_path):
+    """A stage after the voices release: its stage text is the anchor and its "steps 18000-19500"
+    data range moves too (``range_starts``)."""
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir()
+    new_dir.mkdir()
+    for name in ("hance-base", "hance-twin"):
+        shutil.copy(_ROOT / "models" / f"{name}.json", old_dir / f"{name}.json")
+        fresh = json.loads((_ROOT / "models" / f"{name}.json").read_text())
+        fresh.update(checkpoint="only the last stage", training_data="only the last stage", training_curve="x.png")
+        (new_dir / f"{name}.json").write_text(json.dumps(fresh))
+    cards.carry_cards(old_dir, new_dir, 19500, 21000, ", 19500-21000 more", "; and more voices",
+                      stage=cards.VOICES_STAGE, range_starts=(*cards.RANGE_STARTS, 18000))
+    for name in ("hance-base", "hance-twin"):
+        card = json.loads((new_dir / f"{name}.json").read_text())
+        assert "exported at step 21000, the end of the --steps 21000 cosine schedule" in card["checkpoint"]
+        assert cards.VOICES_STAGE + ", 19500-21000 more" in card["checkpoint"]
+        assert "= 140.0 h" in card["training_data"] and card["training_data"].endswith("; and more voices")
+        assert "steps 18000-21000 also drew speech" in card["training_data"] and "-19500" not in card["training_data"]
+        assert ("21000 CPU steps" in card["description"]) == (name == "hance-base")  # the twin's names no steps
+
+
 def test_a_changed_previous_text_is_refused_and_nothing_written(cards, tmp_path):
     old_dir, new_dir = tmp_path / "old", tmp_path / "new"
     old_dir.mkdir()
