@@ -15,12 +15,14 @@
 # `validate --data-dir HELD` scores the held-out talker(s) under the val noises.
 # Neither folder is inside the project. Rerunnable; about 1 min.
 # Usage, from the repository root:
-#   bash models/training/ablations/tuxpaint-voices/build_data.sh [OUT] [HELD] [CAP_S] [BASE]
+#   bash models/training/ablations/tuxpaint-voices/build_data.sh [OUT] [HELD] [CAP_S] [BASE] [MIN_SPAN_DB]
+# (MIN_SPAN_DB: the clip filter, default 30; rule.md's second arm used 35)
 set -euo pipefail
 out="${1:-../data-tuxpaint}"
 held="${2:-../data-tuxpaint-ru}"
 cap="${3:-240}"
 base="${4:-../data-voices5}"
+span="${5:-30}"
 src=../shared/data
 py=.venv/bin/python
 [ -f "$base/MANIFEST.csv" ] || { echo "no $base: bash models/training/ablations/voices/build_data.sh ../data-voices5 /tmp/unused-ru 300" >&2; exit 2; }
@@ -36,7 +38,7 @@ done
 pkg=tuxpaint-stamps-default
 (cd "$work" && apt-get download -q $pkg 2>&1 | grep -v '^W:' || true)
 dpkg-deb -x "$work"/${pkg}_*.deb "$work/$pkg"
-$py - "$work/$pkg/usr/share/tuxpaint/stamps" "$out" "$held" "$cap" <<'PY'
+$py - "$work/$pkg/usr/share/tuxpaint/stamps" "$out" "$held" "$cap" "$span" <<'PY'
 """Select (filter, then seeded order, up to CAP_S seconds per language), resample and list the clips."""
 import csv
 import re
@@ -49,7 +51,7 @@ import soxr
 
 stamps, out, held, cap_s = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
 SPLIT = {"es": "train", "el": "train", "be": "train", "bg": "train", "fr": "train", "da": "train", "ru": "val"}
-MIN_SPAN_DB = 30.0
+MIN_SPAN_DB = float(sys.argv[5])
 
 
 def span_db(x: np.ndarray, rate: int) -> float:

@@ -2,7 +2,7 @@
 # tuxpaint-voices (rule.md): the shipped stage's recipe (../voices/run.sh voices5-rn) for 1500 steps
 # (19500 -> 21000) from the shipped pair, on the shipped stage's data (control) or with the tuxpaint
 # talkers and the NIST share held (tp, twin-tp; build_data.sh first). Resumable across sessions:
-#   bash models/training/ablations/tuxpaint-voices/run.sh control|tp|twin-tp [THREADS] [MAX_MINUTES]
+#   bash models/training/ablations/tuxpaint-voices/run.sh control|tp|tp35|twin-tp [THREADS] [MAX_MINUTES]
 # A run lives in runs/tpv-<arm>/ (ignored by git); `save` copies its last.pt and log.jsonl to <arm>/
 # here, from where a fresh checkout resumes:  bash models/training/ablations/tuxpaint-voices/run.sh save ARM
 set -euo pipefail
@@ -16,8 +16,9 @@ arm="${1:-}"; threads="${2:-1}"; budget="${3:-0}"
 case "$arm" in
     control) data=../data-voices5; net=base; variant=phase_aware; weights="" ;;
     tp) data=../data-tuxpaint; net=base; variant=phase_aware; weights="nist_mrt_fullband/*=1.22" ;;
+    tp35) data=../data-tuxpaint35; net=base; variant=phase_aware; weights="nist_mrt_fullband/*=1.22" ;;  # rule.md, second arm
     twin-tp) data=../data-tuxpaint; net=twin; variant=magnitude_twin; weights="nist_mrt_fullband/*=1.22" ;;
-    *) echo "arm must be control, tp or twin-tp, got '$arm'" >&2; exit 2 ;;
+    *) echo "arm must be control, tp, tp35 or twin-tp, got '$arm'" >&2; exit 2 ;;
 esac
 [ -d "$data/speech/train" ] || { echo "no $data: run $here/build_data.sh (and ../voices/build_data.sh) first" >&2; exit 2; }
 out="runs/tpv-$arm"
