@@ -11,6 +11,9 @@
 # in runs/.
 set -euo pipefail
 here=models/training/ablations/rn-off
+arm="${1:-off}"  # off, or rn03 (rule.md's second arm; its outputs are named rn-off-rn03 where they say rn-off)
+case "$arm" in off) name=rn-off ;; rn03) name=rn-off-rn03 ;; *) echo "ARM must be off or rn03" >&2; exit 2 ;; esac
+export ARM="$arm" NAME="$name"
 ctl=models/training/ablations/tuxpaint-voices/control
 R=benchmarks/results
 py=.venv/bin/python
@@ -23,7 +26,7 @@ val() {  # checkpoint, data dir, output
     [ -s "$3" ] || $py -m hance_plugin.training validate "$1" --data-dir "$2" --val-items 203 --pesq-items 203 \
         --per-item --threads 2 --val-mix augment=false --segment-seconds 3 > "$3"
 }
-for a in off; do
+for a in $arm; do
     c=$(ckpt_of $a)
     [ "$(step_of "$c")" = 21000 ] || { echo "$a at step $(step_of "$c"), the rule applies at 21000" >&2; exit 2; }
     mkdir -p "$here/$a"
@@ -32,37 +35,38 @@ for a in off; do
     val "$c" "$ru" "$here/$a/final-ru.json"
     val "$c" "$tpru" "$here/$a/final-tpru.json"
 done
-[ -s $R/rn-off.json ] || $py benchmarks/training_ablation.py --name rn-off --from-step 19500 \
-    --run "control=$ctl" --run "off=$here/off" \
+[ -s $R/$name.json ] || $py benchmarks/training_ablation.py --name $name --from-step 19500 \
+    --run "control=$ctl" --run "$arm=$here/$arm" \
     --final "asterisk ru voice/control=$ctl/final-ru.json" \
-    --final "asterisk ru voice/off=$here/off/final-ru.json" \
+    --final "asterisk ru voice/$arm=$here/$arm/final-ru.json" \
     --final "tuxpaint ru voice/control=$ctl/final-tpru.json" \
-    --final "tuxpaint ru voice/off=$here/off/final-tpru.json" \
+    --final "tuxpaint ru voice/$arm=$here/$arm/final-tpru.json" \
     --final "plain val/control=$ctl/final-plain.json" \
-    --final "plain val/off=$here/off/final-plain.json" \
+    --final "plain val/$arm=$here/$arm/final-plain.json" \
     --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
 mkdir -p runs/m
 [ -s runs/m/tpv-control.onnx ] || { [ -f runs/tpv-control/last.pt ] && $py -m hance_plugin.training export \
     --checkpoint runs/tpv-control/last.pt --name tpv-control --out-dir runs/m > /dev/null; } || true
-for a in off; do
+for a in $arm; do
     [ -s runs/m/rnoff-$a.onnx ] || $py -m hance_plugin.training export --checkpoint "$(ckpt_of $a)" \
         --name rnoff-$a --out-dir runs/m > /dev/null
 done
 if [ -s runs/m/tpv-control.onnx ]; then  # report only; the control's checkpoint is not in git
-    m=(--model runs/m/tpv-control.onnx --model runs/m/rnoff-off.onnx)
-    [ -s $R/passthrough-rn-off.json ] || $py benchmarks/passthrough.py "${m[@]}" --split val \
-        --name passthrough-rn-off --no-progress > /dev/null
-    [ -s $R/passthrough-rn-off-ru.json ] || $py benchmarks/passthrough.py "${m[@]}" --data-dir "$ru" \
-        --split val --name passthrough-rn-off-ru --no-progress > /dev/null
-    [ -s $R/passthrough-rn-off-tpru.json ] || $py benchmarks/passthrough.py "${m[@]}" --data-dir "$tpru" \
-        --split val --name passthrough-rn-off-tpru --no-progress > /dev/null
-    [ -s $R/rn-off-dnsmos.json ] || $py benchmarks/attenuation_limit.py "${m[@]}" --limits 100 --items 203 \
-        --dnsmos-items 60 --name rn-off-dnsmos --no-progress > /dev/null
+    m=(--model runs/m/tpv-control.onnx --model runs/m/rnoff-$arm.onnx)
+    [ -s $R/passthrough-$name.json ] || $py benchmarks/passthrough.py "${m[@]}" --split val \
+        --name passthrough-$name --no-progress > /dev/null
+    [ -s $R/passthrough-$name-ru.json ] || $py benchmarks/passthrough.py "${m[@]}" --data-dir "$ru" \
+        --split val --name passthrough-$name-ru --no-progress > /dev/null
+    [ -s $R/passthrough-$name-tpru.json ] || $py benchmarks/passthrough.py "${m[@]}" --data-dir "$tpru" \
+        --split val --name passthrough-$name-tpru --no-progress > /dev/null
+    [ -s $R/$name-dnsmos.json ] || $py benchmarks/attenuation_limit.py "${m[@]}" --limits 100 --items 203 \
+        --dnsmos-items 60 --name $name-dnsmos --no-progress > /dev/null
 else
     echo "report: no control checkpoint here (runs/tpv-control/last.pt): pass-through not measured" >&2
 fi
 $py - <<'PY'
 """rule.md: U1 (both ru voices) and U2 (plain val), off - control, paired per item."""
+import os
 import sys
 from pathlib import Path
 
@@ -70,19 +74,20 @@ sys.path.insert(0, "benchmarks")
 from training_ablation import dnsmos_delta, paired_delta, passthrough_deltas
 
 R = "benchmarks/results"
-for arm in ("off",):
+name = os.environ["NAME"]
+for arm in (os.environ["ARM"],):
     d = {}
     for s in ("asterisk ru voice", "tuxpaint ru voice", "plain val"):
         for k in ("pesq_wb", "si_sdr"):
-            d[s, k] = paired_delta(f"{R}/rn-off.json", s, arm, k)
+            d[s, k] = paired_delta(f"{R}/{name}.json", s, arm, k)
             m, ci, n = d[s, k]
             print(f"{s:18s} {k:8s} {arm} - control {m:+.4f} +- {ci:.4f} (n={n})")
-    for name in ("", "-ru", "-tpru"):
-        f = Path(f"{R}/passthrough-rn-off{name}.json")
+    for suffix in ("", "-ru", "-tpru"):
+        f = Path(f"{R}/passthrough-{name}{suffix}.json")
         if f.exists():
-            print(f"report: clean speech pass-through{name or ' (val)'}, {arm} - control:")
+            print(f"report: clean speech pass-through{suffix or ' (val)'}, {arm} - control:")
             passthrough_deltas(f, f"rnoff-{arm}", None)
-    f = Path(f"{R}/rn-off-dnsmos.json")
+    f = Path(f"{R}/{name}-dnsmos.json")
     if f.exists():
         dn = dnsmos_delta(f, f"rnoff-{arm}", "tpv-control")
         print(f"report: DNSMOS {arm} - control:", {k: round(v, 3) for k, v in dn.items()})
