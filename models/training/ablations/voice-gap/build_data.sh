@@ -12,12 +12,11 @@ out="${1:-../data-bandwidth}"
 shift || true
 cutoffs="${*:-8000 12000}"
 src=../shared/data
+. "$(dirname "$0")/layout.sh"
 rm -rf "$out"
 for name in full $(for c in $cutoffs; do echo "bw$c"; done); do
     d="$out/$name"
-    mkdir -p "$d/speech/val" "$d/noise" "$d/rir"
-    ln -s "$(realpath "$src/noise/val")" "$d/noise/val"
-    for k in speech noise rir; do ln -s "$(realpath "$src/$k/train")" "$d/$k/train"; done
+    val_folder "$d"
 done
 .venv/bin/python - "$src" "$out" $cutoffs <<'PY'
 import sys

@@ -6,18 +6,17 @@
 #   OUT/nist-g722: 48 kHz -> soxr HQ 16 kHz -> int16 -> G.722 encode/decode (libavcodec via PyAV,
 #                  pip `av`) -> soxr HQ 48 kHz, aligned to the input (the codec's delay is measured
 #                  by cross-correlation on each file and removed).
-# Folder layout as build_data.sh. Rerunnable, seconds.
+# Folder layout: layout.sh. Rerunnable, seconds.
 # Usage, from the repository root: bash models/training/ablations/voice-gap/codec_data.sh [OUT]
 set -euo pipefail
 out="${1:-../data-voice-gap}"
 src=../shared/data
+. "$(dirname "$0")/layout.sh"
 py=.venv/bin/python
 $py -c "import av" 2>/dev/null || .venv/bin/pip install -q av
 d="$out/nist-g722"
 rm -rf "$d"
-mkdir -p "$d/speech/val" "$d/noise" "$d/rir"
-ln -s "$(realpath "$src/noise/val")" "$d/noise/val"
-for k in speech noise rir; do ln -s "$(realpath "$src/$k/train")" "$d/$k/train"; done
+val_folder "$d"
 $py - "$src" "$d" <<'PY'
 import io
 import sys

@@ -8,19 +8,18 @@
 # files, each file weighted by its energy), smoothed over 1/3 octave, limited to +-15 dB, set to 0 dB
 # below 60 Hz and above 7.5 kHz (the ru prompts have no content there); a zero-phase FIR (4097 taps,
 # frequency sampling, Hann window) so no delay is added. Val speech only; nothing from test.
-# Folder layout as build_data.sh. Needs ../data-voices-ru. Rerunnable, seconds.
+# Folder layout: layout.sh. Needs ../data-voices-ru. Rerunnable, seconds.
 # Usage, from the repository root: bash models/training/ablations/voice-gap/eq_data.sh [OUT]
 set -euo pipefail
 out="${1:-../data-voice-gap}"
 src=../shared/data
+. "$(dirname "$0")/layout.sh"
 ru=../data-voices-ru
 [ -d "$ru/speech/val/asterisk_ru" ] || { echo "needs $ru (bash models/training/ablations/voices/build_data.sh)" >&2; exit 2; }
 rm -rf "$out/nist8k-rueq" "$out/ru-nisteq"
 for name in nist8k-rueq ru-nisteq; do
     d="$out/$name"
-    mkdir -p "$d/speech/val" "$d/noise" "$d/rir"
-    ln -s "$(realpath "$src/noise/val")" "$d/noise/val"
-    for k in speech noise rir; do ln -s "$(realpath "$src/$k/train")" "$d/$k/train"; done
+    val_folder "$d"
 done
 .venv/bin/python - "$src" "$ru" "$out" <<'PY'
 import sys

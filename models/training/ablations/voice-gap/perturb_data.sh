@@ -6,18 +6,17 @@
 #   OUT/nist-pitch+3, OUT/nist-pitch-3: f0 +-3 semitones (the edge of training's voice_pitch_semitones 3)
 #   OUT/nist-formant1.15, OUT/nist-formant0.87: envelope warped by the edges of voice_formant_range
 #   OUT/nist-pitch+5-formant1.25: beyond the training ranges (a "new", higher voice)
-# Folder layout as build_data.sh. Rerunnable, about 30 s.
+# Folder layout: layout.sh. Rerunnable, about 30 s.
 # Usage, from the repository root: bash models/training/ablations/voice-gap/perturb_data.sh [OUT]
 set -euo pipefail
 out="${1:-../data-voice-gap}"
 src=../shared/data
+. "$(dirname "$0")/layout.sh"
 names="nist-pitch+3 nist-pitch-3 nist-formant1.15 nist-formant0.87 nist-pitch+5-formant1.25"
 for name in $names; do
     d="$out/$name"
     rm -rf "$d"
-    mkdir -p "$d/speech/val" "$d/noise" "$d/rir"
-    ln -s "$(realpath "$src/noise/val")" "$d/noise/val"
-    for k in speech noise rir; do ln -s "$(realpath "$src/$k/train")" "$d/$k/train"; done
+    val_folder "$d"
 done
 .venv/bin/python - "$src" "$out" <<'PY'
 import sys
