@@ -4,7 +4,7 @@ Run from the repository root (needs the ``[eval]`` extra, and ``[bench]``'s ``sp
 unless ``--dnsmos-items 0``; no torch)::
 
     python benchmarks/attenuation_limit.py --model hance-base [--model hance-twin] \
-        [--limits 100,40,30,24,18,12] [--post-filters 0] [--items 203] [--dnsmos-items 60] \
+        [--limits 100,40,30,24,18,12] [--post-filters 0] [--pause-post-filters 0] [--items 203] [--dnsmos-items 60] \
         [--data-dir ../shared/data]
 
 Why: the ``Denoiser`` applies Y = (lim + (1 − lim)·M)·X with lim = 10^(−attenuation_limit_db/20)
@@ -20,6 +20,9 @@ The same question for the post-filter (``Denoiser(post_filter_beta=...)``, Valin
 ``kernels/masks.py``), which goes the other way: it deepens the attenuation of bins the model
 already turned down. ``--post-filters 0,0.02,0.05`` adds that axis: the settings are every
 (limit, beta) pair, limits outer, and the first pair is the reference of the paired differences.
+``--pause-post-filters 0,0.3,1`` adds the pause post-filter (``Denoiser(pause_post_filter_beta=P)``:
+the same post-filter only in frames where the mask keeps little of the input, ``kernels/masks.py``)
+as the innermost axis of the settings.
 
 With two or more ``--model``s (e.g. two checkpoints exported from a training ablation) the report
 adds the models paired against the first, mixture by mixture at every setting: the same val
@@ -56,6 +59,7 @@ from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI 
 
 DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
 DEFAULT_POST_FILTERS = (0.0,)
+DEFAULT_PAUSE_POST_FILTERS = (0.0,)
 SNR_BUCKETS_DB = ((-100.0, 0.0), (0.0, 10.0), (10.0, 100.0))
 METRICS = (  # key, label, digits
     ("pesq_wb", "PESQ-WB", 3),
@@ -96,19 +100,29 @@ def parse_post_filters(text: str) -> list[float]:
     return _parse_list(text, "--post-filters", "post-filter betas", MAX_POST_FILTER_BETA)
 
 
-def settings_of(limits_db: list[float], betas: list[float]) -> list[tuple[float, float]]:
-    """Every (limit dB, post-filter beta) pair, limits outer; the first is the reference setting."""
-    return [(lim, beta) for lim in limits_db for beta in betas]
+def parse_pause_post_filters(text: str) -> list[float]:
+    """``"0,0.3,1"`` -> [0.0, 0.3, 1.0]; each a pause post-filter beta in [0, 1], no repeats."""
+    from hance_plugin.denoiser import MAX_POST_FILTER_BETA
+
+    return _parse_list(text, "--pause-post-filters", "pause post-filter betas", MAX_POST_FILTER_BETA)
 
 
-def setting_key(limit_db: float, beta: float) -> str:
-    """Key of a (limit, post-filter) setting in ``per_item``: "30", or "30/pf0.02" with the post-filter on."""
-    return f"{limit_db:g}" if beta == 0.0 else f"{limit_db:g}/pf{beta:g}"
+def settings_of(limits_db: list[float], betas: list[float],
+                pauses: list[float] | tuple[float, ...] = (0.0,)) -> list[tuple[float, float, float]]:
+    """Every (limit dB, post-filter beta, pause post-filter beta) setting, limits outer, pauses inner;
+    the first is the reference setting."""
+    return [(lim, beta, pause) for lim in limits_db for beta in betas for pause in pauses]
 
 
-def collect(model: str, data_dir: Path, settings: list[tuple[float, float]], items: int, dnsmos_items: int,
+def setting_key(limit_db: float, beta: float, pause: float = 0.0) -> str:
+    """Key of a setting in ``per_item``: "30", "30/pf0.02" with the post-filter on, "30/pp0.5" with the
+    pause post-filter on (both: "30/pf0.02/pp0.5")."""
+    return f"{limit_db:g}" + (f"/pf{beta:g}" if beta else "") + (f"/pp{pause:g}" if pause else "")
+
+
+def collect(model: str, data_dir: Path, settings: list[tuple[float, float, float]], items: int, dnsmos_items: int,
             mix: str, seed: int = 0, progress: bool = True) -> dict:
-    """Per-mixture metrics of ``model`` at every (limit dB, post-filter beta) setting:
+    """Per-mixture metrics of ``model`` at every (limit dB, post-filter beta, pause beta) setting:
     {"mixtures": [...], "per_item": {setting_key: [...]}}."""
     from quality import FS, _Dnsmos, compute_metrics, select_entries
 
@@ -121,8 +135,8 @@ def collect(model: str, data_dir: Path, settings: list[tuple[float, float]], ite
     dnsmos = _Dnsmos() if dnsmos_items > 0 else None
     # DNSMOS on a subset spread evenly over the set (val is ordered by talker and file)
     with_dnsmos = set(select_entries(range(len(picks)), dnsmos_items)) if dnsmos_items > 0 else set()
-    denoisers = {setting_key(lim, beta): Denoiser(model=model, attenuation_limit_db=lim, post_filter_beta=beta,
-                                                  num_threads=1) for lim, beta in settings}
+    denoisers = {setting_key(*s): Denoiser(model=model, attenuation_limit_db=s[0], post_filter_beta=s[1],
+                                           pause_post_filter_beta=s[2], num_threads=1) for s in settings}
     mixtures: list[dict] = []
     per_item: dict[str, list[dict]] = {key: [] for key in denoisers}
     iterator = picks
@@ -179,14 +193,20 @@ def _paired_rows(mixtures: list[dict], reference: list[dict], compared: list[tup
     return rows
 
 
-def summarise(result: dict, settings: list[tuple[float, float]]) -> list[dict]:
+def _setting_fields(setting: tuple[float, ...]) -> dict:
+    """Row fields of a (limit, post-filter[, pause post-filter]) setting (a pair means no pause post-filter)."""
+    return {"limit_db": setting[0], "post_filter_beta": setting[1],
+            "pause_post_filter_beta": setting[2] if len(setting) > 2 else 0.0}
+
+
+def summarise(result: dict, settings: list[tuple[float, float, float]]) -> list[dict]:
     """Rows (bucket, setting, metric): mean, and paired difference to the first setting with its CI."""
     per_item = result["per_item"]
-    compared = [({"limit_db": lim, "post_filter_beta": beta}, per_item[setting_key(lim, beta)]) for lim, beta in settings]
+    compared = [(_setting_fields(s), per_item[setting_key(*s)]) for s in settings]
     return _paired_rows(result["mixtures"], per_item[setting_key(*settings[0])], compared)
 
 
-def compare_models(models: dict, settings: list[tuple[float, float]]) -> list[dict]:
+def compare_models(models: dict, settings: list[tuple[float, float, float]]) -> list[dict]:
     """Rows (model, setting, bucket): each model after the first, paired against the first on the
     same mixtures at the same setting (``collect`` picks the mixtures from the data alone)."""
     labels = list(models)
@@ -197,9 +217,9 @@ def compare_models(models: dict, settings: list[tuple[float, float]]) -> list[di
         res = models[label]
         if [m["index"] for m in res["mixtures"]] != indices:
             raise ValueError(f"{label}: not the same mixtures as {labels[0]}")
-        for lim, beta in settings:
-            key = setting_key(lim, beta)
-            fields = {"model": label, "against": labels[0], "limit_db": lim, "post_filter_beta": beta}
+        for s in settings:
+            key = setting_key(*s)
+            fields = {"model": label, "against": labels[0], **_setting_fields(s)}
             rows += _paired_rows(first["mixtures"], first["per_item"][key], [(fields, res["per_item"][key])])
     return rows
 
@@ -213,24 +233,31 @@ def _fmt(row: dict, key: str, digits: int, first: bool) -> str:
     return text
 
 
-def _setting_name(limit_db: float, beta: float) -> str:
+def _setting_name(limit_db: float, beta: float, pause: float = 0.0) -> str:
     name = f"{limit_db:g}" + (" (unlimited)" if limit_db >= 100 else "")
-    return name + (f", post-filter {beta:g}" if beta > 0.0 else "")
+    return name + (f", post-filter {beta:g}" if beta > 0.0 else "") + (f", pause post-filter {pause:g}" if pause > 0.0 else "")
+
+
+def _row_name(row: dict) -> str:
+    return _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0), row.get("pause_post_filter_beta", 0.0))
 
 
 def _markdown(report: dict) -> str:
     betas = report.get("post_filters", [0.0])
-    settings = settings_of(report["limits_db"], betas)
-    with_pf = betas != [0.0]
+    pauses = report.get("pause_post_filters", [0.0])
+    settings = settings_of(report["limits_db"], betas, pauses)
+    with_pf = betas != [0.0] or pauses != [0.0]
     lines = [
         "# Attenuation limit" + (" and post-filter" if with_pf else "") + " on val (benchmarks/attenuation_limit.py)",
         "",
         f"- command: `{report['command']}` (from the repository root)",
         f"- date: {report['date']}; val split, mixtures with `{report['mix'] or 'default mixing'}` (3 s, seed 0); "
-        "each through `Denoiser(model, attenuation_limit_db=L" + (", post_filter_beta=B" if with_pf else "")
+        "each through `Denoiser(model, attenuation_limit_db=L" + (", post_filter_beta=B" if betas != [0.0] else "")
+        + (", pause_post_filter_beta=P" if pauses != [0.0] else "")
         + ", num_threads=1)`",
         f"- cells: mean over the mixtures (in parentheses: paired difference to {settings[0][0]:g} dB"
-        + (f", post-filter {settings[0][1]:g}" if settings[0][1] > 0 else "") + " "
+        + (f", post-filter {settings[0][1]:g}" if settings[0][1] > 0 else "")
+        + (f", pause post-filter {settings[0][2]:g}" if settings[0][2] > 0 else "") + " "
         "± 95 % CI); "
         "DNSMOS only on a subset spread evenly over the set (count in the header)",
         "",
@@ -250,8 +277,7 @@ def _markdown(report: dict) -> str:
                     "–" if head[f"{k}_noisy"] is None else f"{head[f'{k}_noisy']:.{d}f}" for k, _, d in METRICS) + " |",
             ]
             for i, row in enumerate(sub):
-                name = _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0))
-                lines.append(f"| {name} | " + " | ".join(_fmt(row, k, d, i == 0) for k, _, d in METRICS) + " |")
+                lines.append(f"| {_row_name(row)} | " + " | ".join(_fmt(row, k, d, i == 0) for k, _, d in METRICS) + " |")
             lines.append("")
     if report.get("model_rows"):
         against = report["model_rows"][0]["against"]
@@ -262,8 +288,7 @@ def _markdown(report: dict) -> str:
                   + " | ".join(lab for _, lab, _ in METRICS) + " |",
                   "|---|---:|---|---:|" + "---:|" * len(METRICS)]
         for row in report["model_rows"]:
-            name = _setting_name(row["limit_db"], row.get("post_filter_beta", 0.0))
-            lines.append(f"| {row['model']} | {name} | {row['bucket']} | {row['mixtures']} | "
+            lines.append(f"| {row['model']} | {_row_name(row)} | {row['bucket']} | {row['mixtures']} | "
                          + " | ".join(_fmt(row, k, d, False) for k, _, d in METRICS) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -298,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="attenuation limits in dB; the first is the reference of the paired differences")
     parser.add_argument("--post-filters", default=",".join(f"{v:g}" for v in DEFAULT_POST_FILTERS),
                         help="post-filter betas (0 = off), crossed with --limits (limits outer)")
+    parser.add_argument("--pause-post-filters", default=",".join(f"{v:g}" for v in DEFAULT_PAUSE_POST_FILTERS),
+                        help="pause post-filter betas (0 = off), crossed with the others (innermost)")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--items", type=int, default=203)
     parser.add_argument("--dnsmos-items", type=int, default=60, help="mixtures that also get DNSMOS (0 = none)")
@@ -313,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         limits = parse_limits(args.limits)
         betas = parse_post_filters(args.post_filters)
+        pauses = parse_pause_post_filters(args.pause_post_filters)
         parse_mix_overrides(args.mix)
     except ValueError as exc:
         parser.error(str(exc))
@@ -324,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             parser.error("DNSMOS needs speechmos (pip install -e '.[bench]'); or pass --dnsmos-items 0")
     check_models(parser, args.model)
-    settings = settings_of(limits, betas)
+    settings = settings_of(limits, betas, pauses)
     models = {}
     for model in args.model:
         res = collect(model, Path(args.data_dir), settings, args.items, args.dnsmos_items, args.mix,
@@ -336,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "mix": args.mix,
         "limits_db": limits,
         "post_filters": betas,
+        "pause_post_filters": pauses,
         "models": models,
     }
     if len(models) > 1:

@@ -37,6 +37,7 @@ _QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
 MAX_ATTENUATION_LIMIT_DB = 100.0
 MAX_POST_FILTER_BETA = 1.0
 DEFAULT_POST_FILTER_BETA = 0.0
+DEFAULT_PAUSE_POST_FILTER_BETA = 0.0
 
 
 class _Stream:
@@ -62,9 +63,10 @@ class _Stream:
         self.dry_pos = 0
 
     def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
-                level_target_dbfs: float | None = None) -> None:
+                level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0) -> None:
         self.engine.limit_gain = limit_gain
         self.engine.post_filter_beta = post_filter_beta
+        self.engine.pause_post_filter_beta = pause_post_filter_beta
         self.engine.level_target_dbfs = level_target_dbfs
         self.core.process_block(x, out)
         self.dry_pos = delay_mix(x, self.dry_ring, self.dry_pos, out, np.float32(mix), out)
@@ -82,6 +84,10 @@ class Denoiser:
         post_filter_beta: strength of the perceptual post-filter (Valin et al. 2020, as in
             DeepFilterNet) in [0, 1]; 0 = off. It attenuates bins the model already turned down
             further (less residual noise) and leaves speech-dominated bins alone.
+        pause_post_filter_beta: extra post-filter strength in [0, 1] in speech pauses only; 0 = off.
+            A frame counts as a pause to the degree that the model's mask keeps little of it (from
+            -10 dB kept: speech, untouched; to -20 dB: a full pause), so the residual noise between
+            words goes further down while speech frames are left as they are (``kernels/masks.py``).
         level_normalization: let the model analyse quiet input as if it were louder (off by
             default). The models were trained on speech at -40..-10 dBFS and take quiet speech
             partly for noise; with this on, a causal level meter moves the *features* of input
@@ -111,12 +117,14 @@ class Denoiser:
         resampler_quality: str = "HQ",
         post_filter_beta: float = DEFAULT_POST_FILTER_BETA,
         level_normalization: bool = False,
+        pause_post_filter_beta: float = DEFAULT_PAUSE_POST_FILTER_BETA,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
         self.attenuation_limit_db = attenuation_limit_db
         self.mix = mix
         self.post_filter_beta = post_filter_beta
+        self.pause_post_filter_beta = pause_post_filter_beta
         self.level_normalization = level_normalization
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
@@ -165,6 +173,15 @@ class Denoiser:
     @post_filter_beta.setter
     def post_filter_beta(self, value: float) -> None:
         self._post_filter_beta = _real_in_range("post_filter_beta", value, MAX_POST_FILTER_BETA)
+
+    @property
+    def pause_post_filter_beta(self) -> float:
+        """Extra post-filter strength in speech pauses, in [0, 1] (0 = off); see ``kernels/masks.py``."""
+        return self._pause_post_filter_beta
+
+    @pause_post_filter_beta.setter
+    def pause_post_filter_beta(self, value: float) -> None:
+        self._pause_post_filter_beta = _real_in_range("pause_post_filter_beta", value, MAX_POST_FILTER_BETA)
 
     @property
     def level_normalization(self) -> bool:
@@ -266,10 +283,11 @@ class Denoiser:
             x = audio[:, start:stop]
             y = out[:, start:stop]
             if stop - start == n:
-                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level)
+                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level, self._pause_post_filter_beta)
             else:
                 block = np.empty((audio.shape[0], stop - start), dtype=np.float32)
-                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta, level)
+                stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta, level,
+                               self._pause_post_filter_beta)
                 y[:] = block
 
     # --- python protocol -------------------------------------------------------------------------
@@ -277,6 +295,7 @@ class Denoiser:
         return (
             f'<hance_plugin.Denoiser model="{self.model}" attenuation_limit_db={self._attenuation_limit_db:g} '
             f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} "
+            f"pause_post_filter_beta={self._pause_post_filter_beta:g} "
             f"level_normalization={self._level_normalization} at {hex(id(self))}>"
         )
 
@@ -290,6 +309,7 @@ class Denoiser:
         state.setdefault("_post_filter_beta", DEFAULT_POST_FILTER_BETA)  # pickled before the post-filter existed
         state.setdefault("_stream_open", False)  # pickled before reset() ended streams
         state.setdefault("_level_normalization", False)  # pickled before it existed: keep its old output
+        state.setdefault("_pause_post_filter_beta", DEFAULT_PAUSE_POST_FILTER_BETA)  # likewise
         self.__dict__.update(state)
 
 

@@ -10,7 +10,7 @@ Per block of n samples (any n >= 0, 1 sample or a million):
    for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
 5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
-   post-filter and attenuation limit)
+   post-filter, pause post-filter via ``pause_weights``, and attenuation limit)
 6. ``np.fft.irfft``     : one batched inverse FFT
 7. ``overlap_add_block``: synthesis window, overlap-add, emit n samples
 
@@ -29,7 +29,7 @@ import numpy as np
 from .config import StftConfig
 from .kernels.floor import floor_coefficients, track_band_floor
 from .kernels.level import normalize_features, parseval_weights, track_level
-from .kernels.masks import apply_hybrid_mask, band_energy_db
+from .kernels.masks import apply_hybrid_mask, band_energy_db, pause_weights
 from .kernels.modified import modified_stft
 from .kernels.stft import count_frames, frame_block, overlap_add_block
 
@@ -42,6 +42,12 @@ LEVEL_RELEASE_S = 1.5
 LEVEL_FLOOR_DBFS = -80.0
 LEVEL_MAX_CUT_DB = 0.0  # boost only: cutting loud input cost SI-SDR on val
 LEVEL_MAX_BOOST_DB = 30.0
+# the pause post-filter's speech-presence weight (kernels/masks.py, pause_weights): frames whose mask
+# keeps more than PAUSE_SPEECH_DB of the input are speech, below PAUSE_SPEECH_DB - PAUSE_RAMP_DB pauses;
+# the weight rises from speech to a full pause in PAUSE_RISE_S at the fastest and falls at once
+PAUSE_SPEECH_DB = -10.0
+PAUSE_RAMP_DB = 10.0
+PAUSE_RISE_S = 0.1
 
 
 class MaskEstimator:
@@ -68,6 +74,7 @@ class _Buffers:
         self.band_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
         self.band_floor_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
         self.gain_db = np.zeros((n_channels, n_frames), dtype=np.float32)
+        self.frame_beta = np.zeros((n_channels, n_frames), dtype=np.float32)
 
 
 class StreamingEngine:
@@ -101,6 +108,7 @@ class StreamingEngine:
         self._buffers: dict[int, _Buffers] = {}
         self.limit_gain = 0.0
         self.post_filter_beta = 0.0  # Valin's post-filter strength (kernels/masks.py); 0 = off
+        self.pause_post_filter_beta = 0.0  # extra post-filter strength in speech pauses (kernels/masks.py); 0 = off
         self.level_target_dbfs: float | None = None  # feature level normalisation (kernels/level.py); None = off
         self.level_attack_s = LEVEL_ATTACK_S
         self.level_release_s = LEVEL_RELEASE_S
@@ -136,6 +144,7 @@ class StreamingEngine:
         self._level_db = np.full(c, np.nan, dtype=np.float64)  # NaN: the tracker starts at the target
         self._floor_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # NaN: start at the next frame
         self._floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
+        self._pause_w = np.zeros(c, dtype=np.float64)  # the pause post-filter's weight after the last frame
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -189,15 +198,26 @@ class StreamingEngine:
                 mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db, buf.band_floor_db)
             else:
                 mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
+            mask_low = np.ascontiguousarray(mask_low, dtype=np.float32)
+            gains_high = np.ascontiguousarray(gains_high, dtype=np.float32)
+            frame_beta = None
+            if self.pause_post_filter_beta > 0.0:
+                pause_weights(
+                    buf.spec, mask_low, gains_high, self._hi_idx0, self._hi_idx1, self._hi_w, self._pause_w,
+                    PAUSE_SPEECH_DB, PAUSE_RAMP_DB, cfg.hop_samples / cfg.sample_rate_hz / PAUSE_RISE_S,
+                    float(self.pause_post_filter_beta), buf.frame_beta,
+                )
+                frame_beta = buf.frame_beta
             bad = apply_hybrid_mask(
                 buf.spec,
-                np.ascontiguousarray(mask_low, dtype=np.float32),
-                np.ascontiguousarray(gains_high, dtype=np.float32),
+                mask_low,
+                gains_high,
                 self._hi_idx0,
                 self._hi_idx1,
                 self._hi_w,
                 np.float32(self.limit_gain),
                 np.float32(self.post_filter_beta),
+                frame_beta,
             )
             if bad:
                 if not self.nonfinite_mask_values:

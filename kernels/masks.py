@@ -22,6 +22,21 @@ complex mask keeps its phase and is scaled by g'/g, and magnitudes above 1 (the 
 bin) are left as they are. The post-filter is applied before the attenuation limit, as in
 DeepFilterNet, so the limit still bounds the total attenuation.
 
+Optional pause post-filter (``pause_weights`` + ``frame_beta``): the same post-filter, stronger in
+frames where the network keeps little of the input, i.e. speech pauses. Per frame the kept energy
+r = 10*log10(sum_k |g_k X_k|^2 / sum_k |X_k|^2) dB is computed from the mask magnitudes g_k (before
+the limit and the post-filter). A frame is a pause to the degree w = clip((speech_db - r) / ramp_db,
+0, 1): frames that keep more than ``speech_db`` (default -10 dB) are speech and untouched, frames
+that keep less than ``speech_db - ramp_db`` (-20 dB) are full pauses. The weight may fall at once
+(a speech onset is never post-filtered late) but rises at most ``rise_per_frame`` per frame (0.1 at
+a 10-ms hop: 100 ms from speech to a full pause), so word tails and short gaps between syllables are
+spared and the residual floor fades down instead of switching. The frame then gets post-filter
+strength beta + pause_beta * w. It is a speech-presence-gated version of the residual-noise
+suppression that noise-reduction tools add after the gain estimate (e.g. the "noise gate" stage of
+podcast chains), driven by the network's own mask rather than by the signal level, so quiet speech
+under loud noise is not gated. Why: DNSMOS BAK rates mostly the pauses, and the everywhere-on
+post-filter costs PESQ-WB in speech frames (``benchmarks/results/post-filter.md``).
+
 Band energy features: E_b = mean_{k in band b} |X(k)|^2 over every band of the whole spectrum,
 reported as 10*log10(E_b + 1e-12) dB (unnormalised rfft scale).
 
@@ -35,7 +50,7 @@ import math
 
 from numba import njit
 
-__all__ = ["apply_hybrid_mask", "band_energy_db", "post_filter_factor"]
+__all__ = ["apply_hybrid_mask", "band_energy_db", "pause_weights", "post_filter_factor"]
 
 
 @njit(cache=True, nogil=True)
@@ -51,7 +66,7 @@ def post_filter_factor(g, beta):
 
 
 @njit(cache=True, nogil=True)
-def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain, pf_beta=0.0):
+def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain, pf_beta=0.0, frame_beta=None):
     """Apply masks in place to ``spec`` (C, T, K) complex64; return the count of non-finite values.
 
     mask_low   (C, T, F, 2) float32: complex mask (re, im) for bins 0 .. F-1 (unbounded)
@@ -60,6 +75,8 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
         g = (1 - hi_w[i]) * gains[hi_idx0[i]] + hi_w[i] * gains[hi_idx1[i]]
     limit_gain: lim = 10^(-attenuation_limit_db/20) in [0, 1]
     pf_beta:    post-filter strength (0 = off), applied to the gain magnitudes before the limit
+    frame_beta: optional (C, T) float32 added to ``pf_beta`` per frame (the pause post-filter,
+                ``pause_beta * pause_weights(...)``); None = none
     """
     n_channels, n_frames, n_bins = spec.shape
     n_low = mask_low.shape[2]
@@ -68,6 +85,9 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
     bad = 0
     for c in range(n_channels):
         for t in range(n_frames):
+            beta = pf_beta
+            if frame_beta is not None:
+                beta += frame_beta[c, t]
             for k in range(n_low):
                 mr = mask_low[c, t, k, 0]
                 mi = mask_low[c, t, k, 1]
@@ -75,8 +95,8 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     mr = 1.0
                     mi = 0.0
                     bad += 1
-                if pf_beta > 0.0:
-                    f = post_filter_factor(math.sqrt(mr * mr + mi * mi), pf_beta)
+                if beta > 0.0:
+                    f = post_filter_factor(math.sqrt(mr * mr + mi * mi), beta)
                     mr *= f
                     mi *= f
                 spec[c, t, k] = spec[c, t, k] * complex(a + b * mr, b * mi)
@@ -88,10 +108,60 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     bad += 1
                 elif g < 0.0:
                     g = 0.0
-                if pf_beta > 0.0:
-                    g *= post_filter_factor(g, pf_beta)
+                if beta > 0.0:
+                    g *= post_filter_factor(g, beta)
                 spec[c, t, n_low + i] = spec[c, t, n_low + i] * (a + b * g)
     return bad
+
+
+@njit(cache=True, nogil=True)
+def pause_weights(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, state, speech_db, ramp_db, rise_per_frame,
+                  scale, out):
+    """Pause weights of the pause post-filter (module docstring) into ``out`` (C, T), times ``scale``.
+
+    spec, mask_low, gains_high, hi_*: as ``apply_hybrid_mask`` (read only; call it before applying)
+    state (C,) float64: each channel's weight after its previous frame (0 after a reset); updated
+    speech_db, ramp_db: frames keeping more than speech_db are speech (w = 0), less than
+        speech_db - ramp_db full pauses (w = 1); rise_per_frame: the most w may grow per frame
+    scale: written is scale * w (e.g. the pause post-filter strength), so ``out`` is ``frame_beta``
+    Non-finite mask values count as pass-through (1), as in ``apply_hybrid_mask``.
+    """
+    n_channels, n_frames, n_bins = spec.shape
+    n_low = mask_low.shape[2]
+    for c in range(n_channels):
+        w_prev = state[c]
+        for t in range(n_frames):
+            e_in = 1e-20
+            e_out = 1e-20
+            for k in range(n_low):
+                z = spec[c, t, k]
+                p = z.real * z.real + z.imag * z.imag
+                mr = mask_low[c, t, k, 0]
+                mi = mask_low[c, t, k, 1]
+                g2 = mr * mr + mi * mi
+                if not math.isfinite(g2):
+                    g2 = 1.0
+                e_in += p
+                e_out += g2 * p
+            for i in range(n_bins - n_low):
+                z = spec[c, t, n_low + i]
+                p = z.real * z.real + z.imag * z.imag
+                w = hi_w[i]
+                g = (1.0 - w) * gains_high[c, t, hi_idx0[i]] + w * gains_high[c, t, hi_idx1[i]]
+                if not math.isfinite(g):
+                    g = 1.0
+                elif g < 0.0:
+                    g = 0.0
+                e_in += p
+                e_out += g * g * p
+            kept_db = 10.0 * math.log10(e_out / e_in)
+            target = (speech_db - kept_db) / ramp_db
+            target = min(1.0, max(0.0, target))
+            w_now = min(target, w_prev + rise_per_frame)
+            out[c, t] = scale * w_now
+            w_prev = w_now
+        state[c] = w_prev
+    return None
 
 
 @njit(cache=True, nogil=True)

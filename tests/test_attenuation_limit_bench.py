@@ -102,6 +102,34 @@ def test_bad_post_filters_are_usage_errors(betas, data_dir):
     assert info.value.code == 2
 
 
+def test_pause_post_filter_axis(tmp_path, data_dir):
+    mod = _load()
+    out = tmp_path / "out"
+    assert mod.main(["--model", "hance-base", "--data-dir", str(data_dir), "--items", "3", "--limits", "100",
+                     "--post-filters", "0,0.02", "--pause-post-filters", "0,1", "--dnsmos-items", "0",
+                     "--out-dir", str(out), "--name", "pp", "--no-progress"]) == 0
+    report = json.loads((out / "pp.json").read_text())
+    res = report["models"]["hance-base"]
+    assert report["pause_post_filters"] == [0.0, 1.0]
+    assert list(res["per_item"]) == ["100", "100/pp1", "100/pf0.02", "100/pf0.02/pp1"]  # pauses innermost
+    overall = [r for r in res["rows"] if r["bucket"] == "all"]
+    assert [(r["post_filter_beta"], r["pause_post_filter_beta"]) for r in overall] == [
+        (0.0, 0.0), (0.0, 1.0), (0.02, 0.0), (0.02, 1.0)]
+    # the synthetic val corpus has pauses between words: the pause post-filter changes the output
+    assert overall[1]["si_sdr_delta"] != 0.0
+    text = (out / "pp.md").read_text()
+    assert "| 100 (unlimited), pause post-filter 1 |" in text and "pause_post_filter_beta=P" in text
+    assert "| 100 (unlimited), post-filter 0.02, pause post-filter 1 |" in text
+
+
+@pytest.mark.parametrize("pauses", ["", "0,x", "0,1.5", "-0.1", "0.5,0.5"])
+def test_bad_pause_post_filters_are_usage_errors(pauses, data_dir):
+    with pytest.raises(SystemExit) as info:
+        _load().main(["--model", "hance-base", "--data-dir", str(data_dir), "--pause-post-filters", pauses,
+                      "--dnsmos-items", "0"])
+    assert info.value.code == 2
+
+
 def test_models_paired_against_the_first(tmp_path, data_dir):
     mod = _load()
     out = tmp_path / "out"

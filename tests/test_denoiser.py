@@ -108,6 +108,53 @@ def test_post_filter_deepens_low_gains_only(rotating_model, beta):
                                Denoiser(rotating_model)(low, sr)[:, seg], atol=1e-6)
 
 
+def test_pause_post_filter_acts_in_pauses_only(rotating_model):
+    """The rotating model keeps a 12 kHz tone at gain 0.25 (-12 dB kept): a pause to the degree
+    (-10 - -12) / 10 = 0.2, so it gets the post-filter at beta 0.2 * pause_post_filter_beta. A 1 kHz
+    tone is kept at +1.6 dB (mask 1.2): speech, left exactly as without the pause post-filter."""
+    sr = 48000
+    t = np.arange(sr) / sr
+    rms = lambda a: np.sqrt(np.mean(a[:, 4000:-4000] ** 2))  # noqa: E731
+    high = (0.5 * np.sin(2 * np.pi * 12000 * t)).astype(np.float32)[None]
+    beta = 0.2 * 1.0
+    pf = (1 + beta) * 0.25 / (1 + beta / np.sin(np.pi * 0.25 / 2) ** 2)
+    y = Denoiser(rotating_model, pause_post_filter_beta=1.0)(high, sr)
+    assert 20 * np.log10(rms(y) / rms(high)) == pytest.approx(20 * np.log10(pf), abs=0.1)
+    # with the everywhere post-filter too, the strengths add
+    beta = 0.05 + 0.2 * 0.5
+    pf = (1 + beta) * 0.25 / (1 + beta / np.sin(np.pi * 0.25 / 2) ** 2)
+    y = Denoiser(rotating_model, post_filter_beta=0.05, pause_post_filter_beta=0.5)(high, sr)
+    assert 20 * np.log10(rms(y) / rms(high)) == pytest.approx(20 * np.log10(pf), abs=0.1)
+    low = (0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)[None]
+    seg = slice(4000, -4000)
+    np.testing.assert_array_equal(Denoiser(rotating_model, pause_post_filter_beta=1.0)(low, sr)[:, seg],
+                                  Denoiser(rotating_model)(low, sr)[:, seg])
+
+
+def _tone_bursts(n: int) -> np.ndarray:
+    """1 kHz bursts ("speech", kept) alternating with a quiet 12 kHz tone ("pauses", cut), 2 channels."""
+    t = np.arange(n) / 48000
+    on = (np.floor(t / 0.13) % 2 == 0).astype(np.float32)
+    x = on * 0.3 * np.sin(2 * np.pi * 1000 * t) + (1 - on) * 0.05 * np.sin(2 * np.pi * 12000 * t)
+    return np.stack([x, x[::-1]]).astype(np.float32)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(min_value=1, max_value=20000), min_size=1, max_size=8))
+def test_pause_post_filter_is_block_size_invariant(rotating_model, sizes):
+    x = _tone_bursts(40000)
+    d = Denoiser(rotating_model, pause_post_filter_beta=1.0)
+    reference = d.process(x, 48000, reset=False)
+    assert np.abs(reference - Denoiser(rotating_model)(x, 48000)).max() > 1e-3  # the pauses are filtered
+    d.reset()
+    parts, start, i = [], 0, 0
+    while start < x.shape[1]:
+        stop = min(x.shape[1], start + sizes[i % len(sizes)])
+        parts.append(d.process(x[:, start:stop], 48000, reset=False))
+        start, i = stop, i + 1
+    np.testing.assert_array_equal(np.concatenate(parts, axis=1), reference)
+
+
 def test_complex_mask_is_unbounded_and_rotates_phase(rotating_model):
     sr = 48000
     t = np.arange(sr) / sr
@@ -206,6 +253,9 @@ def test_numpy_scalar_rates_are_accepted(identity_model):
         ({"post_filter_beta": 1.5}, ValueError, "post_filter_beta"),
         ({"post_filter_beta": float("inf")}, ValueError, "post_filter_beta"),
         ({"post_filter_beta": True}, TypeError, "post_filter_beta"),
+        ({"pause_post_filter_beta": -0.01}, ValueError, "pause_post_filter_beta"),
+        ({"pause_post_filter_beta": 1.5}, ValueError, "pause_post_filter_beta"),
+        ({"pause_post_filter_beta": float("nan")}, ValueError, "pause_post_filter_beta"),
         ({"num_threads": 0}, ValueError, "num_threads"),
         ({"resampler_quality": "best"}, ValueError, "resampler_quality"),
         ({"model": "no-such-model"}, ValueError, "unknown model"),
@@ -294,11 +344,12 @@ def test_repr_and_properties(identity_model):
     d = Denoiser(identity_model, attenuation_limit_db=18, mix=0.8, post_filter_beta=0.02)
     assert repr(d).startswith(
         '<hance_plugin.Denoiser model="identity" attenuation_limit_db=18 mix=0.8 post_filter_beta=0.02 '
-        'level_normalization=False at 0x')
+        'pause_post_filter_beta=0 level_normalization=False at 0x')
     d.mix = 0.5
     d.attenuation_limit_db = 30
     d.post_filter_beta = 0.1
-    assert (d.mix, d.attenuation_limit_db, d.post_filter_beta) == (0.5, 30.0, 0.1)
+    d.pause_post_filter_beta = 0.4
+    assert (d.mix, d.attenuation_limit_db, d.post_filter_beta, d.pause_post_filter_beta) == (0.5, 30.0, 0.1, 0.4)
     with pytest.raises(ValueError):
         d.mix = -0.1
     with pytest.raises(ValueError):
@@ -306,11 +357,12 @@ def test_repr_and_properties(identity_model):
 
 
 def test_pickle_round_trip_mid_stream(stateful_model_path):
-    d = Denoiser(stateful_model_path, attenuation_limit_db=20, post_filter_beta=0.05)
+    d = Denoiser(stateful_model_path, attenuation_limit_db=20, post_filter_beta=0.05, pause_post_filter_beta=0.3)
     x = (0.1 * np.random.default_rng(6).standard_normal((1, 9600))).astype(np.float32)
     d.process(x, 48000, reset=False)
     clone = pickle.loads(pickle.dumps(d))
     assert clone.attenuation_limit_db == 20 and clone.model == d.model and clone.post_filter_beta == 0.05
+    assert clone.pause_post_filter_beta == 0.3
     np.testing.assert_array_equal(clone(x, 48000), d(x, 48000))
 
 

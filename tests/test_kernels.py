@@ -8,7 +8,7 @@ from conftest import SUPPORTED_STFTS
 
 from hance_plugin.config import StftConfig, erb_band_edges
 from hance_plugin.kernels.delay import delay_mix
-from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db, post_filter_factor
+from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db, pause_weights, post_filter_factor
 from hance_plugin.kernels.modified import derotation_table, inverse_modified_stft, modified_stft
 from hance_plugin.kernels.windows import analysis_window, synthesis_window
 from hance_plugin.stft import istft, stft
@@ -152,6 +152,85 @@ def test_post_filter_shape(beta):
     assert post_filter_factor(0.5, 0.0) == 1.0  # beta 0 is off
     if beta == 0.02:  # the strength quoted in kernels/masks.py: about -5 dB at g = 0.1
         assert 20 * np.log10(post_filter_factor(0.1, beta)) == pytest.approx(-5.0, abs=0.1)
+
+
+def _reference_pause_weights(spec, mask_low, gains, cfg, speech_db, ramp_db, rise, state):
+    """The pause post-filter's weights written out with numpy, frame by frame (kernels/masks.py)."""
+    idx0, idx1, w = cfg.high_interpolation()
+    g_high = np.maximum((1 - w) * gains[..., idx0] + w * gains[..., idx1], 0)
+    g2 = np.concatenate([mask_low[..., 0].astype(np.float64) ** 2 + mask_low[..., 1].astype(np.float64) ** 2,
+                         g_high.astype(np.float64) ** 2], axis=-1)
+    p = np.abs(spec.astype(np.complex128)) ** 2
+    kept_db = 10 * np.log10(((g2 * p).sum(-1) + 1e-20) / (p.sum(-1) + 1e-20))
+    target = np.clip((speech_db - kept_db) / ramp_db, 0, 1)
+    out = np.zeros_like(target)
+    for c in range(target.shape[0]):
+        prev = state[c]
+        for t in range(target.shape[1]):
+            prev = out[c, t] = min(target[c, t], prev + rise)
+    return out
+
+
+def test_pause_weights_match_reference_and_carry_state():
+    cfg = StftConfig()
+    rng = np.random.default_rng(5)
+    n_frames = 40
+    spec = (rng.standard_normal((2, n_frames, cfg.n_bins)) + 1j * rng.standard_normal((2, n_frames, cfg.n_bins))).astype(np.complex64)
+    # kept energy from +6 dB (boosting) to -40 dB per frame: speech, ramps and pauses
+    level = rng.uniform(-2.0, 0.3, (2, n_frames, 1))
+    level[:, :12] = rng.uniform(-2.0, -1.05, (2, 12, 1))  # a long pause first, so that a weight reaches 1
+    mask_low = np.zeros((2, n_frames, cfg.split_bin, 2), dtype=np.float32)
+    mask_low[..., 0] = 10.0 ** level
+    gains = np.broadcast_to(10.0 ** level, (2, n_frames, cfg.n_high_gains)).astype(np.float32)
+    args = (*cfg.high_interpolation(),)
+    state = np.array([0.0, 0.7])
+    expected = _reference_pause_weights(spec, mask_low, gains, cfg, -10.0, 10.0, 0.1, state.copy())
+    out = np.zeros((2, n_frames), dtype=np.float32)
+    pause_weights(spec, mask_low, gains, *args, state, -10.0, 10.0, 0.1, 1.0, out)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    assert 0.0 in out and 1.0 in out and np.any((out > 0) & (out < 1))  # the draw spans speech to pause
+    np.testing.assert_allclose(state, expected[:, -1])  # the state is the last frame's weight
+    # split into two calls with the state carried: the same weights
+    state2 = np.array([0.0, 0.7])
+    a = np.zeros((2, 17), dtype=np.float32)
+    b = np.zeros((2, n_frames - 17), dtype=np.float32)
+    pause_weights(spec[:, :17].copy(), mask_low[:, :17].copy(), gains[:, :17].copy(), *args, state2, -10.0, 10.0, 0.1, 1.0, a)
+    pause_weights(spec[:, 17:].copy(), mask_low[:, 17:].copy(), gains[:, 17:].copy(), *args, state2, -10.0, 10.0, 0.1, 1.0, b)
+    np.testing.assert_allclose(np.concatenate([a, b], axis=1), out, atol=1e-7)
+    scaled = np.zeros_like(out)
+    pause_weights(spec, mask_low, gains, *args, np.array([0.0, 0.7]), -10.0, 10.0, 0.1, 0.5, scaled)
+    np.testing.assert_allclose(scaled, 0.5 * out, atol=1e-7)
+
+
+def test_pause_weights_fall_at_once_and_rise_slowly():
+    cfg = StftConfig()
+    spec = np.ones((1, 30, cfg.n_bins), dtype=np.complex64)
+    level = np.where(np.arange(30) < 20, 0.001, 1.0).astype(np.float32)  # 20 pause frames, then speech
+    mask_low = np.zeros((1, 30, cfg.split_bin, 2), dtype=np.float32)
+    mask_low[0, :, :, 0] = level[:, None]
+    gains = np.repeat(level[None, :, None], cfg.n_high_gains, axis=2).astype(np.float32)
+    out = np.zeros((1, 30), dtype=np.float32)
+    pause_weights(spec, mask_low, gains, *cfg.high_interpolation(), np.zeros(1), -10.0, 10.0, 0.1, 1.0, out)
+    np.testing.assert_allclose(out[0, :10], 0.1 * np.arange(1, 11), atol=1e-6)  # 10 frames to a full pause
+    assert np.all(out[0, 10:20] == 1.0) and np.all(out[0, 20:] == 0.0)  # speech: off in its first frame
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.02])
+def test_frame_beta_adds_to_the_post_filter_per_frame(beta):
+    cfg = StftConfig()
+    rng = np.random.default_rng(6)
+    shape = (2, 4, cfg.n_bins)
+    spec = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    mask_low = rng.normal(0, 0.6, (2, 4, cfg.split_bin, 2)).astype(np.float32)
+    gains = rng.uniform(0, 1.2, (2, 4, cfg.n_high_gains)).astype(np.float32)
+    frame_beta = np.array([[0.0, 0.3, 1.0, 0.0], [0.5, 0.0, 0.0, 0.2]], dtype=np.float32)
+    out = spec.copy()
+    apply_hybrid_mask(out, mask_low, gains, *cfg.high_interpolation(), np.float32(0.1), np.float32(beta), frame_beta)
+    for c in range(2):
+        for t in range(4):
+            one = _reference_hybrid(spec[c : c + 1, t : t + 1], mask_low[c : c + 1, t : t + 1], gains[c : c + 1, t : t + 1],
+                                    cfg, 0.1, beta + float(frame_beta[c, t]))
+            np.testing.assert_allclose(out[c : c + 1, t : t + 1], one, rtol=1e-5, atol=1e-5)
 
 
 def test_band_gains_interpolate_between_band_centres():
