@@ -87,6 +87,16 @@ def test_engine_post_filter(benchmark, audio, tmp_path_factory, beta):
     _time_engine(benchmark, engine, card, audio, 480)
 
 
+@pytest.mark.parametrize("pause_beta", [0.0, 1.0], ids=["off", "on"])
+def test_engine_pause_post_filter(benchmark, audio, tmp_path_factory, pause_beta):
+    """The pause post-filter's extra pass over each frame (kept energy, ``pause_weights``): a constant
+    mask of magnitude 0.1 keeps -20 dB, so every frame is a full pause and is post-filtered."""
+    path = constant_model(tmp_path_factory.mktemp("m") / "tenth.onnx", mask=0.1 + 0.0j, gain=0.1)
+    engine, card = _engine(path)
+    engine.pause_post_filter_beta = pause_beta
+    _time_engine(benchmark, engine, card, audio, 480)
+
+
 @pytest.mark.parametrize("target", [None, -22.0], ids=["off", "on"])
 def test_engine_level_normalization(benchmark, audio, tmp_path_factory, target):
     engine, card = _engine(constant_model(tmp_path_factory.mktemp("m") / "identity.onnx"))

@@ -81,6 +81,7 @@ class BatchOptions:
     model: str | None = None  # overrides every Denoiser's model
     attenuation_limit_db: float | None = None  # overrides every Denoiser's attenuation limit
     post_filter_beta: float | None = None  # overrides every Denoiser's post-filter strength
+    pause_post_filter_beta: float | None = None  # overrides every Denoiser's pause post-filter strength
     level_normalization: bool | None = None  # overrides every Denoiser's level normalisation switch
     chunk_seconds: float = 1.0
     progress: bool = False
@@ -361,7 +362,7 @@ def _prepare(options: BatchOptions):
     try:
         chain = load_preset(options.preset)
         chain = apply_overrides(chain, options.model, options.attenuation_limit_db, options.post_filter_beta,
-                                options.level_normalization)
+                                options.level_normalization, options.pause_post_filter_beta)
         text = dumps_preset(chain)
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
@@ -377,10 +378,12 @@ def _prepare(options: BatchOptions):
 
 
 def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float | None,
-                    post_filter_beta: float | None = None, level_normalization: bool | None = None):
+                    post_filter_beta: float | None = None, level_normalization: bool | None = None,
+                    pause_post_filter_beta: float | None = None):
     """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit / post-filter
-    / level normalisation switch (``None`` keeps the Denoiser's own value)."""
-    if model is None and attenuation_limit_db is None and post_filter_beta is None and level_normalization is None:
+    / level normalisation switch / pause post-filter (``None`` keeps the Denoiser's own value)."""
+    if (model is None and attenuation_limit_db is None and post_filter_beta is None and level_normalization is None
+            and pause_post_filter_beta is None):
         return chain
     from .denoiser import Denoiser
     from .presets import PresetError
@@ -403,12 +406,14 @@ def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float |
                     resampler_quality=getattr(plugin, "_quality", "HQ"),
                     post_filter_beta=plugin.post_filter_beta if post_filter_beta is None else post_filter_beta,
                     level_normalization=plugin.level_normalization if level_normalization is None else level_normalization,
+                    pause_post_filter_beta=(plugin.pause_post_filter_beta if pause_post_filter_beta is None
+                                            else pause_post_filter_beta),
                 )
             except (TypeError, ValueError, FileNotFoundError) as exc:
-                raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta: {exc}") from None
+                raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta/--pause-post-filter-beta: {exc}") from None
     if not found:
-        raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for "
-                          "--model/--attenuation-limit-db/--post-filter-beta/--level-normalization to change")
+        raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for --model/--attenuation-limit-db/"
+                          "--post-filter-beta/--pause-post-filter-beta/--level-normalization to change")
     return chain
 
 

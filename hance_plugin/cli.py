@@ -1,7 +1,7 @@
 """The ``hance-plugin`` command line.
 
     hance-plugin process IN OUT [--preset NAME|FILE] [--model NAME|PATH] [--attenuation-limit-db X]
-                                [--post-filter-beta X] [--level-normalization] [--mix X]
+                                [--post-filter-beta X] [--pause-post-filter-beta X] [--level-normalization] [--mix X]
     hance-plugin batch IN_DIR OUT_DIR --preset NAME|FILE [--jobs N] [--recursive] [--format FMT]
                        [--dask-scheduler ADDRESS | --dask-local-workers N] [--allow-nested-output]
     hance-plugin presets list | show NAME | validate FILE
@@ -44,6 +44,11 @@ def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) 
     parser.add_argument(
         "--post-filter-beta", type=float, default=None,
         help="post-filter strength in [0, 1], less residual noise (0 = off; default: the preset's, else the Denoiser's)",
+    )
+    parser.add_argument(
+        "--pause-post-filter-beta", type=float, default=None,
+        help="extra post-filter strength in [0, 1] between words only, less residual noise in pauses "
+        "(0 = off; default: the preset's, else the Denoiser's)",
     )
     parser.add_argument(
         "--level-normalization", action="store_true",
@@ -244,10 +249,11 @@ def _cmd_info(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None, level_normalization=None):
+def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None, level_normalization=None,
+                pause_post_filter_beta=None):
     """The chain for ``process``: a preset with overrides, or a lone Denoiser. Raises PresetError."""
     from .batch import apply_overrides
-    from .denoiser import DEFAULT_POST_FILTER_BETA, Denoiser
+    from .denoiser import DEFAULT_PAUSE_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA, Denoiser
     from .presets import PresetChain, PresetError, load_preset
 
     if preset is None:
@@ -258,12 +264,14 @@ def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None,
                 mix=1.0 if mix is None else mix,
                 post_filter_beta=DEFAULT_POST_FILTER_BETA if post_filter_beta is None else post_filter_beta,
                 level_normalization=False if level_normalization is None else level_normalization,
+                pause_post_filter_beta=(DEFAULT_PAUSE_POST_FILTER_BETA if pause_post_filter_beta is None
+                                        else pause_post_filter_beta),
             )
         except (TypeError, ValueError, FileNotFoundError) as exc:
             raise PresetError(str(exc)) from None
         return PresetChain([denoiser], name="denoiser")
     chain = load_preset(preset)
-    chain = apply_overrides(chain, model, attenuation_limit_db, post_filter_beta, level_normalization)
+    chain = apply_overrides(chain, model, attenuation_limit_db, post_filter_beta, level_normalization, pause_post_filter_beta)
     if mix is not None:
         from .denoiser import Denoiser as _D
 
@@ -283,7 +291,7 @@ def _cmd_process(args) -> int:
 
     try:
         chain = _load_chain(args.preset, args.model, args.attenuation_limit_db, args.mix, args.post_filter_beta,
-                            True if args.level_normalization else None)
+                            True if args.level_normalization else None, args.pause_post_filter_beta)
     except PresetError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -327,7 +335,7 @@ def _cmd_batch(args) -> int:
         in_dir=args.in_dir, out_dir=args.out_dir, preset=args.preset, jobs=args.jobs, recursive=args.recursive,
         format=args.format, allow_nested_output=args.allow_nested_output, dask_scheduler=args.dask_scheduler,
         dask_local_workers=args.dask_local_workers, model=args.model, attenuation_limit_db=args.attenuation_limit_db,
-        post_filter_beta=args.post_filter_beta,
+        post_filter_beta=args.post_filter_beta, pause_post_filter_beta=args.pause_post_filter_beta,
         level_normalization=True if args.level_normalization else None,
         progress=not (args.quiet or args.json),
     )

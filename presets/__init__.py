@@ -44,7 +44,13 @@ import numpy as np
 import pedalboard
 
 from hance_plugin.chain import Pedalboard
-from hance_plugin.denoiser import DEFAULT_POST_FILTER_BETA, MAX_ATTENUATION_LIMIT_DB, MAX_POST_FILTER_BETA, Denoiser
+from hance_plugin.denoiser import (
+    DEFAULT_PAUSE_POST_FILTER_BETA,
+    DEFAULT_POST_FILTER_BETA,
+    MAX_ATTENUATION_LIMIT_DB,
+    MAX_POST_FILTER_BETA,
+    Denoiser,
+)
 from hance_plugin.loudness import LoudnessNormalizer
 
 if sys.version_info >= (3, 11):
@@ -73,7 +79,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("schema", "name", "description", "chain", "loudness", "output")
 DENOISER_KEYS = ("model", "attenuation_limit_db", "mix", "num_threads", "resampler_quality", "post_filter_beta",
-                 "level_normalization")
+                 "pause_post_filter_beta", "level_normalization")
 RESAMPLER_QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
 VST3_KEYS = ("path", "plugin_name", "parameters")
 LOUDNESS_KEYS = ("integrated_lufs", "true_peak_dbtp", "lookahead_ms", "release_ms", "max_gain_db")
@@ -355,6 +361,8 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
         "num_threads": ctx.number(entry, "num_threads", where, 1, 256, 1, integer=True),
         "resampler_quality": ctx.choice(entry, "resampler_quality", where, RESAMPLER_QUALITIES, "HQ"),
         "post_filter_beta": ctx.number(entry, "post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA),
+        "pause_post_filter_beta": ctx.number(entry, "pause_post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA,
+                                             DEFAULT_PAUSE_POST_FILTER_BETA),
         "level_normalization": ctx.choice(entry, "level_normalization", where, (True, False), False),
     }
     candidate = ctx.beside_preset(model) if model.endswith(".onnx") else None
@@ -622,6 +630,9 @@ def _entry_for(plugin: Any, index: int) -> dict:
             "resampler_quality": getattr(plugin, "resampler_quality", getattr(plugin, "_quality", "HQ")),
             "post_filter_beta": float(plugin.post_filter_beta),
         }
+        pause = float(getattr(plugin, "pause_post_filter_beta", DEFAULT_PAUSE_POST_FILTER_BETA))
+        if pause != DEFAULT_PAUSE_POST_FILTER_BETA:  # written only when not the default: presets dump as before
+            entry["pause_post_filter_beta"] = pause
         if getattr(plugin, "level_normalization", False):  # written only when on: default presets dump as before
             entry["level_normalization"] = True
         if plugin.num_threads != 1:

@@ -388,6 +388,9 @@ def test_rerun_skips_finished_files_and_redoes_what_changed(tmp_path, capsys):
     # so does the post-filter, which also changes the sound
     code, report, _ = _batch(capsys, *args, "--post-filter-beta", "0.1")
     assert code == 0 and report["counts"]["processed"] == 6
+    # and the pause post-filter
+    code, report, _ = _batch(capsys, *args, "--post-filter-beta", "0.1", "--pause-post-filter-beta", "1")
+    assert code == 0 and report["counts"]["processed"] == 6
 
 
 # ---------------------------------------------------------------------------- parallel, Dask

@@ -199,6 +199,13 @@ def test_overrides_change_the_denoiser(tmp_path, capsys):
     assert np.array_equal(sf.read(str(pf_preset), dtype="float32")[0], c)
     expected = Denoiser(post_filter_beta=0.1)(x[None, :], 48000)[0]
     np.testing.assert_allclose(c, expected, atol=1e-6)
+    # --pause-post-filter-beta likewise
+    pp_alone, pp_preset = tmp_path / "pp.wav", tmp_path / "pp-preset.wav"
+    assert _run(capsys, "process", source, pp_alone, "-q", "--pause-post-filter-beta", "1")[0] == 0
+    assert _run(capsys, "process", source, pp_preset, "-q", "--preset", "denoise-only", "--pause-post-filter-beta", "1")[0] == 0
+    d, _ = sf.read(str(pp_alone), dtype="float32")
+    assert np.array_equal(sf.read(str(pp_preset), dtype="float32")[0], d)
+    np.testing.assert_allclose(d, Denoiser(pause_post_filter_beta=1.0)(x[None, :], 48000)[0], atol=1e-6)
 
 
 def test_level_normalization_flag(tmp_path, capsys):
@@ -240,6 +247,8 @@ def test_process_exit_codes_and_messages(tmp_path, capsys):
     assert code == 2 and "attenuation" in err
     code, _, err = _run(capsys, "process", good, tmp_path / "o.wav", "--post-filter-beta", "-0.5")
     assert code == 2 and "post_filter_beta" in err
+    code, _, err = _run(capsys, "process", good, tmp_path / "o.wav", "--pause-post-filter-beta", "2")
+    assert code == 2 and "pause_post_filter_beta" in err
     assert _run(capsys, "process", good, tmp_path / "o.wav", "--jobs", "2")[0] == 2  # unknown option
 
     for bad in ("corrupt.flac", "empty.wav", "text.wav"):

@@ -284,6 +284,27 @@ def test_post_filter_key_loads_and_survives_other_overrides():
     assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].post_filter_beta == 0.0  # off unless asked
 
 
+def test_pause_post_filter_key_loads_dumps_and_survives_other_overrides(tmp_path):
+    """A preset's pause_post_filter_beta is loaded, kept by the other overrides, replaced by its own,
+    written back by save_preset (only when on), and out of range is a preset error naming the key."""
+    from hance_plugin.batch import apply_overrides
+
+    text = '[[chain]]\nplugin = "Denoiser"\npause_post_filter_beta = 0.3\n'
+    chain = loads_preset(text)
+    assert chain[0].pause_post_filter_beta == 0.3
+    chain = apply_overrides(chain, None, 12.0, 0.02)
+    assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta, chain[0].pause_post_filter_beta) == (12.0, 0.02, 0.3)
+    chain = apply_overrides(chain, None, None, None, None, 1.0)
+    assert (chain[0].attenuation_limit_db, chain[0].pause_post_filter_beta) == (12.0, 1.0)
+    loaded, path = _round_trip(chain, tmp_path)
+    assert loaded[0].pause_post_filter_beta == 1.0 and "pause_post_filter_beta = 1.0" in path.read_text()
+    plain = loads_preset('[[chain]]\nplugin = "Denoiser"\n')
+    assert plain[0].pause_post_filter_beta == 0.0  # off unless asked
+    assert "pause_post_filter" not in save_preset(plain, tmp_path / "plain.toml").read_text()
+    with pytest.raises(PresetError, match=r"chain\[0\]\.pause_post_filter_beta"):
+        loads_preset('[[chain]]\nplugin = "Denoiser"\npause_post_filter_beta = 1.5\n')
+
+
 def test_level_normalization_key_loads_and_survives_overrides():
     from hance_plugin.batch import apply_overrides
 
