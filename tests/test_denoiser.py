@@ -131,6 +131,16 @@ def test_pause_post_filter_acts_in_pauses_only(rotating_model):
                                   Denoiser(rotating_model)(low, sr)[:, seg])
 
 
+def _in_blocks(d: Denoiser, x: np.ndarray, rate: int, sizes: list[int]) -> np.ndarray:
+    """``x`` through ``d`` as one stream (reset=False) in blocks of ``sizes`` samples, cycled."""
+    parts, start, i = [], 0, 0
+    while start < x.shape[1]:
+        stop = min(x.shape[1], start + sizes[i % len(sizes)])
+        parts.append(d.process(x[:, start:stop], rate, reset=False))
+        start, i = stop, i + 1
+    return np.concatenate(parts, axis=1)
+
+
 def _tone_bursts(n: int) -> np.ndarray:
     """1 kHz bursts ("speech", kept) alternating with a quiet 12 kHz tone ("pauses", cut), 2 channels."""
     t = np.arange(n) / 48000
@@ -147,12 +157,7 @@ def test_pause_post_filter_is_block_size_invariant(rotating_model, sizes):
     reference = d.process(x, 48000, reset=False)
     assert np.abs(reference - Denoiser(rotating_model)(x, 48000)).max() > 1e-3  # the pauses are filtered
     d.reset()
-    parts, start, i = [], 0, 0
-    while start < x.shape[1]:
-        stop = min(x.shape[1], start + sizes[i % len(sizes)])
-        parts.append(d.process(x[:, start:stop], 48000, reset=False))
-        start, i = stop, i + 1
-    np.testing.assert_array_equal(np.concatenate(parts, axis=1), reference)
+    np.testing.assert_array_equal(_in_blocks(d, x, 48000, sizes), reference)
 
 
 def test_complex_mask_is_unbounded_and_rotates_phase(rotating_model):
@@ -175,12 +180,7 @@ def test_streaming_is_block_size_invariant_at_44k(stateful_model_path, sizes):
     d = Denoiser(stateful_model_path)
     reference = d.process(x, 44100, reset=False)
     d.reset()
-    parts, start, i = [], 0, 0
-    while start < x.shape[1]:
-        stop = min(x.shape[1], start + sizes[i % len(sizes)])
-        parts.append(d.process(x[:, start:stop], 44100, reset=False))
-        start, i = stop, i + 1
-    np.testing.assert_array_equal(np.concatenate(parts, axis=1), reference)
+    np.testing.assert_array_equal(_in_blocks(d, x, 44100, sizes), reference)
 
 
 @pytest.mark.parametrize("buffer_size", [1, 480, 4096, 8192, 10**7])

@@ -19,23 +19,7 @@ case "$arm" in
 esac
 [ -d "$data/speech/train" ] || { echo "no $data: run $here/build_data.sh first (see rule.md)" >&2; exit 2; }
 # The NIST talkers' weight that keeps their share of the speech seconds at ../data-voices5's.
-w=$(.venv/bin/python - "$data" <<'PY'
-import csv
-import sys
-
-def share(folder):
-    s = {"nist": 0.0, "all": 0.0}
-    for r in csv.DictReader(open(f"{folder}/MANIFEST.csv")):
-        if r["kind"] == "speech" and r["split"] == "train":
-            s["all"] += float(r["seconds"])
-            s["nist"] += float(r["seconds"]) * r["subset"].startswith("nist_mrt_fullband")
-    return s
-
-c, a = share("../data-voices5"), share(sys.argv[1])
-p = c["nist"] / c["all"]  # the control's share
-print(f"{p / (1 - p) * (a['all'] - a['nist']) / a['nist']:.4f}")
-PY
-)
+w=$(.venv/bin/python models/training/ablations/nist_weight.py "$data")
 src=models/training/hance-base
 [ -f "$here/$arm/last.pt" ] && src="$here/$arm"
 bash models/training/ablations/branch-stage.sh "runs/mv-$arm" "$data" "$src" 21000 "$threads" "$budget" \

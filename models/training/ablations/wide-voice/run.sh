@@ -11,23 +11,7 @@ if [ "${1:-}" = save ]; then mkdir -p "$here/ru"; cp runs/wv-ru/last.pt runs/wv-
 threads="${1:-2}"; budget="${2:-0}"
 data=../data-wide-ru
 [ -d "$data/speech/train/festvox_ru" ] || { echo "no $data: run $here/build_data.sh first" >&2; exit 2; }
-w=$(.venv/bin/python - "$data" <<'PY'
-import csv
-import sys
-
-def share(folder):
-    s = {"nist": 0.0, "all": 0.0}
-    for r in csv.DictReader(open(f"{folder}/MANIFEST.csv")):
-        if r["kind"] == "speech" and r["split"] == "train":
-            s["all"] += float(r["seconds"])
-            s["nist"] += float(r["seconds"]) * r["subset"].startswith("nist_mrt_fullband")
-    return s
-
-c, a = share("../data-voices5"), share(sys.argv[1])
-p = c["nist"] / c["all"]
-print(f"{p / (1 - p) * (a['all'] - a['nist']) / a['nist']:.4f}")
-PY
-)
+w=$(.venv/bin/python models/training/ablations/nist_weight.py "$data")
 src=models/training/hance-base
 [ -f "$here/ru/last.pt" ] && src="$here/ru"
 bash models/training/ablations/branch-stage.sh runs/wv-ru "$data" "$src" 21000 "$threads" "$budget" \
