@@ -33,9 +33,12 @@ a 10-ms hop: 100 ms from speech to a full pause), so word tails and short gaps b
 spared and the residual floor fades down instead of switching. The frame then gets post-filter
 strength beta + pause_beta * w. It is a speech-presence-gated version of the residual-noise
 suppression that noise-reduction tools add after the gain estimate (e.g. the "noise gate" stage of
-podcast chains), driven by the network's own mask rather than by the signal level, so quiet speech
-under loud noise is not gated. Why: DNSMOS BAK rates mostly the pauses, and the everywhere-on
-post-filter costs PESQ-WB in speech frames (``benchmarks/results/post-filter.md``).
+podcast chains), driven by the network's own mask rather than by the signal level. Why: DNSMOS BAK
+rates mostly the pauses, and the everywhere-on post-filter costs PESQ-WB in speech frames
+(``benchmarks/results/post-filter.md``). Measured (``models/training/ablations/pause-post-filter/``):
+at pause_beta 0.3 it buys the BAK of the everywhere post-filter at 0.15 for less PESQ-WB and SI-SDR,
+but not for free (plain val PESQ-WB -0.14), and more on voices the network does not know, whose
+speech frames it keeps less of: the mask is an imperfect speech-presence detector. Off by default.
 
 Band energy features: E_b = mean_{k in band b} |X(k)|^2 over every band of the whole spectrum,
 reported as 10*log10(E_b + 1e-12) dB (unnormalised rfft scale).
