@@ -14,6 +14,7 @@ set -euo pipefail
 out="${1:-../data-wide-ru}"; held="${2:-../data-tuxpaint-eles}"; cap="${3:-300}"
 base=../data-voices5; tux=../data-tuxpaint; src=../shared/data
 py=.venv/bin/python
+. "$(dirname "$0")/../voice-gap/layout.sh"
 [ -d "$base/speech/train/asterisk_it" ] || { echo "no $base: run models/training/ablations/voices/build_data.sh ../data-voices5 /tmp/unused-ru 300 first" >&2; exit 2; }
 [ -d "$tux/speech/train/tuxpaint_el" ] || { echo "no $tux: run models/training/ablations/tuxpaint-voices/build_data.sh first" >&2; exit 2; }
 work="$(mktemp -d)"
@@ -52,8 +53,6 @@ with (out / "MANIFEST.csv").open("a", newline="") as handle:
     csv.writer(handle).writerows(rows)
 print(f"festvox_ru: {len(rows)} files, {total / 60:.1f} min (from {len(files)})")
 PY
-mkdir -p "$held/speech/val" "$held/noise" "$held/rir"
-ln -s "$(realpath "$src/noise/val")" "$held/noise/val"
-for k in speech noise rir; do ln -s "$(realpath "$src/$k/train")" "$held/$k/train"; done
+val_folder "$held"  # ../voice-gap/layout.sh: speech/val to fill, shared noise/val, train links
 for lang in el es; do cp -r "$tux/speech/train/tuxpaint_$lang" "$held/speech/val/tuxpaint_$lang"; done
 echo "$held: $(find "$held/speech/val" -name '*.flac' | wc -l) clips"
