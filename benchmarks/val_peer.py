@@ -1,9 +1,11 @@
 """Score DeepFilterNet3 on the exact val mixtures that ``hance_plugin.training validate`` scores.
 
 ``benchmarks/quality.py`` compares hance with its peers on the test set, where the voices and the
-noise families are new to hance. This asks the other question: on the val split (the training
-talkers' unseen words, the val noises), how far is the shipped model from DeepFilterNet3? A large
-gap there is not a generalisation gap but one of the model or its training. The output is
+noise families are new to hance. This asks the other question: on val sets, whose noises the model
+trained beside and whose voices it did or did not hear, how far is it from DeepFilterNet3? On the
+val split's NIST words (the training talkers) a gap is one of the model or its training; on voices
+it never heard (the val split's multilingual languages, the held-out ru voices) it is one of
+generalisation. The output is
 ``validate --per-item``'s JSON (the same items, indices and metrics: SI-SDR, PESQ-WB, band SDRs), so
 ``benchmarks/training_ablation.py --final`` pairs it with any checkpoint's scores.
 
@@ -19,7 +21,7 @@ would build them; its network is not used. ``table`` pairs the peer's per-item s
 model's (``validate --per-item`` of the same items), per val set and per speech subset, and writes
 ``benchmarks/results/<name>.{md,json}``:
 
-    .venv/bin/python benchmarks/val_peer.py table --name val-peer-dfn3 \
+    .venv/bin/python benchmarks/val_peer.py table --name val-peer-dfn3 \\
         --set "plain val=dfn3-plain.json,hance-plain.json" --set "asterisk ru voice=dfn3-ru.json,hance-ru.json"
 """
 
