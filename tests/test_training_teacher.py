@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -20,28 +18,19 @@ from hance_plugin.training.train import (  # noqa: E402
     train,
     validate_checkpoint,
 )
+from test_training_model import StubSource  # noqa: E402  (pytest puts tests/ on sys.path)
 
 FS = 48000
 
 
-class _Source:
-    """Harmonic 'speech' + white noise; item i is eligible for the teacher unless i % 3 == 1 (a room)."""
-
-    def __init__(self, n_items: int, seconds: float, seed: int) -> None:
-        self.n_items, self.n, self.seed = n_items, int(seconds * FS), seed
-
-    def __len__(self) -> int:
-        return self.n_items
+class _Source(StubSource):
+    """test_training_model's stand-in mixtures, each a speech + noise item that the teacher charges
+    unless i % 3 == 1 (a room)."""
 
     def __getitem__(self, i: int):
-        rng = np.random.default_rng([self.seed, i])
-        t = np.arange(self.n) / FS
-        f0 = rng.uniform(100, 250)
-        clean = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 30))
-        clean = (0.1 * clean / np.std(clean)).astype(np.float32)
-        noise = (rng.standard_normal(self.n) * 0.03).astype(np.float32)
-        meta = {"kind": "mix", **({"rir": "train/room"} if i % 3 == 1 else {})}
-        return SimpleNamespace(noisy=clean + noise, clean=clean, bandwidth_hz=24000.0, snr_db=10.0, meta=meta)
+        m = super().__getitem__(i)
+        m.meta = {"kind": "mix", **({"rir": "train/room"} if i % 3 == 1 else {})}
+        return m
 
 
 def _factory(cfg: TrainConfig):
