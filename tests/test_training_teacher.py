@@ -120,7 +120,7 @@ def test_a_teacher_changes_the_training_and_is_logged_and_validation_needs_none(
     def no_teacher(name):
         raise AssertionError(f"validation built the teacher {name!r}")
 
-    monkeypatch.setattr("hance_plugin.training.teacher.make_teacher", no_teacher)
+    monkeypatch.setattr("hance_plugin.training.train.make_teacher", no_teacher)
     result = validate_checkpoint(tmp_path / "kd" / "last.pt", source_factory=_factory, pesq_items=0)
     assert result["step"] == 3 and np.isfinite(result["val_si_sdr"])
 

@@ -63,6 +63,7 @@ from .losses import EnhancementLoss
 from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
 from .mixing import parse_mix_overrides, parse_weights
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
+from .teacher import TEACHERS, make_teacher, teacher_eligible
 
 __all__ = ["TrainConfig", "Trainer", "TeacherPositionDataset", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
@@ -127,8 +128,6 @@ class TrainConfig:
             raise ValueError(f"val_rir_split must be '', 'train' or 'val' (never test), got {self.val_rir_split!r}")
         if self.subband_hidden < 0:
             raise ValueError(f"subband_hidden must be >= 0, got {self.subband_hidden}")
-        from .teacher import TEACHERS
-
         if self.teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
         if not (math.isfinite(self.teacher_weight) and self.teacher_weight >= 0):
@@ -246,8 +245,6 @@ class TeacherPositionDataset(PositionDataset):
         self.teacher = teacher
 
     def __getitem__(self, position: int):
-        from .teacher import teacher_eligible
-
         m = self.source[self.index(position)]
         noisy, clean, bw, snr = _fields(m, self.n_samples)
         use = teacher_eligible(getattr(m, "meta", None) or {})
@@ -390,8 +387,6 @@ class Trainer:
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
         self.teacher = teacher
         if self.teacher is None and cfg.teacher:
-            from .teacher import make_teacher
-
             self.teacher = make_teacher(cfg.teacher)
         if self.teacher is not None:
             # the loss against the teacher: the compressed complex + magnitude terms only (teacher.py
