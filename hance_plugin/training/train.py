@@ -65,7 +65,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from ..config import StftConfig
 from .dsp_torch import TorchDsp
 from .losses import EnhancementLoss
-from .model import MaskEstimatorNet, ModelConfig, count_params_and_macs
+from .model import MaskEstimatorNet, ModelConfig, check_regularisation, count_params_and_macs
 from .mixing import parse_mix_overrides, parse_weights
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 from .teacher import TEACHERS, make_teacher, teacher_eligible
@@ -139,10 +139,7 @@ class TrainConfig:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
         if not (math.isfinite(self.teacher_weight) and self.teacher_weight >= 0):
             raise ValueError(f"teacher_weight must be finite and >= 0, got {self.teacher_weight}")
-        if not (math.isfinite(self.dropout) and 0.0 <= self.dropout < 1.0):
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if not (math.isfinite(self.feature_noise) and self.feature_noise >= 0.0):
-            raise ValueError(f"feature_noise must be finite and >= 0, got {self.feature_noise}")
+        check_regularisation(self.dropout, self.feature_noise)
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -396,6 +393,9 @@ class Trainer:
             residual_noise_weight=cfg.residual_noise_weight,
         )
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
+        # val_loss of another system's output (``validate(enhance=...)``): the same terms without residual noise
+        self.peer_loss_fn = EnhancementLoss(self.stft, mr_weight=cfg.mr_weight, complex_weight=cfg.complex_weight,
+                                            over_suppression_weight=cfg.over_suppression_weight)
         self.teacher = teacher
         if self.teacher is None and cfg.teacher:
             self.teacher = make_teacher(cfg.teacher)
@@ -513,9 +513,12 @@ class Trainer:
             self._val_about = [{"index": i, **_describe(m)} for i, m in mixtures]
         return self._val_cache
 
-    def validate(self, per_item: bool = False) -> dict:
+    def validate(self, per_item: bool = False, enhance: Callable[[np.ndarray], np.ndarray] | None = None) -> dict:
         """Means over the val items; ``per_item=True`` adds ``"per_item"``: one record per scored
-        item (``index`` in the val source, ``si_sdr``, ``pesq_wb`` or None) for paired comparisons."""
+        item (``index`` in the val source, ``si_sdr``, ``pesq_wb`` or None) for paired comparisons.
+        ``enhance``: another system, noisy (n,) float32 at 48 kHz -> its time-aligned output (n,),
+        scored on the same items instead of the model (a peer; ``benchmarks/val_peer.py``); its
+        ``val_loss`` has no residual-noise term (a peer's output has no noise component)."""
         items = self._val_data()
         self.model.eval()
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
@@ -525,8 +528,14 @@ class Trainer:
             for start in range(0, len(items), self.cfg.batch_size):
                 chunk = items[start : start + self.cfg.batch_size]
                 noisy, clean, bw, _ = _collate(chunk)
-                est, residual = self._enhance(noisy, clean)
-                loss, _ = self.loss_fn(est, clean, bw, residual)
+                if enhance is None:
+                    est, residual = self._enhance(noisy, clean)
+                    loss, _ = self.loss_fn(est, clean, bw, residual)
+                else:
+                    est = torch.from_numpy(np.stack([np.asarray(enhance(x), dtype=np.float32) for x in noisy.numpy()]))
+                    if est.shape != noisy.shape:
+                        raise ValueError(f"enhance returned {tuple(est.shape[1:])} samples for {tuple(noisy.shape[1:])}")
+                    loss, _ = self.peer_loss_fn(est, clean, bw)
                 losses.append(float(loss) * len(chunk))
                 for j, (nz, cl, _bw, snr) in enumerate(chunk):
                     if not math.isfinite(snr) or not np.any(cl):
@@ -758,6 +767,7 @@ def validate_checkpoint(
     source_factory=None,
     per_item: bool = False,
     holdout: bool = False,
+    enhance: Callable[[np.ndarray], np.ndarray] | None = None,
     **overrides,
 ) -> dict:
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
@@ -766,7 +776,8 @@ def validate_checkpoint(
 
     ``holdout=True`` scores what the run held out of training (``holdout_speech`` and/or
     ``holdout_noise``, from the train split; val speech / val noise for the part it did not hold
-    out) instead of the val split (``ValueError`` if it held nothing out)."""
+    out) instead of the val split (``ValueError`` if it held nothing out). ``enhance`` scores another
+    system on exactly these items instead of the checkpoint's model (``Trainer.validate``)."""
     ckpt = load_checkpoint(checkpoint)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
@@ -782,7 +793,7 @@ def validate_checkpoint(
                              "(trained without --holdout-speech or --holdout-noise)")
         source_factory = functools.partial(source_factory or _make_sources, holdout_val=True)
     trainer = Trainer(cfg, source_factory, checkpoint=checkpoint)
-    result = trainer.validate(per_item=per_item)
+    result = trainer.validate(per_item=per_item, enhance=enhance)
     mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
     held = {}
     if holdout and cfg.holdout_speech:
