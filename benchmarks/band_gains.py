@@ -14,7 +14,9 @@ script measures it per frequency region.
 For each checkpoint and each of ``--items`` plain val mixtures (``MixtureSource`` of the val
 split, ``augment=false``, evenly spaced; ``--split train --mix ""`` looks at the training
 distribution instead; fullband speech only, i.e. bandwidth >= 20 kHz, so that every region has
-speech to keep), the model runs exactly as in training (``train.enhance``'s steps), and for every
+speech to keep; ``--band-limited`` takes every mixture and leaves out each one's bins above its
+speech's measured bandwidth, e.g. for the 16-kHz-content held-out voices of
+``models/training/ablations/voices/``), the model runs exactly as in training (``train.enhance``'s steps), and for every
 STFT bin, in frames where the clean speech in that bin's region is active (its power within
 ``--active-range-db``, default 20 dB, of the region's loudest frame in that mixture; the "clean"
 NIST recordings carry their own noise floor 30-36 dB below the speech, which a wider range would
@@ -76,8 +78,10 @@ def collect(
     split: str = "val",
     mix: str = "augment=false",
     active_range_db: float = ACTIVE_RANGE_DB,
+    band_limited: bool = False,
 ) -> dict:
-    """Per region and SNR bucket: gains, ideal masks and over-attenuation counts (summed)."""
+    """Per region and SNR bucket: gains, ideal masks and over-attenuation counts (summed).
+    ``band_limited``: every mixture, each one's bins above its ``bandwidth_hz`` left out."""
     import torch
 
     from hance_plugin.config import StftConfig
@@ -104,7 +108,7 @@ def collect(
     for index in picks:
         m = source[int(index)]
         snr = float(getattr(m, "snr_db", math.nan))
-        if float(m.bandwidth_hz) < 20000 or not np.any(m.clean) or not math.isfinite(snr):
+        if (float(m.bandwidth_hz) < 20000 and not band_limited) or not np.any(m.clean) or not math.isfinite(snr):
             continue
         used += 1
         noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
@@ -158,8 +162,10 @@ def collect(
         bucket = next(i for i, (lo, hi) in enumerate(SNR_BUCKETS_DB) if lo <= snr < hi)
         for r, (lo, hi) in enumerate(REGIONS_HZ):
             cols = (freqs >= lo) & (freqs < hi)
+            if band_limited:  # no speech to keep above the item's bandwidth
+                cols &= freqs <= float(m.bandwidth_hz)
             region = ps[:, cols].sum(axis=1)
-            if not np.any(region > 0):
+            if not np.any(cols) or not np.any(region > 0):
                 continue
             active = 10 * np.log10(region + 1e-30) >= 10 * np.log10(region.max()) - active_range_db
             gg, ii = g[active][:, cols].ravel(), ideal[active][:, cols].ravel()
@@ -226,11 +232,13 @@ def _paired_table(intro: str, other_label: str, stats: dict, other_key: str) -> 
 
 
 def _markdown(report: dict) -> str:
+    speech = "all speech, bins up to each one's bandwidth" if report.get("band_limited") else "fullband speech only"
     lines = [
         "# Per-bin gains against the ideal ratio mask (benchmarks/band_gains.py)",
         "",
         f"- command: `{report['command']}` (from the repository root)",
-        f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, fullband speech only; "
+        f"- date: {report['date']}; {report['split']} split, mixtures with `{report['mix'] or 'default mixing'}`, "
+        f"{speech}; "
         f"bins of speech-active frames (region power within {report['active_range_db']:g} dB of its maximum in the mixture)",
         "- gain: the gain magnitude the engine applies (|complex mask| below 6 kHz, |Y|/|X| for a deep filter's bins, "
         "interpolated band gains above); "
@@ -280,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="a region's frame counts as speech when its clean power is within this many dB of the "
                              "region's loudest frame (default 20: the NIST recordings' own noise floor, 30-36 dB "
                              "below the speech, stays out)")
+    parser.add_argument("--band-limited", action="store_true",
+                        help="take band-limited speech too, each mixture's bins above its speech's bandwidth left out "
+                             "(default: fullband speech only, every bin)")
     parser.add_argument("--seed", type=int, default=0, help="the val source's seed (training runs use 0)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--name", default="band-gains")
@@ -312,8 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         "split": args.split,
         "mix": args.mix,
         "active_range_db": args.active_range_db,
+        "band_limited": args.band_limited,
         "models": {
-            label: collect(path, Path(args.data_dir), args.items, args.seed, args.split, args.mix, args.active_range_db)
+            label: collect(path, Path(args.data_dir), args.items, args.seed, args.split, args.mix, args.active_range_db,
+                           args.band_limited)
             for label, path in models.items()
         },
     }

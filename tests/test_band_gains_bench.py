@@ -136,3 +136,29 @@ def test_the_worth_of_the_rotation(tmp_path, setup):
     assert abs(fresh["si_sdr"]["difference"]) < abs(turned["si_sdr"]["difference"])
     text = (out / "band-gains.md").read_text()
     assert text.count("What the complex mask's rotation is worth") == 3
+
+
+def test_band_limited_speech_is_scored_below_its_bandwidth_only(tmp_path, setup):
+    from scipy.signal import ellip, sosfilt
+
+    _, ckpt = setup
+    data = tmp_path / "data"
+    (data / "speech/val/narrow").mkdir(parents=True)
+    (data / "noise/val").mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    sos = ellip(12, 0.1, 80, 7000, fs=SR, output="sos")  # content to 7 kHz, as in a 16 kHz recording resampled
+    for i, f0 in enumerate((120.0, 210.0)):
+        sf.write(data / f"speech/val/narrow/n{i}.flac", sosfilt(sos, _voice(rng, f0, 3.5)).astype(np.float32), SR)
+    sf.write(data / "noise/val/hiss.flac", 0.02 * rng.standard_normal(5 * SR).astype(np.float32), SR)
+    mod = _module()
+    out = tmp_path / "out"
+    assert mod.main(["--checkpoint", f"fresh={ckpt}", "--data-dir", str(data), "--items", "4", "--band-limited",
+                     "--out-dir", str(out), "--name", "bl"]) == 0
+    res = json.loads((out / "bl.json").read_text())["models"]["fresh"]
+    assert res["mixtures"] >= 1
+    regions = {tuple(r["region_hz"]) for r in res["rows"] if r["snr_bucket_db"] is None}
+    assert (0, 1000) in regions and (3000, 6000) in regions and (6000, 8000) in regions
+    assert not any(lo >= 8000 for lo, _ in regions)  # nothing above the speech's bandwidth
+    assert "bins up to each one's bandwidth" in (out / "bl.md").read_text()
+    # the default takes fullband speech only: these mixtures are all left out
+    assert mod.collect(ckpt, data, 4, 0)["mixtures"] == 0
