@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # Judge the snr-guard probe with rule.md (written before any measurement): G1 (both unheard voices) and
 # G2 (plain val, with DNSMOS BAK) per margin, guard - no guard on hance-base, paired per mixture; the
-# non-stationary set is a report. Writes benchmarks/results/snr-guard-{plain,ru,tpru,nonstationary}.json
+# non-stationary set is a report. Writes benchmarks/results/PREFIX-{plain,ru,tpru,nonstationary}.json
 # (each only where missing) and prints the verdict.
-#   bash models/training/ablations/snr-guard/judge.sh      (about 10 min at 2 cores)
+#   bash models/training/ablations/snr-guard/judge.sh [MARGINS [PREFIX]]      (about 10 min at 2 cores)
+# MARGINS: round 1's 10,15 by default; PREFIX names the results (snr-guard); round 2 (rule.md) is
+#   bash models/training/ablations/snr-guard/judge.sh 20,25 snr-guard2
 set -euo pipefail
+margins="${1:-10,15}"; prefix="${2:-snr-guard}"
 here=models/training/ablations/snr-guard
 R=benchmarks/results
 py=.venv/bin/python
 for d in ../data-voices-ru ../data-tuxpaint-ru; do [ -d "$d/speech/val" ] || { echo "no $d: run the build_data.sh scripts first" >&2; exit 2; }; done
 probe() {  # name, args
     local name="$1"; shift
-    [ -s "$R/$name.json" ] || $py "$here/probe.py" --name "$name" --threads 1 "$@" > "runs/$name.out" 2> /dev/null
+    [ -s "$R/$name.json" ] || $py "$here/probe.py" --name "$name" --margins "$margins" --threads 1 "$@" \
+        > "runs/$name.out" 2> /dev/null
 }
-probe snr-guard-plain --items 203 --dnsmos-items 60 &
-probe snr-guard-ru --data-dir ../data-voices-ru --items 201
+probe "$prefix-plain" --items 203 --dnsmos-items 60 &
+probe "$prefix-ru" --data-dir ../data-voices-ru --items 201
 wait
-probe snr-guard-tpru --data-dir ../data-tuxpaint-ru --items 160 &
-probe snr-guard-nonstationary --items 203 --noise-include "music/*,misc_real/audiomentations_*,0ad_actor_fauna_animal/*"
+probe "$prefix-tpru" --data-dir ../data-tuxpaint-ru --items 160 &
+probe "$prefix-nonstationary" --items 203 --noise-include "music/*,misc_real/audiomentations_*,0ad_actor_fauna_animal/*"
 wait
-$py - <<'PY'
+PREFIX="$prefix" $py - <<'PY'
 import json
+import os
 
 R = "benchmarks/results"
-s = {k: json.load(open(f"{R}/snr-guard-{k}.json"))["summary"] for k in ("plain", "ru", "tpru", "nonstationary")}
+s = {k: json.load(open(f"{R}/{os.environ['PREFIX']}-{k}.json"))["summary"] for k in ("plain", "ru", "tpru", "nonstationary")}
 for label in s["plain"]:
     g1 = all(s[k][label]["pesq_wb"]["delta"] >= 0.015 and s[k][label]["si_sdr"]["delta"] >= 0.0 for k in ("ru", "tpru"))
     p = s["plain"][label]
