@@ -6,15 +6,16 @@
 #   bash models/training/ablations/snr-guard/judge.sh [MARGINS [PREFIX]]      (about 10 min at 2 cores)
 # MARGINS: round 1's 10,15 by default; PREFIX names the results (snr-guard); round 2 (rule.md) is
 #   bash models/training/ablations/snr-guard/judge.sh 20,25 snr-guard2
+# and round 3 (each bin's own power against its band's floor) `judge.sh 15,20 snr-guard3 --per-bin`.
 set -euo pipefail
-margins="${1:-10,15}"; prefix="${2:-snr-guard}"
+margins="${1:-10,15}"; prefix="${2:-snr-guard}"; extra=("${@:3}")
 here=models/training/ablations/snr-guard
 R=benchmarks/results
 py=.venv/bin/python
 for d in ../data-voices-ru ../data-tuxpaint-ru; do [ -d "$d/speech/val" ] || { echo "no $d: run the build_data.sh scripts first" >&2; exit 2; }; done
 probe() {  # name, args
     local name="$1"; shift
-    [ -s "$R/$name.json" ] || $py "$here/probe.py" --name "$name" --margins "$margins" --threads 1 "$@" \
+    [ -s "$R/$name.json" ] || $py "$here/probe.py" --name "$name" --margins "$margins" --threads 1 "${extra[@]}" "$@" \
         > "runs/$name.out" 2> /dev/null
 }
 probe "$prefix-plain" --items 203 --dnsmos-items 60 &

@@ -26,15 +26,17 @@ ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def guard_per_bin(dsp, band_db, floor_db, margin_db: float):
+def guard_per_bin(dsp, band_db, floor_db, margin_db: float, spec=None):
     """(B, T, K) lower bound of every bin's gain magnitude: sqrt(max(0, 1 - 10^(-(X - N - margin)/10)))
-    of its band, 0 for bins in no band."""
+    with X its band's energy (dB, mean power per bin) or, given ``spec``, the bin's own power (round 3),
+    and N its band's tracked floor; 0 for bins in no band."""
     import torch
 
-    g = torch.sqrt(torch.clamp(1.0 - 10.0 ** (-(band_db - floor_db - margin_db) / 10.0), min=0.0))
     member = dsp.band_matrix > 0  # (K, nb): each bin in at most one band
     index = member.float().argmax(dim=1)
-    return g[..., index] * member.any(dim=1).float()
+    level = band_db[..., index] if spec is None else 10.0 * torch.log10(spec.abs() ** 2 + 1e-12)
+    g = torch.sqrt(torch.clamp(1.0 - 10.0 ** (-(level - floor_db[..., index] - margin_db) / 10.0), min=0.0))
+    return g * member.any(dim=1).float()
 
 
 def guarded_mask(dsp, mask, gains, guard):
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--margins", default="10,15")
     p.add_argument("--dnsmos-items", type=int, default=0)
     p.add_argument("--noise-include", default="")
+    p.add_argument("--per-bin", action="store_true", help="each bin's own power against its band's floor (round 3)")
     p.add_argument("--name", required=True)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
             outs = {"off": dsp.istft(dsp.apply_mask(spec, mask, gains), n)[0].numpy()}
             for margin, label in zip(margins, labels[1:]):
-                low, high = guarded_mask(dsp, mask, gains, guard_per_bin(dsp, band_db, floor, margin))
+                low, high = guarded_mask(dsp, mask, gains, guard_per_bin(dsp, band_db, floor, margin, spec if args.per_bin else None))
                 y = torch.cat((spec[..., : dsp.split_bin] * torch.complex(low[..., 0], low[..., 1]),
                                spec[..., dsp.split_bin :] * high), dim=-1)
                 outs[label] = dsp.istft(y, n)[0].numpy()
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "benchmarks" / "results" / f"{args.name}.json"
     out.write_text(json.dumps({"command": "python models/training/ablations/snr-guard/probe.py " + " ".join(
         sys.argv[1:] if argv is None else argv), "checkpoint": args.checkpoint, "data_dir": args.data_dir,
-        "noise_include": args.noise_include, "summary": summary, "items": items}, indent=1))
+        "noise_include": args.noise_include, "per_bin": args.per_bin, "summary": summary, "items": items}, indent=1))
     return 0
 
 
