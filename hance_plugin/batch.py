@@ -361,8 +361,10 @@ def _prepare(options: BatchOptions):
         raise BatchUsageError(f"unknown --format {options.format!r}; allowed: {', '.join(FORMATS)}")
     try:
         chain = load_preset(options.preset)
-        chain = apply_overrides(chain, options.model, options.attenuation_limit_db, options.post_filter_beta,
-                                options.level_normalization, options.pause_post_filter_beta)
+        chain = apply_overrides(chain, model=options.model, attenuation_limit_db=options.attenuation_limit_db,
+                                post_filter_beta=options.post_filter_beta,
+                                level_normalization=options.level_normalization,
+                                pause_post_filter_beta=options.pause_post_filter_beta)
         text = dumps_preset(chain)
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
@@ -377,7 +379,7 @@ def _prepare(options: BatchOptions):
     return in_dir, out_resolved, chain, text, fingerprint, fmt
 
 
-def apply_overrides(chain: Any, model: str | None, attenuation_limit_db: float | None,
+def apply_overrides(chain: Any, *, model: str | None = None, attenuation_limit_db: float | None = None,
                     post_filter_beta: float | None = None, level_normalization: bool | None = None,
                     pause_post_filter_beta: float | None = None):
     """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit / post-filter

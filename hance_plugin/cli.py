@@ -271,7 +271,8 @@ def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None,
             raise PresetError(str(exc)) from None
         return PresetChain([denoiser], name="denoiser")
     chain = load_preset(preset)
-    chain = apply_overrides(chain, model, attenuation_limit_db, post_filter_beta, level_normalization, pause_post_filter_beta)
+    chain = apply_overrides(chain, model=model, attenuation_limit_db=attenuation_limit_db, post_filter_beta=post_filter_beta,
+                            level_normalization=level_normalization, pause_post_filter_beta=pause_post_filter_beta)
     if mix is not None:
         from .denoiser import Denoiser as _D
 

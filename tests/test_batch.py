@@ -483,7 +483,7 @@ def test_a_model_file_on_the_command_line_is_relative_to_the_working_directory(t
     shutil.copy(identity_model, tmp_path / "mine.onnx")
     shutil.copy(identity_model.with_suffix(".json"), tmp_path / "mine.json")
     monkeypatch.chdir(tmp_path)
-    chain = apply_overrides(load_preset("denoise-only"), "mine.onnx", None)
+    chain = apply_overrides(load_preset("denoise-only"), model="mine.onnx")
     assert f'model = "{tmp_path / "mine.onnx"}"' in dumps_preset(chain)
 
 

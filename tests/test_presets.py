@@ -277,9 +277,9 @@ def test_post_filter_key_loads_and_survives_other_overrides():
     text = '[[chain]]\nplugin = "Denoiser"\nattenuation_limit_db = 30.0\npost_filter_beta = 0.05\n'
     chain = loads_preset(text)
     assert chain[0].post_filter_beta == 0.05
-    chain = apply_overrides(chain, None, 12.0)
+    chain = apply_overrides(chain, attenuation_limit_db=12.0)
     assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta) == (12.0, 0.05)
-    chain = apply_overrides(chain, None, None, 0.2)
+    chain = apply_overrides(chain, post_filter_beta=0.2)
     assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta) == (12.0, 0.2)
     assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].post_filter_beta == 0.0  # off unless asked
 
@@ -292,9 +292,9 @@ def test_pause_post_filter_key_loads_dumps_and_survives_other_overrides(tmp_path
     text = '[[chain]]\nplugin = "Denoiser"\npause_post_filter_beta = 0.3\n'
     chain = loads_preset(text)
     assert chain[0].pause_post_filter_beta == 0.3
-    chain = apply_overrides(chain, None, 12.0, 0.02)
+    chain = apply_overrides(chain, attenuation_limit_db=12.0, post_filter_beta=0.02)
     assert (chain[0].attenuation_limit_db, chain[0].post_filter_beta, chain[0].pause_post_filter_beta) == (12.0, 0.02, 0.3)
-    chain = apply_overrides(chain, None, None, None, None, 1.0)
+    chain = apply_overrides(chain, pause_post_filter_beta=1.0)
     assert (chain[0].attenuation_limit_db, chain[0].pause_post_filter_beta) == (12.0, 1.0)
     loaded, path = _round_trip(chain, tmp_path)
     assert loaded[0].pause_post_filter_beta == 1.0 and "pause_post_filter_beta = 1.0" in path.read_text()
@@ -311,9 +311,9 @@ def test_level_normalization_key_loads_and_survives_overrides():
     assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].level_normalization is False  # off unless asked
     chain = loads_preset('[[chain]]\nplugin = "Denoiser"\nlevel_normalization = true\n')
     assert chain[0].level_normalization is True
-    chain = apply_overrides(chain, None, 12.0)
+    chain = apply_overrides(chain, attenuation_limit_db=12.0)
     assert (chain[0].attenuation_limit_db, chain[0].level_normalization) == (12.0, True)
-    chain = apply_overrides(loads_preset('[[chain]]\nplugin = "Denoiser"\n'), None, None, None, True)
+    chain = apply_overrides(loads_preset('[[chain]]\nplugin = "Denoiser"\n'), level_normalization=True)
     assert chain[0].level_normalization is True
     with pytest.raises(PresetError, match="level_normalization"):
         loads_preset('[[chain]]\nplugin = "Denoiser"\nlevel_normalization = 1\n')
