@@ -8,9 +8,6 @@ set -euo pipefail
 here=models/training/ablations/regularise
 arm="${1:-}"
 case "$arm" in drop|fnoise) ;; *) echo "ARM must be drop or fnoise" >&2; exit 2 ;; esac
-py=.venv/bin/python
-ckpt="runs/reg-$arm/last.pt"; [ -f "$ckpt" ] || ckpt="$here/$arm/last.pt"
-s=$($py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$ckpt")
-[ "$s" = 21000 ] || { echo "$ckpt at step $s, the rule applies at 21000" >&2; exit 2; }
+ckpt=$(bash models/training/ablations/final-checkpoint.sh "runs/reg-$arm/last.pt" "$here/$arm/last.pt" 21000)
 bash models/training/ablations/unseen-judge.sh "regularise-$arm" 19500 models/training/ablations/rn-off/off \
     runs/rnoff-off/last.pt "$here/$arm" "$ckpt"

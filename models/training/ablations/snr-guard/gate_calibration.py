@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from probe import ROOT, speech_mixtures  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,20 +33,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
-    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
     dsp = TorchDsp(StftConfig())
     width = (dsp.band_matrix > 0).sum(dim=0).double()  # bins per band
-    source = MixtureSource.from_shared_data(Path(args.data_dir), split="train", seed=0,
-                                            config=MixConfig(**parse_mix_overrides("augment=false")))
-    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(args.items, len(source)))).astype(int))
     rows = []
     skip = int(round(dsp.frames_per_second))  # the first second: the floor is still settling
-    for index in picks:
-        m = source[int(index)]
-        snr = float(getattr(m, "snr_db", math.nan))
-        if not math.isfinite(snr) or not np.any(m.clean):
-            continue
+    for _, index, m in speech_mixtures(args.data_dir, args.items, split="train")[1]:
+        snr = float(m.snr_db)
         with torch.no_grad():
             band_db = dsp.band_db(dsp.stft(torch.from_numpy(np.asarray(m.noisy, np.float32))[None]))
             floor = dsp.band_floor_db(band_db)
@@ -54,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if gamma.size < 10:
             continue
         active = gamma[gamma > 6.0]
-        rows.append({"index": int(index), "snr_db": snr, "p95_db": float(np.percentile(gamma, 95)),
+        rows.append({"index": index, "snr_db": snr, "p95_db": float(np.percentile(gamma, 95)),
                      "active_median_db": float(np.median(active)) if active.size else float("nan")})
     out = {"items": rows}
     snr = np.array([r["snr_db"] for r in rows])

@@ -11,7 +11,6 @@ added output power (|X|^2 (g_guarded^2 - g_model^2)) that lands in bins with tru
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from probe import ROOT, guard_per_bin, guarded_mask  # noqa: E402
+from probe import ROOT, guard_per_bin, guarded_mask, speech_mixtures  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,21 +33,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
-    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
     from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
 
     model = model_from_checkpoint(load_checkpoint(ROOT / "models/training/hance-base/last.pt")).eval()
     dsp = TorchDsp(StftConfig())
-    source = MixtureSource.from_shared_data(Path(args.data_dir), split="val", seed=0,
-                                            config=MixConfig(**parse_mix_overrides("augment=false")))
-    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(args.items, len(source)))).astype(int))
     buckets = ((-99, 0), (0, 5), (5, 10), (10, 15), (15, 99))
     acc = {b: np.zeros(3) for b in [None, *buckets]}  # added power: total, true SNR < 0 dB, > 10 dB
-    for index in picks:
-        m = source[int(index)]
-        snr = float(getattr(m, "snr_db", math.nan))
-        if not math.isfinite(snr) or not np.any(m.clean):
-            continue
+    for _, _, m in speech_mixtures(args.data_dir, args.items)[1]:
+        snr = float(m.snr_db)
         with torch.no_grad():
             noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
             spec = dsp.stft(noisy)

@@ -26,6 +26,25 @@ ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+def speech_mixtures(data_dir, items: int, split: str = "val", **source_kw):
+    """(count, iterator of (position, index, mixture)): ``items`` mixtures of ``data_dir``'s ``split``
+    (``augment=false``, seed 0), evenly spaced over the source, as ``benchmarks/band_gains.py`` picks
+    them; those without speech or without a finite SNR are skipped (positions keep counting them)."""
+    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
+
+    source = MixtureSource.from_shared_data(Path(data_dir), split=split, seed=0,
+                                            config=MixConfig(**parse_mix_overrides("augment=false")), **source_kw)
+    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
+
+    def walk():
+        for position, index in enumerate(picks):
+            m = source[int(index)]
+            if np.any(m.clean) and math.isfinite(float(getattr(m, "snr_db", math.nan))):
+                yield position, int(index), m
+
+    return len(picks), walk()
+
+
 def guard_per_bin(dsp, band_db, floor_db, margin_db: float, spec=None):
     """(B, T, K) lower bound of every bin's gain magnitude: sqrt(max(0, 1 - 10^(-(X - N - margin)/10)))
     with X its band's energy (dB, mean power per bin) or, given ``spec``, the bin's own power (round 3),
@@ -69,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
-    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides, parse_patterns
+    from hance_plugin.training.mixing import parse_patterns
     from hance_plugin.training.signals import si_sdr_db
     from hance_plugin.training.train import _pesq_wb, load_checkpoint, model_from_checkpoint
     from quality import _Dnsmos, select_entries, to_16k
@@ -82,17 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("the guard needs the tracked floor; this model does not read it (any model could, later)")
     dsp = TorchDsp(StftConfig())
     noise = dict(noise_split="train", noise_include=parse_patterns(args.noise_include)) if args.noise_include else {}
-    source = MixtureSource.from_shared_data(Path(args.data_dir), split="val", seed=0,
-                                            config=MixConfig(**parse_mix_overrides("augment=false")), **noise)
-    picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(args.items, len(source)))).astype(int))
+    n_picks, mixtures = speech_mixtures(args.data_dir, args.items, **noise)
     dnsmos = _Dnsmos() if args.dnsmos_items > 0 else None
-    with_dnsmos = set(select_entries(range(len(picks)), args.dnsmos_items)) if dnsmos else set()
+    with_dnsmos = set(select_entries(range(n_picks), args.dnsmos_items)) if dnsmos else set()
     labels = ["off"] + [f"margin {m:g} dB" for m in margins]
     items = []
-    for position, index in enumerate(picks):
-        m = source[int(index)]
-        if not np.any(m.clean) or not math.isfinite(float(getattr(m, "snr_db", math.nan))):
-            continue
+    for position, index, m in mixtures:
         noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
         ref = np.asarray(m.clean, np.float32)
         n = noisy.shape[-1]
@@ -107,13 +121,13 @@ def main(argv: list[str] | None = None) -> int:
                 y = torch.cat((spec[..., : dsp.split_bin] * torch.complex(low[..., 0], low[..., 1]),
                                spec[..., dsp.split_bin :] * high), dim=-1)
                 outs[label] = dsp.istft(y, n)[0].numpy()
-        record = {"index": int(index), "snr_db": float(m.snr_db), "speech_file": m.meta.get("speech_file", "")}
+        record = {"index": index, "snr_db": float(m.snr_db), "speech_file": m.meta.get("speech_file", "")}
         for label, y in outs.items():
             record[label] = {"si_sdr": float(si_sdr_db(ref, y)), "pesq_wb": _pesq_wb(ref, y)}
             if position in with_dnsmos:
                 record[label]["dnsmos_bak"] = dnsmos(to_16k(y))["dnsmos_bak"]
         items.append(record)
-        print(f"\r{position + 1}/{len(picks)}", end="", file=sys.stderr, flush=True)
+        print(f"\r{position + 1}/{n_picks}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     summary = {}
     for label in labels[1:]:
