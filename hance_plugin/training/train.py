@@ -393,9 +393,6 @@ class Trainer:
             residual_noise_weight=cfg.residual_noise_weight,
         )
         self.train_src, self.val_src = (source_factory or _make_sources)(cfg)
-        # val_loss of another system's output (``validate(enhance=...)``): the same terms without residual noise
-        self.peer_loss_fn = EnhancementLoss(self.stft, mr_weight=cfg.mr_weight, complex_weight=cfg.complex_weight,
-                                            over_suppression_weight=cfg.over_suppression_weight)
         self.teacher = teacher
         if self.teacher is None and cfg.teacher:
             self.teacher = make_teacher(cfg.teacher)
@@ -520,6 +517,7 @@ class Trainer:
         scored on the same items instead of the model (a peer; ``benchmarks/val_peer.py``); its
         ``val_loss`` has no residual-noise term (a peer's output has no noise component)."""
         items = self._val_data()
+        peer_loss_fn = None
         self.model.eval()
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
         records = []
@@ -532,10 +530,14 @@ class Trainer:
                     est, residual = self._enhance(noisy, clean)
                     loss, _ = self.loss_fn(est, clean, bw, residual)
                 else:
+                    if peer_loss_fn is None:  # another system's output has no noise component: no residual term
+                        peer_loss_fn = EnhancementLoss(self.stft, mr_weight=self.cfg.mr_weight,
+                                                       complex_weight=self.cfg.complex_weight,
+                                                       over_suppression_weight=self.cfg.over_suppression_weight)
                     est = torch.from_numpy(np.stack([np.asarray(enhance(x), dtype=np.float32) for x in noisy.numpy()]))
                     if est.shape != noisy.shape:
                         raise ValueError(f"enhance returned {tuple(est.shape[1:])} samples for {tuple(noisy.shape[1:])}")
-                    loss, _ = self.peer_loss_fn(est, clean, bw)
+                    loss, _ = peer_loss_fn(est, clean, bw)
                 losses.append(float(loss) * len(chunk))
                 for j, (nz, cl, _bw, snr) in enumerate(chunk):
                     if not math.isfinite(snr) or not np.any(cl):
