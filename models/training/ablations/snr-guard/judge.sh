@@ -6,7 +6,8 @@
 #   bash models/training/ablations/snr-guard/judge.sh [MARGINS [PREFIX]]      (about 10 min at 2 cores)
 # MARGINS: round 1's 10,15 by default; PREFIX names the results (snr-guard); round 2 (rule.md) is
 #   bash models/training/ablations/snr-guard/judge.sh 20,25 snr-guard2
-# and round 3 (each bin's own power against its band's floor) `judge.sh 15,20 snr-guard3 --per-bin`.
+# and round 3 (each bin's own power against its band's floor) `judge.sh 15,20 snr-guard3 --per-bin`;
+# round 4: `judge.sh 20 snr-guard4-low --region low`, `judge.sh 20 snr-guard4-high --region high`.
 set -euo pipefail
 margins="${1:-10,15}"; prefix="${2:-snr-guard}"; extra=("${@:3}")
 here=models/training/ablations/snr-guard

@@ -58,11 +58,17 @@ def guard_per_bin(dsp, band_db, floor_db, margin_db: float, spec=None):
     return g * member.any(dim=1).float()
 
 
-def guarded_mask(dsp, mask, gains, guard):
-    """(mask_low, per-bin high gains) with every gain magnitude raised to at least ``guard``."""
+def guarded_mask(dsp, mask, gains, guard, region: str = "all"):
+    """(mask_low, per-bin high gains) with every gain magnitude raised to at least ``guard``; ``region``
+    "low" / "high" guards only the complex-mask bins below the split / the band gains above it (round 4)."""
     import torch
 
     f = dsp.split_bin
+    if region != "all":
+        keep = torch.zeros_like(guard)
+        keep[..., :f] = 1.0 if region == "low" else 0.0
+        keep[..., f:] = 1.0 if region == "high" else 0.0
+        guard = guard * keep
     mag = torch.linalg.vector_norm(mask, dim=-1)
     lift = torch.where(mag > 1e-12, torch.clamp_min(guard[..., :f], 0.0).maximum(mag) / mag.clamp_min(1e-12),
                        torch.zeros_like(mag))
@@ -81,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dnsmos-items", type=int, default=0)
     p.add_argument("--noise-include", default="")
     p.add_argument("--per-bin", action="store_true", help="each bin's own power against its band's floor (round 3)")
+    p.add_argument("--region", choices=("all", "low", "high"), default="all",
+                   help="guard the bins below the 6 kHz split only (low), above it only (high), or all (round 4)")
     p.add_argument("--name", required=True)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
@@ -117,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
             outs = {"off": dsp.istft(dsp.apply_mask(spec, mask, gains), n)[0].numpy()}
             for margin, label in zip(margins, labels[1:]):
-                low, high = guarded_mask(dsp, mask, gains, guard_per_bin(dsp, band_db, floor, margin, spec if args.per_bin else None))
+                guard = guard_per_bin(dsp, band_db, floor, margin, spec if args.per_bin else None)
+                low, high = guarded_mask(dsp, mask, gains, guard, args.region)
                 y = torch.cat((spec[..., : dsp.split_bin] * torch.complex(low[..., 0], low[..., 1]),
                                spec[..., dsp.split_bin :] * high), dim=-1)
                 outs[label] = dsp.istft(y, n)[0].numpy()
@@ -146,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "benchmarks" / "results" / f"{args.name}.json"
     out.write_text(json.dumps({"command": "python models/training/ablations/snr-guard/probe.py " + " ".join(
         sys.argv[1:] if argv is None else argv), "checkpoint": args.checkpoint, "data_dir": args.data_dir,
-        "noise_include": args.noise_include, "per_bin": args.per_bin, "summary": summary, "items": items}, indent=1))
+        "noise_include": args.noise_include, "per_bin": args.per_bin, "region": args.region, "summary": summary, "items": items}, indent=1))
     return 0
 
 
