@@ -19,7 +19,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from probe import ROOT, guard_per_bin, guarded_mask, speech_mixtures  # noqa: E402
+from probe import ROOT, guard_per_bin, guarded_mask, run_model, speech_mixtures  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,13 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     acc = {b: np.zeros(3) for b in [None, *buckets]}  # added power: total, true SNR < 0 dB, > 10 dB
     for _, _, m in speech_mixtures(args.data_dir, args.items)[1]:
         snr = float(m.snr_db)
+        spec, band_db, floor, mask, gains = run_model(model, dsp, torch.from_numpy(np.asarray(m.noisy, np.float32))[None])
         with torch.no_grad():
-            noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
-            spec = dsp.stft(noisy)
             s = dsp.stft(torch.from_numpy(np.asarray(m.clean, np.float32))[None])
-            spec_low, band_db = dsp.features(spec)
-            floor = dsp.band_floor_db(band_db)
-            mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
             guard = guard_per_bin(dsp, band_db, floor, args.margin, spec if args.per_bin else None)
             low, high = guarded_mask(dsp, mask, gains, guard)
             g0 = torch.cat((torch.linalg.vector_norm(mask, dim=-1), dsp.high_gains_per_bin(gains)), -1)

@@ -45,6 +45,19 @@ def speech_mixtures(data_dir, items: int, split: str = "val", **source_kw):
     return len(picks), walk()
 
 
+def run_model(model, dsp, noisy):
+    """(spec, band_db, floor_db, mask_low, gains_high) of ``noisy`` (1, n): the model run from reset
+    exactly as ``train.enhance`` runs it, with the tracked floor it reads (no gradient)."""
+    import torch
+
+    with torch.no_grad():
+        spec = dsp.stft(noisy)
+        spec_low, band_db = dsp.features(spec)
+        floor = dsp.band_floor_db(band_db)
+        mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
+    return spec, band_db, floor, mask, gains
+
+
 def guard_per_bin(dsp, band_db, floor_db, margin_db: float, spec=None):
     """(B, T, K) lower bound of every bin's gain magnitude: sqrt(max(0, 1 - 10^(-(X - N - margin)/10)))
     with X its band's energy (dB, mean power per bin) or, given ``spec``, the bin's own power (round 3),
@@ -118,11 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         noisy = torch.from_numpy(np.asarray(m.noisy, np.float32))[None]
         ref = np.asarray(m.clean, np.float32)
         n = noisy.shape[-1]
+        spec, band_db, floor, mask, gains = run_model(model, dsp, noisy)
         with torch.no_grad():
-            spec = dsp.stft(noisy)
-            spec_low, band_db = dsp.features(spec)
-            floor = dsp.band_floor_db(band_db)
-            mask, gains, _ = model(spec_low, band_db, model.initial_state(1), floor)
             outs = {"off": dsp.istft(dsp.apply_mask(spec, mask, gains), n)[0].numpy()}
             for margin, label in zip(margins, labels[1:]):
                 guard = guard_per_bin(dsp, band_db, floor, margin, spec if args.per_bin else None)
