@@ -10,6 +10,7 @@
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --mask-gate
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --subband-hidden 48
     python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --df-order 3 --df-bins 64
+    python -m hance_plugin.training grow runs/<name>/last.pt --out runs/<branch>/last.pt --floor-guard --guard-margin-db 15
     python -m hance_plugin.training bench models/<model-name>.onnx
 
 ``train`` writes ``last.pt``/``best.pt``/``log.jsonl`` into ``--out``; SIGTERM/SIGINT checkpoint and
@@ -207,13 +208,17 @@ def _cmd_grow(args) -> int:
     try:
         out = grow_checkpoint_file(args.checkpoint, args.out, mask_gate=args.mask_gate,
                                    subband_hidden=args.subband_hidden, subband_scale=args.subband_scale,
-                                   df_order=args.df_order, df_bins=args.df_bins, df_scale=args.df_scale)
+                                   df_order=args.df_order, df_bins=args.df_bins, df_scale=args.df_scale,
+                                   floor_guard=args.floor_guard, guard_margin_db=args.guard_margin_db,
+                                   guard_scale=args.guard_scale, guard_gate0=args.guard_gate0)
     except (ValueError, FileNotFoundError) as exc:
         print(f"grow: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"checkpoint": str(out), "grown_from": args.checkpoint, "mask_gate": args.mask_gate,
                       "subband_hidden": args.subband_hidden, "subband_scale": args.subband_scale,
-                      "df_order": args.df_order, "df_bins": args.df_bins, "df_scale": args.df_scale}))
+                      "df_order": args.df_order, "df_bins": args.df_bins, "df_scale": args.df_scale,
+                      "floor_guard": args.floor_guard, "guard_margin_db": args.guard_margin_db,
+                      "guard_scale": args.guard_scale, "guard_gate0": args.guard_gate0}))
     return 0
 
 
@@ -268,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="the averaged checkpoint (validate/export read it)")
     p.add_argument("--weights", default=None, help="comma list, one per checkpoint, >= 0, normalised (default: uniform)")
     p.set_defaults(func=_cmd_average)
-    p = sub.add_parser("grow", help="add a part to a checkpoint as an exact identity (train --resume continues it)")
+    p = sub.add_parser("grow", help="add a part to a checkpoint (an exact identity but for --floor-guard; train --resume continues it)")
     p.add_argument("checkpoint")
     p.add_argument("--out", required=True, help="the grown checkpoint, e.g. runs/<branch>/last.pt")
     p.add_argument("--mask-gate", action="store_true", help="per-bin softplus gate on the complex mask (model.py)")
@@ -282,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--df-bins", type=int, default=0, metavar="F", help="bins (from 0 Hz) the deep filter covers")
     p.add_argument("--df-scale", type=float, default=1.0, metavar="A",
                    help="multiply the extra taps by A: their head learns A times faster under Adam")
+    p.add_argument("--floor-guard", action="store_true",
+                   help="gated lower bound on the complex mask from the tracked noise floor (model.py; NOT an "
+                   "identity: the gate starts at --guard-gate0)")
+    p.add_argument("--guard-margin-db", type=float, default=15.0, metavar="DB",
+                   help="the bound starts this far above the tracked floor")
+    p.add_argument("--guard-scale", type=float, default=20.0, metavar="A",
+                   help="multiply the gate's logit by A: its head learns A times faster under Adam")
+    p.add_argument("--guard-gate0", type=float, default=0.5, metavar="G", help="the gate's start, in (0, 1)")
     p.set_defaults(func=_cmd_grow)
     p = sub.add_parser("plot", help="plot train/val curves of a run (PNG)")
     p.add_argument("run_dir")

@@ -14,6 +14,11 @@ low-band mask, its output layer at zero, so it adds exactly 0; its other new wei
 default initialisation from a fixed seed (``seed``), so growing is reproducible.
 ``df_order`` / ``df_bins`` (``model.py``, ``MaskEstimatorNet._deep_filter``): taps on past frames
 of the lowest bins, ``df_head`` at zero, so the filter is exactly the one-frame mask.
+``floor_guard`` (``model.py``, ``MaskEstimatorNet._floor_guard``) is the one growth that is **not** an
+identity: a lower bound on the complex mask from the tracked noise floor behind a learned gate, which
+starts at ``guard_gate0`` (weight 0, bias logit(gate0) / guard_scale) in every band. At gate 0 it would
+be an identity, but a sigmoid there barely moves at a late-stage learning rate; the grown network
+applies that fraction of the bound from its first step (models/training/ablations/floor-guard/rule.md).
 
 Optimizer state: AdamW's state is keyed by parameter position (weights first, then biases and
 norms: ``Trainer._build``), and the new head's parameters shift those positions, so the moments of
@@ -24,17 +29,19 @@ state (AdamW initialises it at their first step).
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from .model import _SOFTPLUS_ONE, MaskEstimatorNet, ModelConfig, count_params_and_macs
+from ..config import StftConfig
+from .model import _SOFTPLUS_ONE, MaskEstimatorNet, ModelConfig, count_params_and_macs, guard_band_edges
 from .train import _atomic_save, load_checkpoint
 
 __all__ = ["grow_checkpoint", "grow_checkpoint_file"]
 
-GROWTHS = ("mask_gate", "subband_hidden", "df_order")
+GROWTHS = ("mask_gate", "subband_hidden", "df_order", "floor_guard")
 _SUBBAND_PARAMS = {"sub_local.weight", "sub_local.bias", "sub_ctx.weight", "sub_bin", "sub_out.weight", "sub_out.bias"}
 
 
@@ -44,11 +51,23 @@ def _optimizer_order(model: MaskEstimatorNet) -> list[str]:
     return [n for n, p in named if p.dim() > 1] + [n for n, p in named if p.dim() <= 1]
 
 
+def _stft_of(ckpt: dict, config: ModelConfig) -> StftConfig:
+    """The STFT the checkpoint was trained with (its training config's, else the default), checked
+    against the network's split and band count."""
+    stft = StftConfig.from_card_fields(ckpt["stft"]) if "stft" in ckpt else StftConfig()
+    if (stft.split_bin, stft.n_bands) != (config.split_bin, config.n_bands):
+        raise ValueError(f"the network's split/bands ({config.split_bin}, {config.n_bands}) are not the "
+                         f"checkpoint's STFT's ({stft.split_bin}, {stft.n_bands})")
+    return stft
+
+
 def grow_checkpoint(
     ckpt: dict, mask_gate: bool = False, subband_hidden: int = 0, seed: int = 0, subband_scale: float = 1.0,
-    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0,
+    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0, floor_guard: bool = False,
+    guard_margin_db: float = 15.0, guard_scale: float = 20.0, guard_gate0: float = 0.5,
 ) -> dict:
-    """A copy of ``ckpt`` with the requested parts added as identities (see the module docstring)."""
+    """A copy of ``ckpt`` with the requested parts added (as identities, but for ``floor_guard``:
+    see the module docstring)."""
     old_config = ModelConfig(**ckpt["model_config"])
     changes = {}
     if mask_gate:
@@ -75,6 +94,15 @@ def grow_checkpoint(
             changes["df_scale"] = float(df_scale)
     elif df_bins or df_scale != 1.0:
         raise ValueError("df_bins and df_scale apply to a deep filter grown in the same call (df_order > 1)")
+    if floor_guard:
+        if old_config.floor_guard:
+            raise ValueError("the checkpoint already has a floor guard")
+        if not 0.0 < guard_gate0 < 1.0:
+            raise ValueError(f"guard_gate0 must be in (0, 1), got {guard_gate0}")
+        changes.update(floor_guard=True, guard_margin_db=float(guard_margin_db), guard_scale=float(guard_scale),
+                       guard_band_edges=guard_band_edges(_stft_of(ckpt, old_config)))
+    elif (guard_margin_db, guard_scale, guard_gate0) != (15.0, 20.0, 0.5):
+        raise ValueError("guard_margin_db, guard_scale and guard_gate0 apply to a floor guard grown in the same call")
     if not changes:
         raise ValueError(f"nothing to grow: pass one of {GROWTHS}")
     new_config = replace(old_config, **changes)  # ValueError for an invalid combination
@@ -85,7 +113,8 @@ def grow_checkpoint(
         model = MaskEstimatorNet(new_config)
     missing, unexpected = model.load_state_dict(ckpt["model"], strict=False)
     added = (({"gate_head.weight", "gate_head.bias"} if mask_gate else set()) | (_SUBBAND_PARAMS if subband_hidden else set())
-             | ({"df_head.weight", "df_head.bias"} if df_order > 1 else set()))
+             | ({"df_head.weight", "df_head.bias"} if df_order > 1 else set())
+             | ({"guard_head.weight", "guard_head.bias"} if floor_guard else set()))
     if set(missing) != added or unexpected:
         raise ValueError(f"unexpected state difference: missing {missing}, unexpected {unexpected}")
     with torch.no_grad():
@@ -98,6 +127,9 @@ def grow_checkpoint(
         if df_order > 1:
             model.df_head.weight.zero_()
             model.df_head.bias.zero_()
+        if floor_guard:
+            model.guard_head.weight.zero_()
+            model.guard_head.bias.fill_(math.log(guard_gate0 / (1.0 - guard_gate0)) / new_config.guard_scale)
 
     old_order = _optimizer_order(old_model)
     new_order = _optimizer_order(model)
@@ -117,6 +149,8 @@ def grow_checkpoint(
     out["optimizer"] = opt
     out["budget"] = count_params_and_macs(model)
     out["grown_from"] = {"changes": changes, "step": ckpt.get("progress", {}).get("step")}
+    if floor_guard:
+        out["grown_from"]["guard_gate0"] = float(guard_gate0)
     progress = dict(ckpt.get("progress", {}))
     progress["last_val"] = {}  # those scores were the original network's
     out["progress"] = progress
@@ -125,11 +159,14 @@ def grow_checkpoint(
 
 def grow_checkpoint_file(
     path: str | Path, out: str | Path, mask_gate: bool = False, subband_hidden: int = 0, subband_scale: float = 1.0,
-    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0,
+    df_order: int = 1, df_bins: int = 0, df_scale: float = 1.0, floor_guard: bool = False,
+    guard_margin_db: float = 15.0, guard_scale: float = 20.0, guard_gate0: float = 0.5,
 ) -> Path:
     """Read ``path``, grow it, write ``out`` atomically (its folder is created); returns ``out``."""
     grown = grow_checkpoint(load_checkpoint(path), mask_gate=mask_gate, subband_hidden=subband_hidden,
-                            subband_scale=subband_scale, df_order=df_order, df_bins=df_bins, df_scale=df_scale)
+                            subband_scale=subband_scale, df_order=df_order, df_bins=df_bins, df_scale=df_scale,
+                            floor_guard=floor_guard, guard_margin_db=guard_margin_db, guard_scale=guard_scale,
+                            guard_gate0=guard_gate0)
     grown["grown_from"]["path"] = str(path)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,10 @@ convolutions with state, grouped/efficient GRUs):
                                  correction to the low-band mask from the bin's spectral
                                  neighbourhood (FullSubNet's sub-band idea; ``_subband``);
                                  the twin gets the same path on its pre-softplus mask.
+                 ``floor_guard`` (phase_aware with ``noise_floor``, off by default; added to a
+                                 trained network by ``grow``): a lower bound on the complex mask's
+                                 magnitude from the tracked noise floor, behind a learned per-band
+                                 gate (``_floor_guard``; models/training/ablations/floor-guard/).
                  ``df_order`` N > 1 (phase_aware, off by default; training-only, export
                                  refuses it): the lowest ``df_bins`` bins get a complex filter
                                  over the current and N-1 past frames instead of a one-frame
@@ -81,7 +85,7 @@ from torch.nn import functional as F
 
 from ..config import StftConfig
 
-__all__ = ["ModelConfig", "MaskEstimatorNet", "check_regularisation", "SIZES", "VARIANTS", "count_params_and_macs", "build_model"]
+__all__ = ["ModelConfig", "MaskEstimatorNet", "check_regularisation", "guard_band_edges", "SIZES", "VARIANTS", "count_params_and_macs", "build_model"]
 
 VARIANTS = ("phase_aware", "magnitude_twin")
 SIZES = {"base": 256, "fast": 128}
@@ -108,6 +112,10 @@ class ModelConfig:
     df_scale: float = 1.0  # the extra taps are multiplied by this (a learning-rate multiplier under Adam)
     noise_floor: bool = False  # also read band_db - band_floor_db (kernels/floor.py): noise-aware input
     twin_mask: str = "softplus"  # magnitude_twin's low-band mask: softplus(raw) or |raw| (see ``forward``)
+    floor_guard: bool = False  # gated lower bound on the complex mask from the tracked floor (``_floor_guard``)
+    guard_margin_db: float = 15.0  # the bound starts this far above the floor (over-subtraction)
+    guard_scale: float = 20.0  # the gate's logit is multiplied by this (a learning-rate multiplier under Adam)
+    guard_band_edges: tuple[int, ...] = ()  # band edges (bins) from 0 to split_bin that the gate and bound use
     split_bin: int = 120
     n_bands: int = 32
     n_high_gains: int = 9
@@ -135,11 +143,24 @@ class ModelConfig:
             raise ValueError(f"twin_mask must be one of {TWIN_MASKS}, got {self.twin_mask!r}")
         if self.twin_mask != "softplus" and self.variant != "magnitude_twin":
             raise ValueError("twin_mask applies to the magnitude_twin variant's mask only")
+        object.__setattr__(self, "guard_band_edges", tuple(int(e) for e in self.guard_band_edges))
+        if self.floor_guard:
+            if self.variant != "phase_aware" or not self.noise_floor or self.df_order > 1:
+                raise ValueError("floor_guard needs the phase_aware variant with noise_floor and without deep filtering")
+            e = self.guard_band_edges
+            if len(e) < 2 or e[0] != 0 or e[-1] != self.split_bin or any(b <= a for a, b in zip(e, e[1:])):
+                raise ValueError(f"guard_band_edges must rise from 0 to split_bin ({self.split_bin}), got {e}")
+            if len(e) - 1 > self.n_bands or not math.isfinite(self.guard_margin_db) or not self.guard_scale > 0:
+                raise ValueError("floor_guard needs at most n_bands bands, a finite margin and guard_scale > 0")
+        elif self.guard_band_edges or self.guard_margin_db != 15.0 or self.guard_scale != 20.0:
+            raise ValueError("guard_band_edges, guard_margin_db and guard_scale apply only with floor_guard")
 
     @classmethod
     def for_stft(cls, stft: StftConfig, variant: str = "phase_aware", size: str = "base", **kw) -> "ModelConfig":
         if size not in SIZES:
             raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+        if kw.get("floor_guard") and not kw.get("guard_band_edges"):
+            kw["guard_band_edges"] = guard_band_edges(stft)
         return cls(
             variant=variant,
             hidden=SIZES[size],
@@ -152,6 +173,14 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def guard_band_edges(stft: StftConfig) -> tuple[int, ...]:
+    """The edges (bins) of ``stft``'s bands below its split: the bands ``floor_guard`` gates."""
+    edges = [int(e) for e in stft.band_edges if e <= stft.split_bin]
+    if edges[-1] != stft.split_bin:
+        raise ValueError(f"the split bin {stft.split_bin} is not a band edge")
+    return tuple(edges)
 
 
 def check_regularisation(dropout: float, feature_noise: float) -> None:
@@ -201,6 +230,14 @@ class MaskEstimatorNet(nn.Module):
         # same randoms as its one-tap twin, so a fresh run of each starts from the same weights)
         self.df_head = (nn.utils.skip_init(nn.Linear, h, config.df_bins * (config.df_order - 1) * 2)
                         if config.df_order > 1 else None)
+        # optional gated lower bound from the noise floor (see ``_floor_guard``)
+        if config.floor_guard:
+            edges = config.guard_band_edges
+            self.guard_head = nn.Linear(h, len(edges) - 1)
+            band_of_bin = torch.repeat_interleave(torch.arange(len(edges) - 1), torch.tensor(edges).diff())
+            self.register_buffer("guard_band", band_of_bin, persistent=False)
+        else:
+            self.guard_head = None
         self._init_heads()
         self.dropout = 0.0  # training-only regularisation, see ``set_regularisation``
         self.feature_noise = 0.0
@@ -232,6 +269,9 @@ class MaskEstimatorNet(nn.Module):
             if self.df_head is not None:  # so do the deep filter's extra taps
                 self.df_head.weight.zero_()
                 self.df_head.bias.zero_()
+            if self.guard_head is not None:  # the gate starts half open (sigmoid(0)) in every band
+                self.guard_head.weight.zero_()
+                self.guard_head.bias.zero_()
             if self.config.variant == "phase_aware":
                 bias = self.mask_head.bias.view(self.config.split_bin, 2)
                 bias[:, 0] = 1.0
@@ -315,6 +355,8 @@ class MaskEstimatorNet(nn.Module):
                 mask = mask * F.softplus(self.gate_head(x)).unsqueeze(-1)
             if self.sub_out is not None:
                 mask = mask + self._subband(spec, mask, x)
+            if self.guard_head is not None:
+                mask = self._floor_guard(mask, x, band_db, band_floor_db)
             if self.df_head is not None:
                 mask = self._deep_filter(mask, x)
         else:
@@ -325,6 +367,30 @@ class MaskEstimatorNet(nn.Module):
                 mag = rectify(raw + self._subband(spec, base, x)[..., 0])
             mask = torch.stack((mag, torch.zeros_like(mag)), dim=-1)
         return mask, gains, {"conv": new_conv, "gru": new_gru}
+
+    def _floor_guard(self, mask: torch.Tensor, x: torch.Tensor, band_db: torch.Tensor,
+                     band_floor_db: torch.Tensor) -> torch.Tensor:
+        """The complex mask [B,T,F,2] with each bin's magnitude raised towards a lower bound from the
+        tracked noise floor, by a learned per-band gate (``floor_guard``).
+
+        Per band b below the split: g_b = sqrt(max(0, 1 - 10^(-(X_b - N_b - margin)/10))), the power-
+        subtraction gain of the band's energy X_b (dB) against its tracked floor N_b with an over-
+        subtraction margin (Boll, IEEE TASSP 1979; Berouti, Schwartz and Makhoul, ICASSP 1979): a band
+        that stands far above the floor cannot be mostly noise, whatever the voice. The gate
+        gate_b = sigmoid(guard_scale * Linear(x)) decides how far to trust it:
+        |M'| = |M| + gate_b * max(0, g_b - |M|), with the mask's rotation kept. Gate 0 is the mask
+        unchanged, gate 1 max(|M|, g_b); the interpolation passes the gate a gradient wherever the
+        mask lies under the bound. Frame-wise, so streaming and offline agree.
+        """
+        c = self.config
+        n = self.guard_head.out_features
+        above = (band_db[..., :n] - band_floor_db[..., :n] - c.guard_margin_db).clamp(-100.0, 100.0)
+        bound = torch.sqrt(torch.clamp(1.0 - torch.pow(10.0, -0.1 * above), min=0.0))
+        gate = torch.sigmoid(self.guard_head(x) * c.guard_scale)
+        bound, gate = bound[..., self.guard_band], gate[..., self.guard_band]  # per bin [B,T,F]
+        mag = torch.sqrt(mask[..., 0] * mask[..., 0] + mask[..., 1] * mask[..., 1] + 1e-8)
+        lift = 1.0 + gate * F.relu(bound - mag) / mag
+        return mask * lift.unsqueeze(-1)
 
     def _deep_filter(self, mask: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """[B,T,F,N,2]: the mask as tap 0 and ``df_head``'s taps 1..N-1 for the lowest ``df_bins``
@@ -415,6 +481,9 @@ def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
         s = c.subband_hidden
         macs += 2 * c.split_bin + c.split_bin * (model.subband_inputs * s + s * model.sub_out.out_features)
         macs += h * s
+    if model.guard_head is not None:  # gate head; per band the bound (sub, pow, 1-, sqrt); per bin |M|, lift
+        n = model.guard_head.out_features
+        macs += model.guard_head.in_features * n + n + 4 * n + 7 * c.split_bin
     if model.df_head is not None:  # the taps' head and the filter (a complex product is 4 real ones)
         macs += model.df_head.in_features * model.df_head.out_features + 4 * c.df_bins * (c.df_order - 1)
     per_second = int(round(macs * c.frames_per_second))
