@@ -906,3 +906,94 @@ def test_the_abs_twin_is_the_complex_heads_magnitude_path(tmp_path):
     parser = argparse.ArgumentParser()
     _add_train_args(parser)
     assert parser.parse_args(["--twin-mask", "abs"]).twin_mask == "abs" and parser.parse_args([]).twin_mask == "softplus"
+
+
+def test_floor_guard_grows_lifts_masks_to_the_gated_floor_bound_and_exports(tmp_path):
+    """``grow --floor-guard``: |M'| = |M| + gate * max(0, g - |M|) per bin, g the power-subtraction bound
+    of the bin's band against the tracked floor (recomputed here in numpy), gate = sigmoid(scale * logit)
+    per band; the rotation is kept; the gate starts at --guard-gate0; training moves it; streaming,
+    the export and the engine agree with torch; bad settings are refused."""
+    from hance_plugin.training.__main__ import main
+    from hance_plugin.training.grow import grow_checkpoint, grow_checkpoint_file
+    from hance_plugin.training.model import guard_band_edges
+    from hance_plugin.training.train import model_from_checkpoint
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1, noise_floor=True)
+    train(TrainConfig(out=str(tmp_path / "a"), stop_at_step=2, **common), _factory(0.4))
+    ckpt = load_checkpoint(tmp_path / "a" / "last.pt")
+    out = tmp_path / "g" / "last.pt"
+    assert main(["grow", str(tmp_path / "a" / "last.pt"), "--out", str(out), "--floor-guard",
+                 "--guard-margin-db", "10", "--guard-gate0", "0.25"]) == 0
+    grown = load_checkpoint(out)
+    mc = grown["model_config"]
+    assert mc["floor_guard"] and mc["guard_margin_db"] == 10.0 and mc["guard_scale"] == 20.0
+    edges = np.asarray(guard_band_edges(CFG))
+    assert tuple(mc["guard_band_edges"]) == tuple(edges) and edges[-1] == CFG.split_bin
+    n_low = len(edges) - 1
+    a, g = model_from_checkpoint(ckpt), model_from_checkpoint(grown)
+    h = g.config.hidden
+    assert grown["budget"]["parameters"] == ckpt["budget"]["parameters"] + n_low * (h + 1)
+    assert grown["budget"]["macs_per_second"] == ckpt["budget"]["macs_per_second"] + (
+        h * n_low + 5 * n_low + 7 * CFG.split_bin) * 100
+    rng = np.random.default_rng(1)
+    spec = torch.randn(2, 9, CFG.split_bin, 2)
+    bands = torch.from_numpy(rng.uniform(-80, -20, (2, 9, CFG.n_bands)).astype(np.float32))
+    floor = bands - torch.from_numpy(rng.uniform(-5, 40, (2, 9, CFG.n_bands)).astype(np.float32))
+    with torch.no_grad():
+        ma, ga, _ = a(spec, bands, a.initial_state(2), floor)
+        mg, gg, sg = g(spec, bands, g.initial_state(2), floor)
+    assert torch.equal(ga, gg)  # the band gains above the split are untouched
+    above = (bands - floor).numpy()[..., :n_low] - 10.0
+    bound_band = np.sqrt(np.clip(1.0 - 10.0 ** (-above / 10.0), 0.0, None))
+    bound = np.repeat(bound_band, np.diff(edges), axis=-1)  # per bin
+    mag_a, mag_g = np.linalg.norm(ma.numpy(), axis=-1), np.linalg.norm(mg.numpy(), axis=-1)
+    assert (bound > 0.5).mean() > 0.2 and (mag_a < bound).mean() > 0.2  # the case is exercised
+    np.testing.assert_allclose(mag_g, mag_a + 0.25 * np.maximum(bound - mag_a, 0.0), rtol=1e-4, atol=1e-5)
+    cos = (ma * mg).sum(-1).numpy() / (mag_a * mag_g + 1e-12)
+    assert cos.min() > 1.0 - 1e-5  # the rotation is kept
+    # a fully open gate is snr-guard's max(|M|, g); a closed one the network without the guard
+    for logit, expected in ((10.0, np.maximum(mag_a, bound)), (-10.0, mag_a)):
+        with torch.no_grad():
+            g.guard_head.bias.fill_(logit)
+            m, _, _ = g(spec, bands, g.initial_state(2), floor)
+        np.testing.assert_allclose(np.linalg.norm(m.numpy(), axis=-1), expected, rtol=1e-4, atol=1e-5)
+    g = model_from_checkpoint(grown)
+    # frame by frame equals all frames at once
+    st, frames = g.initial_state(2), []
+    with torch.no_grad():
+        for t in range(spec.shape[1]):
+            m, _, st = g(spec[:, t : t + 1], bands[:, t : t + 1], st, floor[:, t : t + 1])
+            frames.append(m)
+    np.testing.assert_allclose(torch.cat(frames, 1).numpy(), mg.numpy(), atol=1e-5)
+    # training continues from a grown checkpoint and moves the gate (a margin below the floor: in 0.4-s
+    # segments the tracked floor has not fallen under the band energies, so a positive margin's bound is 0)
+    grow_checkpoint_file(tmp_path / "a" / "last.pt", tmp_path / "t" / "last.pt", floor_guard=True, guard_margin_db=-30.0)
+    done = train(TrainConfig(out=str(tmp_path / "t"), resume=True, **common), _factory(0.4))
+    assert done["step"] == 4
+    after = load_checkpoint(tmp_path / "t" / "last.pt")
+    assert after["model_config"]["floor_guard"] and after["model"]["guard_head.weight"].abs().sum() > 0
+    # the export carries it (torch vs onnxruntime T = N vs T = 1) and the engine runs it as torch does
+    net = model_from_checkpoint(after)
+    path = export_onnx(net, tmp_path / "m", "guarded")
+    assert max(check_streaming_parity(net, path).values()) <= 1e-4
+    assert json.loads(path.with_suffix(".json").read_text())["architecture"]["floor_guard"] is True
+    x = _signal(n=24000, channels=1)
+    with torch.no_grad():
+        ref = enhance(net, TorchDsp(CFG), torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(Denoiser(model=str(path)).process(x, 48000, buffer_size=480, reset=True), ref, atol=2e-5)
+    # refusals
+    with pytest.raises(ValueError, match="already has a floor guard"):
+        grow_checkpoint(grown, floor_guard=True)
+    with pytest.raises(ValueError, match="guard_gate0"):
+        grow_checkpoint(ckpt, floor_guard=True, guard_gate0=1.0)
+    with pytest.raises(ValueError, match="grown in the same call"):
+        grow_checkpoint(ckpt, mask_gate=True, guard_margin_db=20.0)
+    plain = build_model(CFG, size="fast")
+    with pytest.raises(ValueError, match="noise_floor"):
+        grow_checkpoint({**ckpt, "model_config": plain.config.to_dict(), "model": plain.state_dict()}, floor_guard=True)
+    with pytest.raises(ValueError, match="guard_band_edges must rise"):
+        ModelConfig(noise_floor=True, floor_guard=True, guard_band_edges=(0, 50))
+    with pytest.raises(ValueError, match="apply only with floor_guard"):
+        ModelConfig(guard_margin_db=20.0)
+    assert main(["grow", str(out), "--out", str(tmp_path / "x.pt"), "--floor-guard"]) == 2
