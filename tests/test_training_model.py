@@ -997,3 +997,31 @@ def test_floor_guard_grows_lifts_masks_to_the_gated_floor_bound_and_exports(tmp_
     with pytest.raises(ValueError, match="apply only with floor_guard"):
         ModelConfig(guard_margin_db=20.0)
     assert main(["grow", str(out), "--out", str(tmp_path / "x.pt"), "--floor-guard"]) == 2
+
+
+def test_train_only_trains_the_named_parameters_and_freezes_the_rest(tmp_path):
+    """``--train-only guard_head``: after training from a grown checkpoint every other tensor of the
+    state dict is bit-identical, the gate's head moved; unknown or empty prefixes are refused."""
+    from hance_plugin.training.grow import grow_checkpoint_file
+
+    common = dict(size="fast", steps=4, batch_size=2, segment_seconds=0.4, warmup_steps=1, val_every=0,
+                  val_items=3, pesq_items=0, log_every=1, workers=0, stats_items=4, threads=1, noise_floor=True)
+    train(TrainConfig(out=str(tmp_path / "a"), stop_at_step=2, **common), _factory(0.4))
+    grown_path = grow_checkpoint_file(tmp_path / "a" / "last.pt", tmp_path / "t" / "last.pt", floor_guard=True,
+                                      guard_margin_db=-30.0)
+    grown = load_checkpoint(grown_path)
+    done = train(TrainConfig(out=str(tmp_path / "t"), resume=True, train_only="guard_head", **common), _factory(0.4))
+    assert done["step"] == 4
+    after = load_checkpoint(tmp_path / "t" / "last.pt")
+    moved = {k for k in grown["model"] if not torch.equal(grown["model"][k], after["model"][k])}
+    assert moved == {"guard_head.weight", "guard_head.bias"}
+    assert after["budget"] == grown["budget"]  # frozen parameters still count
+    # the same steps without --train-only move the rest too (so the check above can fail)
+    grow_checkpoint_file(tmp_path / "a" / "last.pt", tmp_path / "u" / "last.pt", floor_guard=True, guard_margin_db=-30.0)
+    train(TrainConfig(out=str(tmp_path / "u"), resume=True, **common), _factory(0.4))
+    free = load_checkpoint(tmp_path / "u" / "last.pt")["model"]
+    assert not torch.equal(free["embed.weight"], grown["model"]["embed.weight"])
+    with pytest.raises(ValueError, match="no parameter of this network starts with"):
+        train(TrainConfig(out=str(tmp_path / "t"), resume=True, train_only="guard_head,nothing", **common), _factory(0.4))
+    with pytest.raises(ValueError, match="comma-separated"):
+        TrainConfig(out=str(tmp_path / "x"), train_only="guard_head,")

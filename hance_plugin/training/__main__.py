@@ -88,6 +88,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
         "checkpoint's network or the export; 0 = off. Can be set on --resume",
         "feature_noise": "training-only Gaussian noise of this std added to the normalised input features "
         "(Bishop 1995); not in the network or the export; 0 = off. Can be set on --resume",
+        "train_only": "comma-separated parameter-name prefixes that train, e.g. 'guard_head' (a head grown onto "
+        "a trained network); every other parameter stays frozen. Default: all train",
         "holdout_noise": "comma-separated glob patterns of train noise (relative to noise/train/) kept out of "
         "training, e.g. '0ad_ambient_weather/wind*' (a held-out noise family; score it with validate --holdout)",
     }

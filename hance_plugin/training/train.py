@@ -38,6 +38,10 @@ input) and ``feature_noise`` (on the normalised input features), both training-o
 default (model.py ``set_regularisation``). They draw from torch's RNG, which the checkpoint keeps,
 so a run with them resumes exactly too, and they can be switched on when branching (``--resume``).
 
+``train_only`` (comma-separated parameter-name prefixes, e.g. ``guard_head``) trains only those
+parameters and freezes the rest (no gradient, so AdamW neither steps nor decays them): a head grown
+onto a trained network can then learn without the network taking its work over.
+
 Reverb: the val split has no rooms, so val mixtures are dry while the test set is half
 reverberant. ``val_rir_split="train"`` reverbs the val mixtures (their ``p_reverb``) in the
 training rooms: it shows whether reverberant speech is kept (the target is the reverberant speech).
@@ -125,6 +129,7 @@ class TrainConfig:
     teacher_weight: float = 1.0  # weight of the loss against the teacher's output, on its eligible items
     dropout: float = 0.0  # training-only dropout on each GRU layer's input (model.py set_regularisation); 0 = off
     feature_noise: float = 0.0  # training-only Gaussian noise (std) on the normalised input features; 0 = off
+    train_only: str = ""  # comma-separated parameter-name prefixes that train, all others frozen; "" = all train
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -140,6 +145,8 @@ class TrainConfig:
         if not (math.isfinite(self.teacher_weight) and self.teacher_weight >= 0):
             raise ValueError(f"teacher_weight must be finite and >= 0, got {self.teacher_weight}")
         check_regularisation(self.dropout, self.feature_noise)
+        if self.train_only and not all(p.strip() for p in self.train_only.split(",")):
+            raise ValueError(f"train_only must be comma-separated parameter-name prefixes, got {self.train_only!r}")
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -420,6 +427,14 @@ class Trainer:
         self.model = MaskEstimatorNet(model_config)
         self.model.set_regularisation(self.cfg.dropout, self.cfg.feature_noise)  # train() mode only
         self.budget = count_params_and_macs(self.model)
+        if self.cfg.train_only:  # freeze the rest: AdamW skips parameters without a gradient (no step, no decay)
+            prefixes = tuple(p.strip() for p in self.cfg.train_only.split(","))
+            names = [n for n, _ in self.model.named_parameters()]
+            unmatched = [x for x in prefixes if not any(n.startswith(x) for n in names)]
+            if unmatched:
+                raise ValueError(f"train_only: no parameter of this network starts with {unmatched}")
+            for n, p in self.model.named_parameters():
+                p.requires_grad_(n.startswith(prefixes))
         decay = [p for n, p in self.model.named_parameters() if p.dim() > 1]
         no_decay = [p for n, p in self.model.named_parameters() if p.dim() <= 1]
         self.optimizer = torch.optim.AdamW(
