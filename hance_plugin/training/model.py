@@ -481,7 +481,7 @@ def count_params_and_macs(model: MaskEstimatorNet, check: bool = True) -> dict:
         s = c.subband_hidden
         macs += 2 * c.split_bin + c.split_bin * (model.subband_inputs * s + s * model.sub_out.out_features)
         macs += h * s
-    if model.guard_head is not None:  # gate head; per band the bound (sub, pow, 1-, sqrt); per bin |M|, lift
+    if model.guard_head is not None:  # gate head and its scale; per band the bound (sub, pow, 1-, sqrt); per bin |M| and the lift
         n = model.guard_head.out_features
         macs += model.guard_head.in_features * n + n + 4 * n + 7 * c.split_bin
     if model.df_head is not None:  # the taps' head and the filter (a complex product is 4 real ones)
