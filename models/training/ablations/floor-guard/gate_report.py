@@ -15,7 +15,6 @@ reads the test split.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,14 +22,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "models/training/ablations/snr-guard"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 BUCKETS = [(-100.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 100.0)]
 
 
 def bucket_of(snr_db: float) -> str:
-    """The label of ``snr_db``'s 5-dB input SNR bucket ("<0 dB", "0-5 dB", ..., "15+ dB")."""
+    """The label of ``snr_db``'s 5-dB input SNR bucket (``_results.snr_bucket_label``'s labels)."""
+    from _results import snr_bucket_label
+
     for lo, hi in BUCKETS:
         if lo <= snr_db < hi:
-            return "<0 dB" if lo < -99 else (f"{lo:g}+ dB" if hi > 99 else f"{lo:g}-{hi:g} dB")
+            return snr_bucket_label(lo, hi)
     raise ValueError(f"no bucket for {snr_db}")
 
 
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from hance_plugin.config import StftConfig
     from hance_plugin.training.dsp_torch import TorchDsp
     from hance_plugin.training.train import load_checkpoint, model_from_checkpoint
+    from _results import write_results
     from probe import speech_mixtures
 
     torch.set_num_threads(max(1, args.threads))
@@ -112,10 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         ga = "–" if r["gate_above_margin"] is None else f"{r['gate_above_margin']:.3f}"
         lines.append(f"| {r['set']} | {r['bucket']} | {r['items']} | {r['gate']:.3f} | {ga} | {100 * r['lifted_share']:.1f} % |")
-    out = ROOT / "benchmarks" / "results" / args.name
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    out.with_suffix(".json").write_text(json.dumps({"checkpoint": args.checkpoint, "rows": rows}, indent=1))
-    print("\n".join(lines))
+    write_results(ROOT / "benchmarks" / "results", args.name, "\n".join(lines) + "\n",
+                  {"checkpoint": args.checkpoint, "rows": rows})
     return 0
 
 

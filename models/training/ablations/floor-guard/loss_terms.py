@@ -18,7 +18,6 @@ writes the mean of each (benchmarks/results/NAME.{md,json}). Never reads the tes
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import tempfile
@@ -28,13 +27,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 STAGE_MIX = ("p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,level_of_mixture=true,level_dbfs_range=-55:-5,"
              "p_speech_floor=0.3,speech_floor_db_range=-45:-20,p_running_speech=0.5")  # ../branch-stage.sh
 WEIGHTS = {"complex": 0.5, "magnitude": 0.5, "over_suppression": 1.0, "multires": 0.02}  # the stage's flags
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gate_report import bucket_of
+    from _results import write_results
+    from gate_report import BUCKETS, bucket_of
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", default=str(ROOT / "runs/fg-o15-grown/last.pt"))
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         per_bucket.setdefault(bucket, []).append(terms)
         print(f"\r{k + 1}/{args.items}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    order = ["noise only", "<0 dB", "0-5 dB", "5-10 dB", "10-15 dB", "15+ dB", "speech only"]
+    order = ["noise only"] + [bucket_of(lo if lo > -99 else -1.0) for lo, _ in BUCKETS] + ["speech only"]
     names = ["complex", "magnitude", "over_suppression", "multires", "total"]
     rows = [{"bucket": b, "items": len(per_bucket[b]), **{t: float(np.mean([r[t] for r in per_bucket[b]])) for t in names}}
             for b in order if b in per_bucket]
@@ -97,10 +98,8 @@ def main(argv: list[str] | None = None) -> int:
              "on it closes the gate. Mean per item, x 1e3.", "",
              "| items | n | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)]
     lines += [f"| {r['bucket']} | {r['items']} | " + " | ".join(f"{1e3 * r[t]:+.3f}" for t in names) + " |" for r in rows]
-    out = ROOT / "benchmarks" / "results" / args.name
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    out.with_suffix(".json").write_text(json.dumps({"checkpoint": args.checkpoint, "rows": rows}, indent=1))
-    print("\n".join(lines))
+    write_results(ROOT / "benchmarks" / "results", args.name, "\n".join(lines) + "\n",
+                  {"checkpoint": args.checkpoint, "rows": rows})
     return 0
 
 
