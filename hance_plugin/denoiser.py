@@ -38,6 +38,7 @@ MAX_ATTENUATION_LIMIT_DB = 100.0
 MAX_POST_FILTER_BETA = 1.0
 DEFAULT_POST_FILTER_BETA = 0.0
 DEFAULT_PAUSE_POST_FILTER_BETA = 0.0
+MAX_SPEECH_GUARD_DB = 100.0
 
 
 class _Stream:
@@ -63,8 +64,10 @@ class _Stream:
         self.dry_pos = 0
 
     def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
-                level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0) -> None:
+                level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0,
+                speech_guard_db: float | None = None) -> None:
         self.engine.limit_gain = limit_gain
+        self.engine.speech_guard_db = speech_guard_db
         self.engine.post_filter_beta = post_filter_beta
         self.engine.pause_post_filter_beta = pause_post_filter_beta
         self.engine.level_target_dbfs = level_target_dbfs
@@ -95,6 +98,11 @@ class Denoiser:
             down). The audio itself is not scaled, the output level follows the input, and models
             whose card has no ``analysis_level_dbfs`` are not affected (``kernels/level.py``).
             It helps quiet, continuous speech and lets more noise through in long pauses (README).
+        speech_guard_db: for clean recordings (noise 15 dB or more under the speech); None = off.
+            Bands that stand more than this many dB above their tracked noise floor keep at least the
+            power-subtraction gain sqrt(1 - 10^(-(height - speech_guard_db)/10)), so the model
+            cannot remove a voice it takes for noise where there is little noise (``kernels/guard.py``).
+            On noisy recordings it lets noise through: the floor tracker lies under loud noise.
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
@@ -118,6 +126,7 @@ class Denoiser:
         post_filter_beta: float = DEFAULT_POST_FILTER_BETA,
         level_normalization: bool = False,
         pause_post_filter_beta: float = DEFAULT_PAUSE_POST_FILTER_BETA,
+        speech_guard_db: float | None = None,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
@@ -126,6 +135,7 @@ class Denoiser:
         self.post_filter_beta = post_filter_beta
         self.pause_post_filter_beta = pause_post_filter_beta
         self.level_normalization = level_normalization
+        self.speech_guard_db = speech_guard_db
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
         self._num_threads = int(num_threads)
@@ -193,6 +203,15 @@ class Denoiser:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"level_normalization must be True or False, got {value!r}")
         self._level_normalization = bool(value)
+
+    @property
+    def speech_guard_db(self) -> float | None:
+        """The speech guard's margin above the tracked noise floor in dB, 0 to 100; None = off."""
+        return self._speech_guard_db
+
+    @speech_guard_db.setter
+    def speech_guard_db(self, value: float | None) -> None:
+        self._speech_guard_db = None if value is None else _real_in_range("speech_guard_db", value, MAX_SPEECH_GUARD_DB, " dB")
 
     @property
     def num_threads(self) -> int:
@@ -283,11 +302,12 @@ class Denoiser:
             x = audio[:, start:stop]
             y = out[:, start:stop]
             if stop - start == n:
-                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level, self._pause_post_filter_beta)
+                stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level, self._pause_post_filter_beta,
+                               self._speech_guard_db)
             else:
                 block = np.empty((audio.shape[0], stop - start), dtype=np.float32)
                 stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta, level,
-                               self._pause_post_filter_beta)
+                               self._pause_post_filter_beta, self._speech_guard_db)
                 y[:] = block
 
     # --- python protocol -------------------------------------------------------------------------
@@ -296,7 +316,8 @@ class Denoiser:
             f'<hance_plugin.Denoiser model="{self.model}" attenuation_limit_db={self._attenuation_limit_db:g} '
             f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} "
             f"pause_post_filter_beta={self._pause_post_filter_beta:g} "
-            f"level_normalization={self._level_normalization} at {hex(id(self))}>"
+            f"level_normalization={self._level_normalization}"
+            f"{'' if self._speech_guard_db is None else f' speech_guard_db={self._speech_guard_db:g}'} at {hex(id(self))}>"
         )
 
     def __getstate__(self) -> dict:
@@ -310,6 +331,7 @@ class Denoiser:
         state.setdefault("_stream_open", False)  # pickled before reset() ended streams
         state.setdefault("_level_normalization", False)  # pickled before it existed: keep its old output
         state.setdefault("_pause_post_filter_beta", DEFAULT_PAUSE_POST_FILTER_BETA)  # likewise
+        state.setdefault("_speech_guard_db", None)  # likewise
         self.__dict__.update(state)
 
 

@@ -7,10 +7,12 @@ Per block of n samples (any n >= 0, 1 sample or a million):
 3. ``modified_stft`` + ``band_energy_db`` : the estimator's features; with level normalisation on
    (``level_target_dbfs``), ``track_level`` + ``normalize_features`` move them to a set level
    (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``);
-   for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor
+   for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor;
+   with the speech guard on (``speech_guard_db``), a second tracker on the input's own band energies
+   gives ``guard_bounds`` (``kernels/guard.py``) its floor
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
 5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
-   post-filter, pause post-filter via ``pause_weights``, and attenuation limit)
+   post-filter, pause post-filter via ``pause_weights``, speech guard, and attenuation limit)
 6. ``np.fft.irfft``     : one batched inverse FFT
 7. ``overlap_add_block``: synthesis window, overlap-add, emit n samples
 
@@ -27,7 +29,8 @@ import warnings
 import numpy as np
 
 from .config import StftConfig
-from .kernels.floor import floor_coefficients, track_band_floor
+from .kernels.floor import FLOOR_RISE_DB_PER_S, FLOOR_SMOOTHING_S, floor_coefficients, track_band_floor
+from .kernels.guard import guard_bounds
 from .kernels.level import normalize_features, parseval_weights, track_level
 from .kernels.masks import apply_hybrid_mask, band_energy_db, pause_weights
 from .kernels.modified import modified_stft
@@ -75,6 +78,8 @@ class _Buffers:
         self.band_floor_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
         self.gain_db = np.zeros((n_channels, n_frames), dtype=np.float32)
         self.frame_beta = np.zeros((n_channels, n_frames), dtype=np.float32)
+        self.guard_floor_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
+        self.guard = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
 
 
 class StreamingEngine:
@@ -110,6 +115,7 @@ class StreamingEngine:
         self.post_filter_beta = 0.0  # Valin's post-filter strength (kernels/masks.py); 0 = off
         self.pause_post_filter_beta = 0.0  # extra post-filter strength in speech pauses (kernels/masks.py); 0 = off
         self.level_target_dbfs: float | None = None  # feature level normalisation (kernels/level.py); None = off
+        self.speech_guard_db: float | None = None  # the speech guard's margin over the floor (kernels/guard.py); None = off
         self.level_attack_s = LEVEL_ATTACK_S
         self.level_release_s = LEVEL_RELEASE_S
         self.level_floor_dbfs = LEVEL_FLOOR_DBFS
@@ -124,6 +130,14 @@ class StreamingEngine:
             self._floor = floor_coefficients(
                 config.hop_samples / config.sample_rate_hz, settings["smoothing_s"], settings["rise_db_per_s"]
             )
+        # the speech guard's own floor tracker (on the input's band energies, before any level
+        # normalisation), with the estimator's floor settings when it has them, else the trained ones
+        settings = getattr(estimator, "noise_floor_settings", None) or {
+            "smoothing_s": FLOOR_SMOOTHING_S, "rise_db_per_s": FLOOR_RISE_DB_PER_S}
+        self._guard_coefficients = floor_coefficients(
+            config.hop_samples / config.sample_rate_hz, settings["smoothing_s"], settings["rise_db_per_s"]
+        )
+        self._bin_band = np.repeat(np.arange(config.n_bands, dtype=np.int64), np.diff(self._edges))
         self.nonfinite_mask_values = 0
         self.reset()
 
@@ -145,6 +159,8 @@ class StreamingEngine:
         self._floor_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # NaN: start at the next frame
         self._floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
         self._pause_w = np.zeros(c, dtype=np.float64)  # the pause post-filter's weight after the last frame
+        self._guard_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # the speech guard's floor tracker
+        self._guard_floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -183,6 +199,15 @@ class StreamingEngine:
             np.fft.rfft(buf.frames, axis=-1, out=buf.spec)
             modified_stft(buf.spec, self._frame_index, self._table, cfg.compression_exponent, buf.spec_low)
             band_energy_db(buf.spec, self._edges, buf.band_db)
+            bound = None
+            if self.speech_guard_db is not None:
+                track_band_floor(buf.band_db, self._guard_pow, self._guard_floor_db, self._guard_coefficients[0],
+                                 self._guard_coefficients[1], buf.guard_floor_db)
+                guard_bounds(buf.band_db, buf.guard_floor_db, float(self.speech_guard_db), buf.guard)
+                bound = buf.guard
+            elif not np.isnan(self._guard_pow[0, 0]):
+                self._guard_pow[:] = np.nan  # off: a guard turned on later starts its floor afresh
+                self._guard_floor_db[:] = np.nan
             if self.level_target_dbfs is not None:
                 hop_s = cfg.hop_samples / cfg.sample_rate_hz
                 track_level(
@@ -218,6 +243,8 @@ class StreamingEngine:
                 np.float32(self.limit_gain),
                 np.float32(self.post_filter_beta),
                 frame_beta,
+                bound,
+                self._bin_band,
             )
             if bad:
                 if not self.nonfinite_mask_values:

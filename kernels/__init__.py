@@ -13,5 +13,6 @@ Modules:
                 band energy features
     level    -- causal input level meter and the feature gain that moves quiet input to a set level
     floor    -- causal per-band noise-floor tracker (the input of models trained with --noise-floor)
+    guard    -- the speech guard's lower bound on the gains from each band's height above its floor
     delay    -- dry-path delay line and dry/wet mix
 """

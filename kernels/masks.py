@@ -40,6 +40,11 @@ at pause_beta 0.3 it buys the BAK of the everywhere post-filter at 0.15 for less
 but not for free (plain val PESQ-WB -0.14), and more on voices the network does not know, whose
 speech frames it keeps less of: the mask is an imperfect speech-presence detector. Off by default.
 
+Optional speech guard (``bound`` + ``bin_band``; ``kernels/guard.py``): after the post-filters and
+before the attenuation limit, every gain magnitude is raised to at least its band's bound: below the
+split the complex mask is scaled up to that magnitude with its rotation kept (a zero mask becomes
+the bound, real), above it the interpolated gain is raised to it.
+
 Band energy features: E_b = mean_{k in band b} |X(k)|^2 over every band of the whole spectrum,
 reported as 10*log10(E_b + 1e-12) dB (unnormalised rfft scale).
 
@@ -69,7 +74,8 @@ def post_filter_factor(g, beta):
 
 
 @njit(cache=True, nogil=True)
-def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain, pf_beta=0.0, frame_beta=None):
+def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_gain, pf_beta=0.0, frame_beta=None,
+                      bound=None, bin_band=None):
     """Apply masks in place to ``spec`` (C, T, K) complex64; return the count of non-finite values.
 
     mask_low   (C, T, F, 2) float32: complex mask (re, im) for bins 0 .. F-1 (unbounded)
@@ -80,6 +86,9 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
     pf_beta:    post-filter strength (0 = off), applied to the gain magnitudes before the limit
     frame_beta: optional (C, T) float32 added to ``pf_beta`` per frame (the pause post-filter,
                 ``pause_beta * pause_weights(...)``); None = none
+    bound:      optional (C, T, B) float32 lower bound of every gain magnitude per band (the speech
+                guard, ``kernels/guard.py``), applied after the post-filter; None = none
+    bin_band:   (K,) int64 band of every bin (required with ``bound``)
     """
     n_channels, n_frames, n_bins = spec.shape
     n_low = mask_low.shape[2]
@@ -102,6 +111,17 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     f = post_filter_factor(math.sqrt(mr * mr + mi * mi), beta)
                     mr *= f
                     mi *= f
+                if bound is not None:
+                    g_min = bound[c, t, bin_band[k]]
+                    m = math.sqrt(mr * mr + mi * mi)
+                    if m < g_min:
+                        if m > 1e-12:
+                            s = g_min / m
+                            mr *= s
+                            mi *= s
+                        else:
+                            mr = g_min
+                            mi = 0.0
                 spec[c, t, k] = spec[c, t, k] * complex(a + b * mr, b * mi)
             for i in range(n_bins - n_low):
                 w = hi_w[i]
@@ -113,6 +133,10 @@ def apply_hybrid_mask(spec, mask_low, gains_high, hi_idx0, hi_idx1, hi_w, limit_
                     g = 0.0
                 if beta > 0.0:
                     g *= post_filter_factor(g, beta)
+                if bound is not None:
+                    g_min = bound[c, t, bin_band[n_low + i]]
+                    if g < g_min:
+                        g = g_min
                 spec[c, t, n_low + i] = spec[c, t, n_low + i] * (a + b * g)
     return bad
 

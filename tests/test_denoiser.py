@@ -256,6 +256,11 @@ def test_numpy_scalar_rates_are_accepted(identity_model):
         ({"pause_post_filter_beta": -0.01}, ValueError, "pause_post_filter_beta"),
         ({"pause_post_filter_beta": 1.5}, ValueError, "pause_post_filter_beta"),
         ({"pause_post_filter_beta": float("nan")}, ValueError, "pause_post_filter_beta"),
+        ({"speech_guard_db": -1.0}, ValueError, "speech_guard_db"),
+        ({"speech_guard_db": 101}, ValueError, "speech_guard_db"),
+        ({"speech_guard_db": float("nan")}, ValueError, "speech_guard_db"),
+        ({"speech_guard_db": "20"}, TypeError, "speech_guard_db"),
+        ({"speech_guard_db": True}, TypeError, "speech_guard_db"),
         ({"num_threads": 0}, ValueError, "num_threads"),
         ({"resampler_quality": "best"}, ValueError, "resampler_quality"),
         ({"model": "no-such-model"}, ValueError, "unknown model"),
@@ -354,6 +359,11 @@ def test_repr_and_properties(identity_model):
         d.mix = -0.1
     with pytest.raises(ValueError):
         d.post_filter_beta = 2.0
+    assert d.speech_guard_db is None and "speech_guard_db" not in repr(d)  # off by default
+    d.speech_guard_db = np.float32(25)
+    assert d.speech_guard_db == 25.0 and type(d.speech_guard_db) is float and "speech_guard_db=25 at 0x" in repr(d)
+    d.speech_guard_db = None
+    assert d.speech_guard_db is None
 
 
 def test_pickle_round_trip_mid_stream(stateful_model_path):
@@ -363,6 +373,12 @@ def test_pickle_round_trip_mid_stream(stateful_model_path):
     clone = pickle.loads(pickle.dumps(d))
     assert clone.attenuation_limit_db == 20 and clone.model == d.model and clone.post_filter_beta == 0.05
     assert clone.pause_post_filter_beta == 0.3
+    assert clone.speech_guard_db is None
+    old = d.__getstate__()
+    del old["_speech_guard_db"]  # a Denoiser pickled before the speech guard existed
+    restored = Denoiser.__new__(Denoiser)
+    restored.__setstate__(old)
+    assert restored.speech_guard_db is None
     np.testing.assert_array_equal(clone(x, 48000), d(x, 48000))
 
 
@@ -380,3 +396,53 @@ def test_product_never_imports_torch(identity_model):
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _guard_bursts(n: int) -> np.ndarray:
+    """Quiet steady noise with loud 1 kHz bursts on top, 2 channels (bands far above the floor)."""
+    rng = np.random.default_rng(8)
+    t = np.arange(n) / 48000
+    on = (np.floor(t / 0.13) % 2 == 1)
+    x = 0.002 * rng.standard_normal((2, n)) + on * 0.3 * np.sin(2 * np.pi * 1000 * t)
+    return x.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def cutting_model(tmp_path_factory):
+    """Keeps almost nothing: mask 0.05·e^{j·0.5} below the split, gain 0.02 above."""
+    import cmath
+
+    from onnx_models import constant_model
+
+    return constant_model(tmp_path_factory.mktemp("guard") / "cutting.onnx", mask=0.05 * cmath.exp(0.5j), gain=0.02,
+                          name="cutting")
+
+
+def test_speech_guard_keeps_what_towers_over_the_floor(cutting_model):
+    """A model that cuts everything by 26 dB: with the guard, the loud bursts (40 dB over the floor)
+    come through nearly whole, the steady noise between them stays cut; off, all is cut."""
+    x = _guard_bursts(48000)
+    seg = slice(9600, -4800)
+    burst = (np.floor(np.arange(48000) / 48000 / 0.13) % 2 == 1)[seg]
+    rms = lambda a, sel: float(np.sqrt(np.mean(a[:, seg][:, sel] ** 2)))  # noqa: E731
+    off = Denoiser(cutting_model)(x, 48000)
+    on = Denoiser(cutting_model, speech_guard_db=20.0)(x, 48000)
+    assert 20 * np.log10(rms(off, burst) / rms(x, burst)) < -20
+    assert 20 * np.log10(rms(on, burst) / rms(x, burst)) > -1.5
+    pause = np.convolve(burst, np.ones(4800), "same") == 0  # 50 ms clear of any burst
+    assert 20 * np.log10(rms(on, pause) / rms(x, pause)) < -20
+    # a limit still bounds the attenuation, and the mix is the same dry/wet mix
+    lim = Denoiser(cutting_model, speech_guard_db=20.0, attenuation_limit_db=6.0)(x, 48000)
+    assert 20 * np.log10(rms(lim, pause) / rms(x, pause)) == pytest.approx(-6.0, abs=0.5)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(min_value=1, max_value=20000), min_size=1, max_size=8),
+       rate=st.sampled_from([48000, 44100]))
+def test_speech_guard_is_block_size_invariant(cutting_model, sizes, rate):
+    x = _guard_bursts(30000)
+    d = Denoiser(cutting_model, speech_guard_db=15.0)
+    reference = d.process(x, rate, reset=False)
+    assert np.abs(reference - Denoiser(cutting_model)(x, rate)).max() > 1e-2  # the guard acts
+    d.reset()
+    np.testing.assert_array_equal(_in_blocks(d, x, rate, sizes), reference)

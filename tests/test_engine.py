@@ -143,3 +143,86 @@ def test_reset_clears_state(stateful_engine, partition_signal):
     stateful_engine.process_block(noise, np.empty_like(noise))
     b = _run_partitioned(stateful_engine, partition_signal, [5000])  # resets first
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def cutting_model(tmp_path_factory):
+    """A model that keeps almost nothing: mask 0.05·e^{j·0.5} below the split, gain 0.02 above."""
+    import cmath
+
+    return constant_model(tmp_path_factory.mktemp("guard") / "cutting.onnx", mask=0.05 * cmath.exp(0.5j), gain=0.02,
+                          name="cutting")
+
+
+def _guard_signal(n: int, channels: int = 2) -> np.ndarray:
+    """A steady quiet noise floor with loud noise bursts and tones on top (bands far above the floor
+    and bands near it), different per channel."""
+    rng = np.random.default_rng(7)
+    t = np.arange(n) / 48000
+    x = 0.003 * rng.standard_normal((channels, n))
+    on = (np.floor(t / 0.17) % 2 == 1)
+    x[0] += on * (0.2 * np.sin(2 * np.pi * 700 * t) + 0.05 * rng.standard_normal(n))
+    x[-1] += on[::-1] * 0.2 * np.sin(2 * np.pi * 9000 * t)
+    return x.astype(np.float32)
+
+
+@pytest.mark.parametrize("margin_db", [0.0, 20.0])
+@pytest.mark.parametrize("sizes", [[1000], [480], [17, 4096, 1]])
+def test_speech_guard_equals_numpy_recomputation(cutting_model, margin_db, sizes):
+    """Engine output with the guard == istft of the masks with every gain magnitude raised to
+    sqrt(max(0, 1 - 10^(-(X - N - margin)/10))) of its band, X the input's band energy and N its
+    tracked floor; the complex mask's rotation is kept and the high band's interpolated gains raised."""
+    from hance_plugin.kernels.floor import band_floor_db
+    from hance_plugin.kernels.masks import band_energy_db
+
+    engine = _engine(cutting_model, 2)
+    engine.speech_guard_db = margin_db
+    cfg = engine.config
+    x = _guard_signal(36000)
+    padded = np.concatenate([x, np.zeros((2, cfg.latency_samples), np.float32)], axis=1)
+    y = _run_partitioned(engine, padded, sizes)[:, cfg.latency_samples :]
+    spec = stft(x, cfg)
+    band_db = np.empty(spec.shape[:2] + (cfg.n_bands,), np.float32)
+    band_energy_db(spec, cfg.band_edges.astype(np.int64), band_db)
+    floor = band_floor_db(band_db, cfg.hop_samples / cfg.sample_rate_hz)
+    g_band = np.sqrt(np.clip(1.0 - 10.0 ** (-(band_db.astype(np.float64) - floor - margin_db) / 10.0), 0.0, None))
+    g_bin = g_band[..., np.repeat(np.arange(cfg.n_bands), np.diff(cfg.band_edges))]  # (C, T, K)
+    f = cfg.split_bin
+    mask = 0.05 * np.exp(0.5j) * np.ones(spec.shape[:2] + (f,))
+    mask = np.where(np.abs(mask) < g_bin[..., :f], np.exp(0.5j) * g_bin[..., :f], mask)
+    i0, i1, w = cfg.high_interpolation()
+    high = np.maximum(np.full(spec.shape[:2] + (cfg.n_bins - f,), 0.02), g_bin[..., f:])  # constant gains: no interpolation error
+    expected = istft(np.concatenate([spec[..., :f] * mask, spec[..., f:] * high], axis=-1).astype(np.complex64),
+                     x.shape[1], cfg)
+    np.testing.assert_allclose(y, expected, atol=1e-5)
+    lifted = (g_bin > 0.05).mean()
+    assert 0.02 < lifted < 0.9  # the guard lifts some bins and leaves others to the model
+    engine.speech_guard_db = None
+    unguarded = _run_partitioned(engine, padded, sizes)[:, cfg.latency_samples :]
+    assert np.abs(unguarded - y).max() > 0.05
+
+
+def test_speech_guard_off_restarts_its_floor(cutting_model):
+    """Turned off and on again mid-stream, the guard tracks its floor afresh from that frame on:
+    the output equals a stream that ran the guard-off part and then turned it on for the first time."""
+    x = _guard_signal(24000)
+    hop = 480
+    first, second, third = x[:, : 20 * hop], x[:, 20 * hop : 30 * hop], x[:, 30 * hop :]
+    toggled = _engine(cutting_model, 2)
+    once = _engine(cutting_model, 2)
+    out = [np.empty_like(part) for part in (first, second, third)]
+    ref = [np.empty_like(part) for part in (first, second, third)]
+    toggled.speech_guard_db = 20.0
+    toggled.process_block(np.ascontiguousarray(first), out[0])
+    toggled.speech_guard_db = None
+    toggled.process_block(np.ascontiguousarray(second), out[1])
+    toggled.speech_guard_db = 20.0
+    toggled.process_block(np.ascontiguousarray(third), out[2])
+    once.process_block(np.ascontiguousarray(first), ref[0])
+    once.process_block(np.ascontiguousarray(second), ref[1])
+    once.speech_guard_db = 20.0
+    once.process_block(np.ascontiguousarray(third), ref[2])
+    assert np.abs(out[0] - ref[0]).max() > 0.01  # the first part was guarded in one stream only
+    latency = toggled.latency_samples  # the first window of the second part still holds guarded frames
+    np.testing.assert_array_equal(out[1][:, latency:], ref[1][:, latency:])
+    np.testing.assert_array_equal(out[2], ref[2])
