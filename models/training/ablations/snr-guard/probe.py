@@ -26,14 +26,15 @@ ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def speech_mixtures(data_dir, items: int, split: str = "val", **source_kw):
+def speech_mixtures(data_dir, items: int, split: str = "val", mix: str = "augment=false", **source_kw):
     """(count, iterator of (position, index, mixture)): ``items`` mixtures of ``data_dir``'s ``split``
-    (``augment=false``, seed 0), evenly spaced over the source, as ``benchmarks/band_gains.py`` picks
-    them; those without speech or without a finite SNR are skipped (positions keep counting them)."""
+    (mix settings ``mix``, by default ``augment=false``; seed 0), evenly spaced over the source, as
+    ``benchmarks/band_gains.py`` picks them; those without speech or without a finite SNR are skipped
+    (positions keep counting them)."""
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
     source = MixtureSource.from_shared_data(Path(data_dir), split=split, seed=0,
-                                            config=MixConfig(**parse_mix_overrides("augment=false")), **source_kw)
+                                            config=MixConfig(**parse_mix_overrides(mix)), **source_kw)
     picks = np.unique(np.round(np.linspace(0, len(source) - 1, min(items, len(source)))).astype(int))
 
     def walk():
