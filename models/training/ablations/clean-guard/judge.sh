@@ -2,10 +2,12 @@
 # Judge the speech guard with rule.md (written before the engine code and any measurement): C1 (both
 # unheard voices) and C2 (plain val, with DNSMOS BAK) per margin on the 15..30 dB sets, guard - off on
 # the shipped Denoiser, paired per mixture; the non-stationary set and plain val at -5..20 dB are reports.
-# Writes benchmarks/results/clean-guard-{plain,ru,tpru,nonstationary,plain-noisy}.{md,json} (each only
+# Writes benchmarks/results/PREFIX-{plain,ru,tpru,nonstationary,plain-noisy}.{md,json} (each only
 # where missing) and prints the verdict.
-#   bash models/training/ablations/clean-guard/judge.sh
+#   bash models/training/ablations/clean-guard/judge.sh [MARGINS [PREFIX]]     (about 6 min at 2 cores)
+# round 1: MARGINS 20,25 and PREFIX clean-guard (the defaults); round 2 (rule.md): judge.sh 30,35 clean-guard2
 set -euo pipefail
+margins="${1:-20,25}"; prefix="${2:-clean-guard}"
 here=models/training/ablations/clean-guard
 R=benchmarks/results
 py=.venv/bin/python
@@ -14,20 +16,21 @@ for d in ../data-voices-ru ../data-tuxpaint-ru; do [ -d "$d/speech/val" ] || { e
 mkdir -p runs
 measure() {  # name, args
     local name="$1"; shift
-    [ -s "$R/$name.json" ] || $py "$here/measure.py" --name "$name" "$@" > "runs/$name.out" 2> "runs/$name.err"
+    [ -s "$R/$name.json" ] || $py "$here/measure.py" --name "$name" --margins "$margins" "$@" > "runs/$name.out" 2> "runs/$name.err"
 }
-measure clean-guard-plain --items 203 --dnsmos-items 60 &
-measure clean-guard-ru --data-dir ../data-voices-ru --items 201
+measure "$prefix"-plain --items 203 --dnsmos-items 60 &
+measure "$prefix"-ru --data-dir ../data-voices-ru --items 201
 wait
-measure clean-guard-tpru --data-dir ../data-tuxpaint-ru --items 160 &
-measure clean-guard-nonstationary --items 203 --noise-include "music/*,misc_real/audiomentations_*,0ad_actor_fauna_animal/*"
+measure "$prefix"-tpru --data-dir ../data-tuxpaint-ru --items 160 &
+measure "$prefix"-nonstationary --items 203 --noise-include "music/*,misc_real/audiomentations_*,0ad_actor_fauna_animal/*"
 wait
-measure clean-guard-plain-noisy --items 203 --snr=-5:20
-$py - <<'PY'
+measure "$prefix"-plain-noisy --items 203 --snr=-5:20
+PREFIX="$prefix" $py - <<'PY'
 import json
+import os
 
 R = "benchmarks/results"
-s = {k: json.load(open(f"{R}/clean-guard-{k}.json"))["summary"] for k in ("plain", "ru", "tpru", "nonstationary", "plain-noisy")}
+s = {k: json.load(open(f"{R}/{os.environ['PREFIX']}-{k}.json"))["summary"] for k in ("plain", "ru", "tpru", "nonstationary", "plain-noisy")}
 for label in s["plain"]:
     c1 = all(s[k][label]["pesq_wb"]["delta"] >= 0.015 and s[k][label]["si_sdr"]["delta"] >= 0.0 for k in ("ru", "tpru"))
     p = s["plain"][label]
