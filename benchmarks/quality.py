@@ -704,14 +704,38 @@ def make_peer(name: str, delay: int | None = None) -> _Peer:
         raise ImportError(f"{cls.package} is not installed ({exc}); install the bench extra: pip install -e \".[bench]\"") from exc
 
 
+DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
+                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
+
+
+def split_system_options(spec: str) -> tuple[str, dict]:
+    """``"hance-base[speech_guard_db=35]"`` -> ``("hance-base", {"speech_guard_db": 35.0})``: a hance
+    system with Denoiser options (``DENOISER_OPTIONS``; comma-separated key=value in brackets)."""
+    if not spec.endswith("]") or "[" not in spec:
+        return spec, {}
+    model, _, inner = spec[:-1].partition("[")
+    options: dict = {}
+    for part in filter(None, (p.strip() for p in inner.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key.strip() not in DENOISER_OPTIONS:
+            raise ValueError(f"system {spec!r}: option {part!r} is not key=value with a key of {', '.join(DENOISER_OPTIONS)}")
+        try:
+            options[key.strip()] = DENOISER_OPTIONS[key.strip()](value.strip())
+        except (KeyError, ValueError):
+            raise ValueError(f"system {spec!r}: bad value in {part!r}") from None
+    return model, options
+
+
 class HanceSystem:
-    """A hance model in the ``Denoiser`` (one onnxruntime thread), output aligned by the Denoiser."""
+    """A hance model in the ``Denoiser`` (one onnxruntime thread), output aligned by the Denoiser;
+    ``model`` may carry Denoiser options, ``"hance-base[speech_guard_db=35]"`` (``split_system_options``)."""
 
     def __init__(self, model: str, name: str | None = None) -> None:
         from hance_plugin import Denoiser
 
         self.model = model
-        self.denoiser = Denoiser(model=model, num_threads=1)
+        path, options = split_system_options(model)
+        self.denoiser = Denoiser(model=path, num_threads=1, **options)
         self.name = name or system_label(model)
 
     def process(self, x: np.ndarray) -> np.ndarray:
@@ -723,8 +747,10 @@ DEFAULT_SYSTEMS = "noisy,wiener-baseline,hance-base,hance-twin,noisereduce,rnnoi
 
 
 def system_label(spec: str) -> str:
-    """Table name of a system: a model path ``dir/x.onnx`` is listed as ``x``."""
-    return Path(spec).stem if spec.endswith(".onnx") else spec
+    """Table name of a system: a model path ``dir/x.onnx`` is listed as ``x`` (with its options, if any)."""
+    model, _ = split_system_options(spec)
+    options = spec[len(model):]
+    return (Path(model).stem if model.endswith(".onnx") else model) + options
 
 
 def resolve_systems(spec: str | list[str]) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
@@ -750,10 +776,11 @@ def resolve_systems(spec: str | list[str]) -> tuple[list[tuple[str, str, str]], 
         elif item in _PEER_CLASSES:
             plan.append(("peer", item, item))
         else:
+            model, _ = split_system_options(item)  # a bad option raises here, before any work
             try:
-                resolve_model(item)
+                resolve_model(model)
             except (OSError, ValueError) as exc:
-                where = item if item.endswith(".onnx") else f"models/{item}.onnx"
+                where = model if model.endswith(".onnx") else f"models/{model}.onnx"
                 skipped[label] = f"model not available ({where}: {exc})"
                 continue
             plan.append(("hance", label, item))

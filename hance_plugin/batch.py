@@ -61,6 +61,7 @@ __all__ = ["BatchOptions", "BatchReport", "BatchUsageError", "run_batch", "proce
 
 MANIFEST_NAME = ".hance-manifest.jsonl"
 LOCK_NAME = ".hance-batch.lock"
+SPEECH_GUARD_OFF = "off"  # --speech-guard-db off: turn a preset's speech guard off
 
 
 class BatchUsageError(Exception):
@@ -83,6 +84,7 @@ class BatchOptions:
     post_filter_beta: float | None = None  # overrides every Denoiser's post-filter strength
     pause_post_filter_beta: float | None = None  # overrides every Denoiser's pause post-filter strength
     level_normalization: bool | None = None  # overrides every Denoiser's level normalisation switch
+    speech_guard_db: float | str | None = None  # overrides every Denoiser's speech guard ("off" turns it off)
     chunk_seconds: float = 1.0
     progress: bool = False
 
@@ -364,7 +366,8 @@ def _prepare(options: BatchOptions):
         chain = apply_overrides(chain, model=options.model, attenuation_limit_db=options.attenuation_limit_db,
                                 post_filter_beta=options.post_filter_beta,
                                 level_normalization=options.level_normalization,
-                                pause_post_filter_beta=options.pause_post_filter_beta)
+                                pause_post_filter_beta=options.pause_post_filter_beta,
+                                speech_guard_db=options.speech_guard_db)
         text = dumps_preset(chain)
     except PresetError as exc:
         raise BatchUsageError(str(exc)) from None
@@ -381,14 +384,18 @@ def _prepare(options: BatchOptions):
 
 def apply_overrides(chain: Any, *, model: str | None = None, attenuation_limit_db: float | None = None,
                     post_filter_beta: float | None = None, level_normalization: bool | None = None,
-                    pause_post_filter_beta: float | None = None):
+                    pause_post_filter_beta: float | None = None, speech_guard_db: float | str | None = None):
     """Replace every Denoiser of ``chain`` by one with the given model / attenuation limit / post-filter
-    / level normalisation switch / pause post-filter (``None`` keeps the Denoiser's own value)."""
+    / level normalisation switch / pause post-filter / speech guard (``None`` keeps the Denoiser's own
+    value; ``speech_guard_db="off"`` turns the guard off)."""
     if (model is None and attenuation_limit_db is None and post_filter_beta is None and level_normalization is None
-            and pause_post_filter_beta is None):
+            and pause_post_filter_beta is None and speech_guard_db is None):
         return chain
     from .denoiser import Denoiser
     from .presets import PresetError
+
+    if isinstance(speech_guard_db, str) and speech_guard_db != SPEECH_GUARD_OFF:
+        raise PresetError(f"--speech-guard-db: expected a number of dB or {SPEECH_GUARD_OFF!r}, got {speech_guard_db!r}")
 
     if model is not None and Path(model).expanduser().is_file():
         # a model file named on the command line is relative to the working directory, not to the
@@ -410,12 +417,15 @@ def apply_overrides(chain: Any, *, model: str | None = None, attenuation_limit_d
                     level_normalization=plugin.level_normalization if level_normalization is None else level_normalization,
                     pause_post_filter_beta=(plugin.pause_post_filter_beta if pause_post_filter_beta is None
                                             else pause_post_filter_beta),
+                    speech_guard_db=(getattr(plugin, "speech_guard_db", None) if speech_guard_db is None
+                                     else None if speech_guard_db == SPEECH_GUARD_OFF else speech_guard_db),
                 )
             except (TypeError, ValueError, FileNotFoundError) as exc:
-                raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta/--pause-post-filter-beta: {exc}") from None
+                raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta/--pause-post-filter-beta/"
+                                  f"--speech-guard-db: {exc}") from None
     if not found:
         raise PresetError(f"preset {getattr(chain, 'name', '')!r} has no Denoiser for --model/--attenuation-limit-db/"
-                          "--post-filter-beta/--pause-post-filter-beta/--level-normalization to change")
+                          "--post-filter-beta/--pause-post-filter-beta/--level-normalization/--speech-guard-db to change")
     return chain
 
 

@@ -1,7 +1,8 @@
 """The ``hance-plugin`` command line.
 
     hance-plugin process IN OUT [--preset NAME|FILE] [--model NAME|PATH] [--attenuation-limit-db X]
-                                [--post-filter-beta X] [--pause-post-filter-beta X] [--level-normalization] [--mix X]
+                                [--post-filter-beta X] [--pause-post-filter-beta X] [--level-normalization]
+                                [--speech-guard-db DB|off] [--mix X]
     hance-plugin batch IN_DIR OUT_DIR --preset NAME|FILE [--jobs N] [--recursive] [--format FMT]
                        [--dask-scheduler ADDRESS | --dask-local-workers N] [--allow-nested-output]
     hance-plugin presets list | show NAME | validate FILE
@@ -35,6 +36,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
 
 
+def _speech_guard_arg(text: str) -> float | str:
+    """``--speech-guard-db``: a number of dB, or ``off``."""
+    from .batch import SPEECH_GUARD_OFF
+
+    if text.strip().lower() == SPEECH_GUARD_OFF:
+        return SPEECH_GUARD_OFF
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of dB or {SPEECH_GUARD_OFF!r}, got {text!r}") from None
+
+
 def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) -> None:
     parser.add_argument("--model", default=None, help="bundled model name or path to an .onnx file (default: the preset's, else 'default')")
     parser.add_argument(
@@ -53,6 +66,12 @@ def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) 
     parser.add_argument(
         "--level-normalization", action="store_true",
         help="let the model analyse quiet input as if it were louder (for quiet, continuously spoken recordings; "
+        "default: the preset's, else off)",
+    )
+    parser.add_argument(
+        "--speech-guard-db", type=_speech_guard_arg, default=None, metavar="DB|off",
+        help="for clean recordings (noise 15 dB or more under the voice): bands more than DB above the tracked "
+        "noise floor are not removed (35 is the measured setting; 'off' turns a preset's guard off; "
         "default: the preset's, else off)",
     )
     if with_mix:
@@ -250,9 +269,9 @@ def _cmd_info(args) -> int:
 
 
 def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None, level_normalization=None,
-                pause_post_filter_beta=None):
+                pause_post_filter_beta=None, speech_guard_db=None):
     """The chain for ``process``: a preset with overrides, or a lone Denoiser. Raises PresetError."""
-    from .batch import apply_overrides
+    from .batch import SPEECH_GUARD_OFF, apply_overrides
     from .denoiser import DEFAULT_PAUSE_POST_FILTER_BETA, DEFAULT_POST_FILTER_BETA, Denoiser
     from .presets import PresetChain, PresetError, load_preset
 
@@ -266,13 +285,15 @@ def _load_chain(preset, model, attenuation_limit_db, mix, post_filter_beta=None,
                 level_normalization=False if level_normalization is None else level_normalization,
                 pause_post_filter_beta=(DEFAULT_PAUSE_POST_FILTER_BETA if pause_post_filter_beta is None
                                         else pause_post_filter_beta),
+                speech_guard_db=None if speech_guard_db in (None, SPEECH_GUARD_OFF) else speech_guard_db,
             )
         except (TypeError, ValueError, FileNotFoundError) as exc:
             raise PresetError(str(exc)) from None
         return PresetChain([denoiser], name="denoiser")
     chain = load_preset(preset)
     chain = apply_overrides(chain, model=model, attenuation_limit_db=attenuation_limit_db, post_filter_beta=post_filter_beta,
-                            level_normalization=level_normalization, pause_post_filter_beta=pause_post_filter_beta)
+                            level_normalization=level_normalization, pause_post_filter_beta=pause_post_filter_beta,
+                            speech_guard_db=speech_guard_db)
     if mix is not None:
         from .denoiser import Denoiser as _D
 
@@ -292,7 +313,8 @@ def _cmd_process(args) -> int:
 
     try:
         chain = _load_chain(args.preset, args.model, args.attenuation_limit_db, args.mix, args.post_filter_beta,
-                            True if args.level_normalization else None, args.pause_post_filter_beta)
+                            True if args.level_normalization else None, args.pause_post_filter_beta,
+                            args.speech_guard_db)
     except PresetError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -337,7 +359,7 @@ def _cmd_batch(args) -> int:
         format=args.format, allow_nested_output=args.allow_nested_output, dask_scheduler=args.dask_scheduler,
         dask_local_workers=args.dask_local_workers, model=args.model, attenuation_limit_db=args.attenuation_limit_db,
         post_filter_beta=args.post_filter_beta, pause_post_filter_beta=args.pause_post_filter_beta,
-        level_normalization=True if args.level_normalization else None,
+        level_normalization=True if args.level_normalization else None, speech_guard_db=args.speech_guard_db,
         progress=not (args.quiet or args.json),
     )
     try:

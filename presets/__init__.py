@@ -49,6 +49,7 @@ from hance_plugin.denoiser import (
     DEFAULT_POST_FILTER_BETA,
     MAX_ATTENUATION_LIMIT_DB,
     MAX_POST_FILTER_BETA,
+    MAX_SPEECH_GUARD_DB,
     Denoiser,
 )
 from hance_plugin.loudness import LoudnessNormalizer
@@ -79,7 +80,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("schema", "name", "description", "chain", "loudness", "output")
 DENOISER_KEYS = ("model", "attenuation_limit_db", "mix", "num_threads", "resampler_quality", "post_filter_beta",
-                 "pause_post_filter_beta", "level_normalization")
+                 "pause_post_filter_beta", "level_normalization", "speech_guard_db")
 RESAMPLER_QUALITIES = ("QQ", "LQ", "MQ", "HQ", "VHQ")
 VST3_KEYS = ("path", "plugin_name", "parameters")
 LOUDNESS_KEYS = ("integrated_lufs", "true_peak_dbtp", "lookahead_ms", "release_ms", "max_gain_db")
@@ -364,6 +365,7 @@ def _build_denoiser(ctx: _Ctx, entry: dict, where: str) -> Denoiser:
         "pause_post_filter_beta": ctx.number(entry, "pause_post_filter_beta", where, 0.0, MAX_POST_FILTER_BETA,
                                              DEFAULT_PAUSE_POST_FILTER_BETA),
         "level_normalization": ctx.choice(entry, "level_normalization", where, (True, False), False),
+        "speech_guard_db": ctx.number(entry, "speech_guard_db", where, 0.0, MAX_SPEECH_GUARD_DB, None),
     }
     candidate = ctx.beside_preset(model) if model.endswith(".onnx") else None
     if candidate is not None and candidate.is_file():  # else a bundled name or a path from the cwd
@@ -635,6 +637,9 @@ def _entry_for(plugin: Any, index: int) -> dict:
             entry["pause_post_filter_beta"] = pause
         if getattr(plugin, "level_normalization", False):  # written only when on: default presets dump as before
             entry["level_normalization"] = True
+        guard = getattr(plugin, "speech_guard_db", None)
+        if guard is not None:  # written only when on: default presets dump as before
+            entry["speech_guard_db"] = float(guard)
         if plugin.num_threads != 1:
             entry["num_threads"] = int(plugin.num_threads)
         return entry

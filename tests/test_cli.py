@@ -208,6 +208,43 @@ def test_overrides_change_the_denoiser(tmp_path, capsys):
     np.testing.assert_allclose(d, Denoiser(pause_post_filter_beta=1.0)(x[None, :], 48000)[0], atol=1e-6)
 
 
+def test_speech_guard_flag(tmp_path, capsys):
+    """--speech-guard-db gives the Denoiser's output with the guard, alone and through a preset;
+    'off' turns voice-over-studio's guard off; anything else is a usage error."""
+    rng = np.random.default_rng(12)
+    t = np.arange(96000) / 48000
+    # half a second of a quiet floor, then loud noise bursts: the model cuts them, the guard (which
+    # cannot tell a burst from a voice 40 dB over the floor) keeps them
+    x = (0.1 * rng.standard_normal(t.size) * (t % 1.0 >= 0.5) + 0.001 * rng.standard_normal(t.size)).astype(np.float32)
+    source = tmp_path / "clean.wav"
+    sf.write(str(source), x, 48000, subtype="FLOAT")
+    on, on_preset, off = tmp_path / "on.wav", tmp_path / "on-preset.wav", tmp_path / "off.wav"
+    assert _run(capsys, "process", source, on, "-q", "--speech-guard-db", "20")[0] == 0
+    assert _run(capsys, "process", source, on_preset, "-q", "--preset", "denoise-only", "--speech-guard-db", "20")[0] == 0
+    a = sf.read(str(on), dtype="float32")[0]
+    np.testing.assert_allclose(a, Denoiser(speech_guard_db=20.0)(x[None, :], 48000)[0], atol=1e-6)
+    assert not np.allclose(a, Denoiser()(x[None, :], 48000)[0], atol=1e-4)
+    assert np.array_equal(sf.read(str(on_preset), dtype="float32")[0], a)
+    # voice-over-studio turns the guard on; "off" (any case) turns it off again, nothing else changes
+    from hance_plugin.batch import apply_overrides
+    from hance_plugin.fileio import process_file
+    from hance_plugin.presets import load_preset
+
+    studio, studio_off, reference = tmp_path / "studio.wav", tmp_path / "studio-off.wav", tmp_path / "reference.wav"
+    assert _run(capsys, "process", source, studio, "-q", "--preset", "voice-over-studio")[0] == 0
+    assert _run(capsys, "process", source, studio_off, "-q", "--preset", "voice-over-studio", "--speech-guard-db", "OFF")[0] == 0
+    chain = apply_overrides(load_preset("voice-over-studio"), speech_guard_db="off")
+    assert chain[1].speech_guard_db is None and load_preset("voice-over-studio")[1].speech_guard_db is not None
+    process_file(chain, source, reference, progress=False)
+    b = sf.read(str(studio_off), dtype="float32")[0]
+    assert np.array_equal(b, sf.read(str(reference), dtype="float32")[0])
+    assert not np.allclose(b, sf.read(str(studio), dtype="float32")[0], atol=1e-4)
+    code, _, err = _run(capsys, "process", source, tmp_path / "o.wav", "--speech-guard-db", "loud")
+    assert code == 2 and "speech-guard-db" in err
+    code, _, err = _run(capsys, "process", source, tmp_path / "o.wav", "--speech-guard-db", "-5")
+    assert code == 2 and "speech_guard_db" in err
+
+
 def test_level_normalization_flag(tmp_path, capsys):
     """Quiet input (about -45 dBFS): the flag gives the Denoiser's output with the switch on, alone
     and through a preset; without it the output differs (off by default)."""

@@ -305,6 +305,32 @@ def test_pause_post_filter_key_loads_dumps_and_survives_other_overrides(tmp_path
         loads_preset('[[chain]]\nplugin = "Denoiser"\npause_post_filter_beta = 1.5\n')
 
 
+def test_speech_guard_key_loads_dumps_and_survives_other_overrides(tmp_path):
+    """A preset's speech_guard_db is loaded, kept by the other overrides, replaced by its own or turned
+    off with "off", written back by save_preset (only when on), and out of range is a preset error."""
+    from hance_plugin.batch import apply_overrides
+
+    chain = loads_preset('[[chain]]\nplugin = "Denoiser"\nspeech_guard_db = 35\n')
+    assert chain[0].speech_guard_db == 35.0
+    chain = apply_overrides(chain, attenuation_limit_db=12.0, pause_post_filter_beta=0.1)
+    assert (chain[0].attenuation_limit_db, chain[0].pause_post_filter_beta, chain[0].speech_guard_db) == (12.0, 0.1, 35.0)
+    chain = apply_overrides(chain, speech_guard_db=25.0)
+    assert (chain[0].attenuation_limit_db, chain[0].speech_guard_db) == (12.0, 25.0)
+    loaded, path = _round_trip(chain, tmp_path)
+    assert loaded[0].speech_guard_db == 25.0 and "speech_guard_db = 25.0" in path.read_text()
+    off = apply_overrides(loaded, speech_guard_db="off")
+    assert off[0].speech_guard_db is None and off[0].attenuation_limit_db == 12.0
+    assert "speech_guard" not in save_preset(off, tmp_path / "off.toml").read_text()
+    assert loads_preset('[[chain]]\nplugin = "Denoiser"\n')[0].speech_guard_db is None  # off unless asked
+    with pytest.raises(PresetError, match="speech-guard-db"):
+        apply_overrides(loaded, speech_guard_db="on")
+    with pytest.raises(PresetError, match=r"speech-guard-db.*speech_guard_db"):
+        apply_overrides(loaded, speech_guard_db=-3.0)
+    for bad in ("150", "-1", '"35"', "true"):
+        with pytest.raises(PresetError, match=r"chain\[0\]\.speech_guard_db"):
+            loads_preset(f'[[chain]]\nplugin = "Denoiser"\nspeech_guard_db = {bad}\n')
+
+
 def test_level_normalization_key_loads_and_survives_overrides():
     from hance_plugin.batch import apply_overrides
 

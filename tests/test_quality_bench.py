@@ -277,6 +277,15 @@ def test_resolve_systems(tmp_path):
         q.resolve_systems("noisy,noisy")
     with pytest.raises(ValueError):
         q.resolve_systems("clean")
+    # a hance system with Denoiser options keeps them in its label and its model argument
+    plan, _ = q.resolve_systems(["wiener-baseline", "wiener-baseline[speech_guard_db=35]", path + "[post_filter_beta=0.1]"])
+    assert plan[1] == ("hance", "wiener-baseline[speech_guard_db=35]", "wiener-baseline[speech_guard_db=35]")
+    assert plan[2] == ("hance", "wiener-baseline[post_filter_beta=0.1]", path + "[post_filter_beta=0.1]")
+    system = q.HanceSystem("wiener-baseline[speech_guard_db=35, level_normalization=true]")
+    assert system.denoiser.speech_guard_db == 35.0 and system.denoiser.level_normalization is True
+    for bad in ("wiener-baseline[mix=0.5]", "wiener-baseline[speech_guard_db]", "wiener-baseline[speech_guard_db=x]"):
+        with pytest.raises(ValueError, match="system"):
+            q.resolve_systems([bad])
 
 
 def _fake_results() -> list[dict]:
