@@ -105,6 +105,16 @@ def test_engine_level_normalization(benchmark, audio, tmp_path_factory, target):
     _time_engine(benchmark, engine, card, quiet, 480)
 
 
+@pytest.mark.parametrize("margin_db", [None, 35.0], ids=["off", "on"])
+def test_engine_speech_guard(benchmark, audio, tmp_path_factory, margin_db):
+    """The speech guard's own floor tracker, its bounds and the bound per bin in ``apply_hybrid_mask``
+    (a constant mask of magnitude 0.1, so the bound is compared in every bin of every frame)."""
+    path = constant_model(tmp_path_factory.mktemp("m") / "tenth.onnx", mask=0.1 + 0.0j, gain=0.1)
+    engine, card = _engine(path)
+    engine.speech_guard_db = margin_db
+    _time_engine(benchmark, engine, card, audio, 480)
+
+
 @pytest.mark.parametrize("kernel", ["band_energy_db", "track_band_floor"])
 def test_floor_tracker_kernel(benchmark, audio, kernel):
     cfg = StftConfig()
