@@ -4,10 +4,11 @@
 # the shipped Denoiser, paired per mixture; the non-stationary set and plain val at -5..20 dB are reports.
 # Writes benchmarks/results/PREFIX-{plain,ru,tpru,nonstationary,plain-noisy}.{md,json} (each only
 # where missing) and prints the verdict.
-#   bash models/training/ablations/clean-guard/judge.sh [MARGINS [PREFIX]]     (about 6 min at 2 cores)
-# round 1: MARGINS 20,25 and PREFIX clean-guard (the defaults); round 2 (rule.md): judge.sh 30,35 clean-guard2
+#   bash models/training/ablations/clean-guard/judge.sh [MARGINS [PREFIX [MEASURE_FLAGS...]]]  (about 6 min at 2 cores)
+# round 1: MARGINS 20,25 and PREFIX clean-guard (the defaults); round 2 (rule.md): judge.sh 30,35 clean-guard2;
+# round 4: judge.sh 35 clean-guard4 --attenuation-limit-db 30
 set -euo pipefail
-margins="${1:-20,25}"; prefix="${2:-clean-guard}"
+margins="${1:-20,25}"; prefix="${2:-clean-guard}"; extra=("${@:3}")
 here=models/training/ablations/clean-guard
 R=benchmarks/results
 py=.venv/bin/python
@@ -16,7 +17,7 @@ for d in ../data-voices-ru ../data-tuxpaint-ru; do [ -d "$d/speech/val" ] || { e
 mkdir -p runs
 measure() {  # name, args
     local name="$1"; shift
-    [ -s "$R/$name.json" ] || $py "$here/measure.py" --name "$name" --margins "$margins" "$@" > "runs/$name.out" 2> "runs/$name.err"
+    [ -s "$R/$name.json" ] || $py "$here/measure.py" --name "$name" --margins "$margins" "${extra[@]}" "$@" > "runs/$name.out" 2> "runs/$name.err"
 }
 measure "$prefix"-plain --items 203 --dnsmos-items 60 &
 measure "$prefix"-ru --data-dir ../data-voices-ru --items 201

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dnsmos-items", type=int, default=0)
     p.add_argument("--noise-include", default="")
     p.add_argument("--model", default="default")
+    p.add_argument("--attenuation-limit-db", type=float, default=100.0, help="both arms' attenuation limit (round 4)")
     p.add_argument("--name", required=True)
     args = p.parse_args(argv)
 
@@ -61,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
 
     margins = [float(m) for m in args.margins.split(",")]
     labels = ["off"] + [f"margin {m:g} dB" for m in margins]
-    denoisers = {"off": Denoiser(args.model)} | {
-        label: Denoiser(args.model, speech_guard_db=m) for m, label in zip(margins, labels[1:])}
+    limit = args.attenuation_limit_db
+    denoisers = {"off": Denoiser(args.model, attenuation_limit_db=limit)} | {
+        label: Denoiser(args.model, attenuation_limit_db=limit, speech_guard_db=m) for m, label in zip(margins, labels[1:])}
     noise = dict(noise_split="train", noise_include=parse_patterns(args.noise_include)) if args.noise_include else {}
     n_picks, mixtures = speech_mixtures(args.data_dir, args.items, mix=f"augment=false,snr_db_range={args.snr}", **noise)
     dnsmos = _Dnsmos() if args.dnsmos_items > 0 else None
@@ -102,11 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     command = "python models/training/ablations/clean-guard/measure.py " + " ".join(sys.argv[1:] if argv is None else argv)
     markdown = (f"# {args.name}: speech guard − off (paired per mixture, 95 % CI)\n\n"
                 f"`{command}`; {len(items)} mixtures of {args.data_dir} (val), input SNR {args.snr} dB"
-                f"{', noises ' + args.noise_include if args.noise_include else ''}; model {args.model}.\n"
+                f"{', noises ' + args.noise_include if args.noise_include else ''}; model {args.model}, "
+                f"attenuation limit {limit:g} dB.\n"
                 f"Guard off: " + ", ".join(f"{k} {v:.3f}" for k, v in off.items()) + "\n\n" + "\n".join(rows) + "\n")
     write_results(ROOT / "benchmarks" / "results", args.name, markdown,
                   {"command": command, "data_dir": args.data_dir, "snr": args.snr, "noise_include": args.noise_include,
-                   "model": args.model, "off": off, "summary": summary, "by_snr": by_snr, "items": items})
+                   "model": args.model, "attenuation_limit_db": limit, "off": off, "summary": summary, "by_snr": by_snr, "items": items})
     return 0
 
 
