@@ -76,6 +76,11 @@ def test_bundled_presets_have_the_promised_stages():
     outdoor = load_preset("interview-outdoor")
     assert [p for p in outdoor if isinstance(p, Denoiser)][0].attenuation_limit_db == 100.0  # strong
     assert _stages(load_preset("denoise-only")) == ["Denoiser"]
+    # the clean-recording presets guard the voice at the measured margin (clean-guard rule, rounds 2
+    # and 4); the others leave the guard off
+    for name, margin in [("podcast-voice", 35.0), ("voice-over-studio", 35.0), ("broadcast-r128", None),
+                         ("interview-outdoor", None), ("denoise-only", None)]:
+        assert [p for p in load_preset(name) if isinstance(p, Denoiser)][0].speech_guard_db == margin, name
 
 
 def test_load_preset_is_exported_and_accepts_paths(tmp_path):

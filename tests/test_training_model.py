@@ -448,6 +448,11 @@ def test_validation_scores_another_system_on_the_same_items(tmp_path):
     assert again["val_si_sdr"] == model["val_si_sdr"]  # the model is untouched
     with pytest.raises(ValueError, match="samples"):
         validate_checkpoint(ckpt, source_factory=_factory(0.4), enhance=lambda x: x[:-1])
+    trainer = Trainer(cfg, _factory(0.4), checkpoint=ckpt)
+    assert trainer.model.training
+    with pytest.raises(ValueError, match="samples"):
+        trainer.validate(enhance=lambda x: x[:-1])
+    assert trainer.model.training  # a failing peer leaves the model in training mode, as it found it
 
 
 @pytest.mark.parametrize("command", ["train", "validate"])

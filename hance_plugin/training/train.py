@@ -537,42 +537,44 @@ class Trainer:
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
         records = []
         n_pesq = 0
-        with torch.no_grad():
-            for start in range(0, len(items), self.cfg.batch_size):
-                chunk = items[start : start + self.cfg.batch_size]
-                noisy, clean, bw, _ = _collate(chunk)
-                if enhance is None:
-                    est, residual = self._enhance(noisy, clean)
-                    loss, _ = self.loss_fn(est, clean, bw, residual)
-                else:
-                    if peer_loss_fn is None:  # another system's output has no noise component: no residual term
-                        peer_loss_fn = EnhancementLoss(self.stft, mr_weight=self.cfg.mr_weight,
-                                                       complex_weight=self.cfg.complex_weight,
-                                                       over_suppression_weight=self.cfg.over_suppression_weight)
-                    est = torch.from_numpy(np.stack([np.asarray(enhance(x), dtype=np.float32) for x in noisy.numpy()]))
-                    if est.shape != noisy.shape:
-                        raise ValueError(f"enhance returned {tuple(est.shape[1:])} samples for {tuple(noisy.shape[1:])}")
-                    loss, _ = peer_loss_fn(est, clean, bw)
-                losses.append(float(loss) * len(chunk))
-                for j, (nz, cl, _bw, snr) in enumerate(chunk):
-                    if not math.isfinite(snr) or not np.any(cl):
-                        continue  # speech-only / noise-only items: SI-SDR and PESQ undefined
-                    e = est[j].numpy()
-                    sdr.append(si_sdr_db(cl, e))
-                    sdr_in.append(si_sdr_db(cl, nz))
-                    record = {**self._val_about[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
-                              "pesq_wb": None, "pesq_wb_noisy": None}
-                    if per_item:
-                        record.update(self._band_scores(cl, e, nz, _bw))
-                    if n_pesq < self.cfg.pesq_items:
-                        n_pesq += 1
-                        p, p_in = _pesq_wb(cl, e), _pesq_wb(cl, nz)
-                        if p is not None and p_in is not None:
-                            pesq_scores.append(p)
-                            pesq_in.append(p_in)
-                            record.update(pesq_wb=p, pesq_wb_noisy=p_in)
-                    records.append(record)
-        self.model.train()
+        try:  # a failing peer must not leave the model in eval mode
+            with torch.no_grad():
+                for start in range(0, len(items), self.cfg.batch_size):
+                    chunk = items[start : start + self.cfg.batch_size]
+                    noisy, clean, bw, _ = _collate(chunk)
+                    if enhance is None:
+                        est, residual = self._enhance(noisy, clean)
+                        loss, _ = self.loss_fn(est, clean, bw, residual)
+                    else:
+                        if peer_loss_fn is None:  # another system's output has no noise component: no residual term
+                            peer_loss_fn = EnhancementLoss(self.stft, mr_weight=self.cfg.mr_weight,
+                                                           complex_weight=self.cfg.complex_weight,
+                                                           over_suppression_weight=self.cfg.over_suppression_weight)
+                        est = torch.from_numpy(np.stack([np.asarray(enhance(x), dtype=np.float32) for x in noisy.numpy()]))
+                        if est.shape != noisy.shape:
+                            raise ValueError(f"enhance returned {tuple(est.shape[1:])} samples for {tuple(noisy.shape[1:])}")
+                        loss, _ = peer_loss_fn(est, clean, bw)
+                    losses.append(float(loss) * len(chunk))
+                    for j, (nz, cl, _bw, snr) in enumerate(chunk):
+                        if not math.isfinite(snr) or not np.any(cl):
+                            continue  # speech-only / noise-only items: SI-SDR and PESQ undefined
+                        e = est[j].numpy()
+                        sdr.append(si_sdr_db(cl, e))
+                        sdr_in.append(si_sdr_db(cl, nz))
+                        record = {**self._val_about[start + j], "si_sdr": float(sdr[-1]), "si_sdr_noisy": float(sdr_in[-1]),
+                                  "pesq_wb": None, "pesq_wb_noisy": None}
+                        if per_item:
+                            record.update(self._band_scores(cl, e, nz, _bw))
+                        if n_pesq < self.cfg.pesq_items:
+                            n_pesq += 1
+                            p, p_in = _pesq_wb(cl, e), _pesq_wb(cl, nz)
+                            if p is not None and p_in is not None:
+                                pesq_scores.append(p)
+                                pesq_in.append(p_in)
+                                record.update(pesq_wb=p, pesq_wb_noisy=p_in)
+                        records.append(record)
+        finally:
+            self.model.train()
         result = {
             "val_loss": float(sum(losses) / max(1, len(items))),
             "val_si_sdr": float(np.mean(sdr)) if sdr else float("nan"),
