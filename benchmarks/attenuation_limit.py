@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import snr_bucket_label, write_results  # noqa: E402
+from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
@@ -295,18 +296,24 @@ def _markdown(report: dict) -> str:
 
 
 def _label(model: str) -> str:
-    """A model's name in the report: the bundled name, or an .onnx file's stem."""
-    return Path(model).stem if model.endswith(".onnx") else model
+    """A model's name in the report: the bundled name, or an .onnx file's stem (with its Denoiser
+    options, ``_systems.split_system_options``, if any)."""
+    path, _ = split_system_options(model)
+    return (Path(path).stem if path.endswith(".onnx") else path) + model[len(path):]
 
 
-def check_models(parser: argparse.ArgumentParser, models: list[str]) -> list[str]:
-    """Each ``--model`` resolved (bundled name or .onnx with its card) and named uniquely, else a
-    usage error; returns their report names (``_label``)."""
+def check_models(parser: argparse.ArgumentParser, models: list[str], options: bool = False) -> list[str]:
+    """Each ``--model`` resolved (bundled name or .onnx with its card; with ``options``, also
+    ``MODEL[key=value,...]``, Denoiser options) and named uniquely, else a usage error; returns their
+    report names (``_label``)."""
     from hance_plugin.card import resolve_model
 
     for model in models:
         try:
-            resolve_model(model)
+            path, extra = split_system_options(model)
+            if extra and not options:
+                raise ValueError("this script takes no Denoiser options")
+            resolve_model(path)
         except (ValueError, FileNotFoundError, KeyError) as exc:
             parser.error(f"--model {model!r}: {exc}")
     labels = [_label(m) for m in models]

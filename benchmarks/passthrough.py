@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
+from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
 from attenuation_limit import _label, check_models  # noqa: E402  (--model checks and report names, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
@@ -185,10 +186,12 @@ def passthrough_metrics(x: np.ndarray, y: np.ndarray, bandwidth_hz: float, split
 
 
 def run_model(model: str, items: list[dict], split_hz: float, progress: bool = True) -> list[dict]:
-    """Per-item metrics of ``model`` (the ``Denoiser`` with one onnxruntime thread)."""
+    """Per-item metrics of ``model`` (the ``Denoiser`` with one onnxruntime thread, and the options of
+    a ``MODEL[key=value,...]`` spec, ``_systems.split_system_options``)."""
     from hance_plugin import Denoiser
 
-    denoiser = Denoiser(model=model, num_threads=1)
+    path, options = split_system_options(model)
+    denoiser = Denoiser(model=path, num_threads=1, **options)
     iterator = items
     if progress:
         from tqdm import tqdm
@@ -282,7 +285,8 @@ def _markdown(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", action="append", required=True,
-                        help="bundled model name or path to an .onnx with its card (repeatable; the first is the reference)")
+                        help="bundled model name or path to an .onnx with its card, optionally with Denoiser options, "
+                        "e.g. hance-base[speech_guard_db=35] (repeatable; the first is the reference)")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--split", default="val", choices=("train", "val", "test"),
                         help="speech split; choose models on val, test is for reporting only")
@@ -312,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--talker: {exc}")
     if talker is not None and talker.groups < 1:
         parser.error("--talker needs a capturing group (the talker's name)")
-    labels = check_models(parser, args.model)
+    labels = check_models(parser, args.model, options=True)
     try:
         items = collect_items(Path(args.data_dir), args.split, args.seconds, args.level_dbfs, args.max_files,
                               None if args.rir_split == "none" else args.rir_split)

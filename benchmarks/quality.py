@@ -129,6 +129,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
+
 from hance_plugin.training.signals import (  # noqa: E402
     MODEL_RATE_HZ,
     active_level_db,
@@ -702,28 +705,6 @@ def make_peer(name: str, delay: int | None = None) -> _Peer:
         return cls(delay)
     except ImportError as exc:
         raise ImportError(f"{cls.package} is not installed ({exc}); install the bench extra: pip install -e \".[bench]\"") from exc
-
-
-DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
-                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
-
-
-def split_system_options(spec: str) -> tuple[str, dict]:
-    """``"hance-base[speech_guard_db=35]"`` -> ``("hance-base", {"speech_guard_db": 35.0})``: a hance
-    system with Denoiser options (``DENOISER_OPTIONS``; comma-separated key=value in brackets)."""
-    if not spec.endswith("]") or "[" not in spec:
-        return spec, {}
-    model, _, inner = spec[:-1].partition("[")
-    options: dict = {}
-    for part in filter(None, (p.strip() for p in inner.split(","))):
-        key, sep, value = part.partition("=")
-        if not sep or key.strip() not in DENOISER_OPTIONS:
-            raise ValueError(f"system {spec!r}: option {part!r} is not key=value with a key of {', '.join(DENOISER_OPTIONS)}")
-        try:
-            options[key.strip()] = DENOISER_OPTIONS[key.strip()](value.strip())
-        except (KeyError, ValueError):
-            raise ValueError(f"system {spec!r}: bad value in {part!r}") from None
-    return model, options
 
 
 class HanceSystem:

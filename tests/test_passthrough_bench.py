@@ -177,3 +177,21 @@ def test_silent_files_are_skipped(tmp_path):
     from hance_plugin.training.signals import active_level_db
 
     assert active_level_db(items[0]["audio"]) == pytest.approx(-26.0, abs=0.01)
+
+
+def test_a_model_with_denoiser_options(tmp_path, data_dir, models, capsys):
+    """``MODEL[key=value]`` runs the model with those Denoiser options, under that name: the half
+    model with a 0 dB attenuation limit (bypass) passes everything."""
+    mod = _load()
+    _, half = models
+    out = tmp_path / "out"
+    assert mod.main(["--model", str(half), "--model", f"{half}[attenuation_limit_db=0]", "--data-dir", str(data_dir),
+                     "--seconds", "2.5", "--rir-split", "none", "--out-dir", str(out), "--name", "pt", "--no-progress"]) == 0
+    report = json.loads((out / "pt.json").read_text())
+    assert report["models"] == ["half", "half[attenuation_limit_db=0]"]
+    for halved, bypassed in zip(report["per_item"]["half"], report["per_item"]["half[attenuation_limit_db=0]"]):
+        assert halved["gain_db"] == pytest.approx(HALF_DB, abs=0.05)
+        assert abs(bypassed["gain_db"]) < 1e-3
+    with pytest.raises(SystemExit):
+        mod.main(["--model", f"{half}[mix=0.5]", "--data-dir", str(data_dir), "--no-progress"])
+    assert "mix=0.5" in capsys.readouterr().err

@@ -1,0 +1,30 @@
+"""Shared by the benchmark scripts: a hance system given as a model with Denoiser options.
+
+``"hance-base[speech_guard_db=35]"`` names the bundled model run by a ``Denoiser`` with that
+option, so one run can pair a model with and without an inference option on the same items
+(``quality.py --systems``, ``passthrough.py --model``). Options are comma-separated key=value pairs
+of ``DENOISER_OPTIONS``; the bracketed text stays in the system's report name.
+"""
+
+from __future__ import annotations
+
+DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
+                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
+
+
+def split_system_options(spec: str) -> tuple[str, dict]:
+    """``"hance-base[speech_guard_db=35]"`` -> ``("hance-base", {"speech_guard_db": 35.0})``; a spec
+    without brackets -> ``(spec, {})``. ValueError names a bad option."""
+    if not spec.endswith("]") or "[" not in spec:
+        return spec, {}
+    model, _, inner = spec[:-1].partition("[")
+    options: dict = {}
+    for part in filter(None, (p.strip() for p in inner.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key.strip() not in DENOISER_OPTIONS:
+            raise ValueError(f"system {spec!r}: option {part!r} is not key=value with a key of {', '.join(DENOISER_OPTIONS)}")
+        try:
+            options[key.strip()] = DENOISER_OPTIONS[key.strip()](value.strip())
+        except (KeyError, ValueError):
+            raise ValueError(f"system {spec!r}: bad value in {part!r}") from None
+    return model, options
