@@ -1,0 +1,162 @@
+"""Digital silence in the input: what a stretch of exact zeros before or inside a recording costs.
+
+Run from the repository root (``[eval]`` extra for the data helpers; no torch)::
+
+    python benchmarks/digital_silence.py [--model hance-base] [--model 'hance-base[speech_guard_db=35]'] \
+        [--items 60] [--lead-seconds 1] [--gap-seconds 0.5] [--data-dir ../shared/data] [--name digital-silence]
+
+Why: files often start with digital silence (a DAW export's pre-roll, a track that starts late) or
+hold edited gaps of it (silenced breaths, a gate). The engine's noise-floor tracker
+(``kernels/floor.py``), which the default model reads and the speech guard uses, follows the input
+down to its quietest frames and rises only 5 dB/s, so after digital silence it may sit far under the
+recording's real noise, and the noise then stands far above "the floor", like speech.
+
+Items: ``--items`` val mixtures of ``MixtureSource`` (val split, ``augment=false``, seed 0, evenly
+spaced), each scored three ways through ``Denoiser(model, num_threads=1).process(x, 48000)``:
+
+* ``plain``: the mixture as it is;
+* ``lead``: ``--lead-seconds`` of zeros, then the mixture; the output after the zeros is scored;
+* ``gap``: the mixture, ``--gap-seconds`` of zeros, the mixture again; the second copy is scored,
+  paired with ``repeat``: the mixture twice with no gap (the same history minus the zeros).
+
+Metrics against the clean target (PESQ-WB, SI-SDR; ``quality.compute_metrics``); rows give each
+condition's mean and its paired difference to ``plain`` (``lead``) or ``repeat`` (``gap``), ± 95 % CI.
+Writes ``benchmarks/results/<name>.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _results import write_results  # noqa: E402
+from _systems import split_system_options  # noqa: E402
+from attenuation_limit import _label, check_models  # noqa: E402
+from training_ablation import _mean_ci  # noqa: E402
+
+SR = 48000
+METRICS = ("pesq_wb", "si_sdr")
+PAIRS = (("lead", "plain"), ("gap", "repeat"))
+
+
+def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int) -> dict[str, tuple[np.ndarray, int]]:
+    """{condition: (input, start of the scored stretch)}; the scored stretch is ``len(noisy)`` long."""
+    n = noisy.size
+    zeros_lead = np.zeros(lead_samples, np.float32)
+    zeros_gap = np.zeros(gap_samples, np.float32)
+    return {
+        "plain": (noisy, 0),
+        "lead": (np.concatenate([zeros_lead, noisy]), lead_samples),
+        "repeat": (np.concatenate([noisy, noisy]), n),
+        "gap": (np.concatenate([noisy, zeros_gap, noisy]), n + gap_samples),
+    }
+
+
+def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float, progress: bool = True) -> list[dict]:
+    """Per-mixture metrics of ``model`` in every condition."""
+    from quality import compute_metrics, select_entries
+
+    from hance_plugin import Denoiser
+    from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
+
+    source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides("augment=false")),
+                                            seed=0)
+    picks = select_entries(range(len(source)), items)
+    path, options = split_system_options(model)
+    denoiser = Denoiser(model=path, num_threads=1, **options)
+    iterator = picks
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(picks, desc=_label(model), unit="mix", file=sys.stderr)
+    rows = []
+    for index in iterator:
+        m = source[int(index)]
+        if not math.isfinite(float(m.snr_db)) or not np.any(m.clean):
+            continue
+        noisy = np.ascontiguousarray(m.noisy, dtype=np.float32)
+        clean = np.asarray(m.clean, dtype=np.float32)
+        row = {"index": int(index), "snr_db": float(m.snr_db)}
+        for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR))).items():
+            y = denoiser.process(x[None, :], SR, reset=True)[0][start : start + noisy.size]
+            scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz))
+            row[name] = {k: scores.get(k) for k in METRICS}
+        rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    """{condition: {metric: mean}} and {pair: {metric: paired stats}}."""
+    means = {c: {k: float(np.mean([r[c][k] for r in rows if r[c][k] is not None])) for k in METRICS}
+             for c in ("plain", "lead", "repeat", "gap")}
+    deltas = {}
+    for a, b in PAIRS:
+        deltas[f"{a} - {b}"] = {}
+        for k in METRICS:
+            d = np.array([r[a][k] - r[b][k] for r in rows if r[a][k] is not None and r[b][k] is not None], float)
+            deltas[f"{a} - {b}"][k] = _mean_ci(d) if d.size > 1 else None
+    return {"means": means, "deltas": deltas}
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# {report['name']}: digital silence before and inside the input",
+             "", f"- command: `{report['command']}`", f"- date: {report['date']}",
+             f"- {report['items']} val mixtures (augment=false); lead-in {report['lead_seconds']:g} s, "
+             f"gap {report['gap_seconds']:g} s of exact zeros; ± = 95 % CI of the paired mean", "",
+             "| model | PESQ-WB plain | lead | Δ lead − plain | repeat | gap | Δ gap − repeat | "
+             "SI-SDR plain | lead | Δ | repeat | gap | Δ |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, s in report["models"].items():
+        cells = []
+        for k, fmt in (("pesq_wb", "{:.3f}"), ("si_sdr", "{:.2f}")):
+            m = s["means"]
+            for a, b in PAIRS:
+                d = s["deltas"][f"{a} - {b}"][k]
+                cells += [fmt.format(m[b][k]), fmt.format(m[a][k]),
+                          "–" if d is None else f"{d['mean']:+.3f} ± {d['ci95']:.3f}"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", action="append", default=None,
+                        help="bundled model, .onnx path, or MODEL[key=value] with Denoiser options (repeatable; default hance-base)")
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--items", type=int, default=60)
+    parser.add_argument("--lead-seconds", type=float, default=1.0)
+    parser.add_argument("--gap-seconds", type=float, default=0.5)
+    parser.add_argument("--name", default="digital-silence")
+    parser.add_argument("--out-dir", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    models = args.model or ["hance-base"]
+    labels = check_models(parser, models, options=True)
+    if args.items < 2 or not args.lead_seconds > 0 or not args.gap_seconds > 0:
+        parser.error("--items must be >= 2 and --lead-seconds, --gap-seconds > 0")
+    data_dir = Path(args.data_dir)
+    if not (data_dir / "speech" / "val").is_dir():
+        parser.error(f"--data-dir {data_dir}: no speech/val")
+    report = {"name": args.name, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "command": "python benchmarks/digital_silence.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+              "lead_seconds": args.lead_seconds, "gap_seconds": args.gap_seconds, "models": {}, "per_item": {}}
+    for label, model in zip(labels, models):
+        rows = collect(model, data_dir, args.items, args.lead_seconds, args.gap_seconds, progress=not args.no_progress)
+        report["items"] = len(rows)
+        report["models"][label] = summarise(rows)
+        report["per_item"][label] = rows
+    write_results(args.out_dir, args.name, markdown(report), report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
