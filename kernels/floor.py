@@ -19,6 +19,15 @@ so the floor falls at once to any smoothed dip (a pause between words) and rises
 ``rise_db`` per frame (through continuous speech it creeps up slowly, under rising noise it
 follows within seconds). At reset the states are NaN and the first frame starts both.
 
+Digital silence is not a noise floor: a frame whose band energy is below ``FLOOR_SILENCE_DB``
+(exact zeros read -120 dB; white noise at about -126 dBFS reads -100 dB) leaves that band's states
+unchanged and reports the held floor (before any other frame, its own level). Without this, a
+second of zeros before a recording (a DAW's pre-roll) or a silenced edit pulled the floor down to
+-120 dB, from where it rises 5 dB/s, and for many seconds every noise band stood far above "the
+floor" like speech: -0.34 PESQ-WB and -4.5 dB SI-SDR on the 3 s after one second of zeros
+(``benchmarks/digital_silence.py``; ``models/training/ablations/digital-silence/rule.md``). Inputs
+without such frames are tracked exactly as before.
+
 Per frame and per band, so the output is identical for every partition of a stream into blocks;
 the states are float64 so long streams do not drift. ``FLOOR_SMOOTHING_S`` and
 ``FLOOR_RISE_DB_PER_S`` are the settings models are trained with (set before any training, not
@@ -32,10 +41,12 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["FLOOR_SMOOTHING_S", "FLOOR_RISE_DB_PER_S", "floor_coefficients", "track_band_floor", "band_floor_db"]
+__all__ = ["FLOOR_SMOOTHING_S", "FLOOR_RISE_DB_PER_S", "FLOOR_SILENCE_DB", "floor_coefficients", "track_band_floor",
+           "band_floor_db"]
 
 FLOOR_SMOOTHING_S = 0.08  # tau of the power smoothing before the minimum
 FLOOR_RISE_DB_PER_S = 5.0  # how fast the floor may rise
+FLOOR_SILENCE_DB = -100.0  # band energies below this are digital silence: they do not move the floor
 
 
 def floor_coefficients(hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,
@@ -50,7 +61,9 @@ def floor_coefficients(hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,
 def track_band_floor(band_db, smooth_pow, floor_db, alpha, rise_db, out):
     """Track the floor of ``band_db`` (C, T, B) into ``out`` (C, T, B); states (C, B) float64.
 
-    ``smooth_pow`` and ``floor_db`` are updated in place (NaN = start from the next frame).
+    ``smooth_pow`` and ``floor_db`` are updated in place (NaN = start from the next frame). Frames
+    below ``FLOOR_SILENCE_DB`` (digital silence) leave them unchanged and report the held floor, or
+    their own level while there is none.
     """
     n_channels, n_frames, n_bands = band_db.shape
     for c in range(n_channels):
@@ -58,6 +71,9 @@ def track_band_floor(band_db, smooth_pow, floor_db, alpha, rise_db, out):
             p_s = smooth_pow[c, b]
             n_db = floor_db[c, b]
             for t in range(n_frames):
+                if band_db[c, t, b] < FLOOR_SILENCE_DB:
+                    out[c, t, b] = band_db[c, t, b] if n_db != n_db else n_db
+                    continue
                 p = 10.0 ** (0.1 * band_db[c, t, b])
                 if p_s != p_s:  # NaN: first frame after reset
                     p_s = p

@@ -18,6 +18,7 @@ from hance_plugin.engine import StreamingEngine
 from hance_plugin.estimator import OnnxMaskEstimator
 from hance_plugin.kernels.floor import (
     FLOOR_RISE_DB_PER_S,
+    FLOOR_SILENCE_DB,
     FLOOR_SMOOTHING_S,
     band_floor_db,
     floor_coefficients,
@@ -38,6 +39,9 @@ def _reference(band_db: np.ndarray, hop_s: float) -> np.ndarray:
         for bi in range(b):
             p_s = n = None
             for ti in range(t):
+                if band_db[ci, ti, bi] < FLOOR_SILENCE_DB:  # digital silence: held, not tracked
+                    out[ci, ti, bi] = band_db[ci, ti, bi] if n is None else n
+                    continue
                 p = 10.0 ** (band_db[ci, ti, bi] / 10.0)
                 p_s = p if p_s is None else alpha * p_s + (1 - alpha) * p
                 s = 10.0 * math.log10(p_s)
@@ -57,6 +61,29 @@ def _bands(seed: int = 0, channels: int = 2, frames: int = 400, bands: int = 6) 
 def test_floor_equals_the_written_out_recurrence():
     x = _bands()
     np.testing.assert_allclose(band_floor_db(x, HOP_S), _reference(x, HOP_S), rtol=0, atol=1e-4)
+    x[:, :30] = -120.0  # digital silence first (exact zeros read -120 dB), and a gap of it later
+    x[0, 200:260] = -120.0
+    x[1, 300:310, 2] = FLOOR_SILENCE_DB - 0.01
+    np.testing.assert_allclose(band_floor_db(x, HOP_S), _reference(x, HOP_S), rtol=0, atol=1e-4)
+
+
+def test_digital_silence_does_not_move_the_floor():
+    """Zeros before a stream report their own level and leave the tracker unstarted; a gap of zeros
+    inside it holds the floor, so what follows is tracked as if the gap were cut out."""
+    x = _bands(frames=300)
+    silence = np.full((2, 40, x.shape[2]), -120.0, np.float32)
+    lead = band_floor_db(np.concatenate([silence, x], axis=1), HOP_S)
+    np.testing.assert_array_equal(lead[:, :40], silence)
+    np.testing.assert_array_equal(lead[:, 40:], band_floor_db(x, HOP_S))
+    gapped = band_floor_db(np.concatenate([x[:, :150], silence, x[:, 150:]], axis=1), HOP_S)
+    whole = band_floor_db(x, HOP_S)
+    np.testing.assert_array_equal(gapped[:, :150], whole[:, :150])
+    np.testing.assert_array_equal(gapped[:, 150:190], np.repeat(whole[:, 149:150], 40, axis=1))
+    np.testing.assert_array_equal(gapped[:, 190:], whole[:, 150:])
+    # the level just above the threshold is tracked: only digital silence is skipped
+    quiet = np.full((1, 200, 1), FLOOR_SILENCE_DB + 0.5, np.float32)
+    np.testing.assert_allclose(band_floor_db(np.concatenate([x[:1, :50, :1], quiet], axis=1), HOP_S)[0, -1, 0],
+                               FLOOR_SILENCE_DB + 0.5, atol=0.05)
 
 
 def test_floor_falls_at_once_and_rises_at_most_the_rise_rate():
