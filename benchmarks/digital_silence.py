@@ -1,4 +1,4 @@
-"""Digital silence in the input: what a stretch of exact zeros before or inside a recording costs.
+"""Digital silence in the input: what a stretch of exact zeros (or a quiet lead-in) before or inside a recording costs.
 
 Run from the repository root (``[eval]`` extra for the data helpers; no torch)::
 
@@ -17,7 +17,11 @@ spaced), each scored three ways through ``Denoiser(model, num_threads=1).process
 * ``plain``: the mixture as it is;
 * ``lead``: ``--lead-seconds`` of zeros, then the mixture; the output after the zeros is scored;
 * ``gap``: the mixture, ``--gap-seconds`` of zeros, the mixture again; the second copy is scored,
-  paired with ``repeat``: the mixture twice with no gap (the same history minus the zeros).
+  paired with ``repeat``: the mixture twice with no gap (the same history minus the zeros);
+* ``lead_dither``: like ``lead``, with 16-bit TPDF dither (±1 LSB, seeded) instead of zeros: a
+  dithered export's silence, quiet but not digital silence;
+* ``lead_hum``: like ``lead``, with a 50 Hz hum at −80 dBFS peak and nothing else (a muted
+  microphone's mains pickup; the window's leakage reaches the other bands).
 
 Metrics against the clean target (PESQ-WB, SI-SDR; ``quality.compute_metrics``); rows give each
 condition's mean and its paired difference to ``plain`` (``lead``) or ``repeat`` (``gap``), ± 95 % CI.
@@ -45,19 +49,26 @@ from training_ablation import _mean_ci  # noqa: E402
 
 SR = 48000
 METRICS = ("pesq_wb", "si_sdr")
-PAIRS = (("lead", "plain"), ("gap", "repeat"))
+PAIRS = (("lead", "plain"), ("gap", "repeat"), ("lead_dither", "plain"), ("lead_hum", "plain"))
+CONDITIONS = ("plain", "lead", "repeat", "gap", "lead_dither", "lead_hum")
+LSB_16 = 1.0 / 32768.0
 
 
-def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int) -> dict[str, tuple[np.ndarray, int]]:
+def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int, seed: int = 0) -> dict[str, tuple[np.ndarray, int]]:
     """{condition: (input, start of the scored stretch)}; the scored stretch is ``len(noisy)`` long."""
     n = noisy.size
     zeros_lead = np.zeros(lead_samples, np.float32)
     zeros_gap = np.zeros(gap_samples, np.float32)
+    rng = np.random.default_rng(seed)
+    dither = ((rng.random(lead_samples) - rng.random(lead_samples)) * LSB_16).astype(np.float32)
+    hum = (1e-4 * np.sin(2 * np.pi * 50.0 * np.arange(lead_samples) / SR)).astype(np.float32)
     return {
         "plain": (noisy, 0),
         "lead": (np.concatenate([zeros_lead, noisy]), lead_samples),
         "repeat": (np.concatenate([noisy, noisy]), n),
         "gap": (np.concatenate([noisy, zeros_gap, noisy]), n + gap_samples),
+        "lead_dither": (np.concatenate([dither, noisy]), lead_samples),
+        "lead_hum": (np.concatenate([hum, noisy]), lead_samples),
     }
 
 
@@ -86,7 +97,7 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
         noisy = np.ascontiguousarray(m.noisy, dtype=np.float32)
         clean = np.asarray(m.clean, dtype=np.float32)
         row = {"index": int(index), "snr_db": float(m.snr_db)}
-        for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR))).items():
+        for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR)), int(index)).items():
             y = denoiser.process(x[None, :], SR, reset=True)[0][start : start + noisy.size]
             scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz))
             row[name] = {k: scores.get(k) for k in METRICS}
@@ -97,7 +108,7 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
 def summarise(rows: list[dict]) -> dict:
     """{condition: {metric: mean}} and {pair: {metric: paired stats}}."""
     means = {c: {k: float(np.mean([r[c][k] for r in rows if r[c][k] is not None])) for k in METRICS}
-             for c in ("plain", "lead", "repeat", "gap")}
+             for c in CONDITIONS}
     deltas = {}
     for a, b in PAIRS:
         deltas[f"{a} - {b}"] = {}
@@ -110,20 +121,19 @@ def summarise(rows: list[dict]) -> dict:
 def markdown(report: dict) -> str:
     lines = [f"# {report['name']}: digital silence before and inside the input",
              "", f"- command: `{report['command']}`", f"- date: {report['date']}",
-             f"- {report['items']} val mixtures (augment=false); lead-in {report['lead_seconds']:g} s, "
-             f"gap {report['gap_seconds']:g} s of exact zeros; ± = 95 % CI of the paired mean", "",
-             "| model | PESQ-WB plain | lead | Δ lead − plain | repeat | gap | Δ gap − repeat | "
-             "SI-SDR plain | lead | Δ | repeat | gap | Δ |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"- {report['items']} val mixtures (augment=false); lead-in {report['lead_seconds']:g} s (zeros, "
+             f"16-bit dither, or a −80 dBFS 50 Hz hum), gap {report['gap_seconds']:g} s of exact zeros; "
+             "± = 95 % CI of the paired mean", "",
+             "| model | condition | paired with | PESQ-WB | its reference | Δ PESQ-WB | SI-SDR (dB) | its reference | Δ SI-SDR (dB) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for label, s in report["models"].items():
-        cells = []
-        for k, fmt in (("pesq_wb", "{:.3f}"), ("si_sdr", "{:.2f}")):
-            m = s["means"]
-            for a, b in PAIRS:
+        m = s["means"]
+        for a, b in PAIRS:
+            cells = []
+            for k, fmt in (("pesq_wb", "{:.3f}"), ("si_sdr", "{:.2f}")):
                 d = s["deltas"][f"{a} - {b}"][k]
-                cells += [fmt.format(m[b][k]), fmt.format(m[a][k]),
-                          "–" if d is None else f"{d['mean']:+.3f} ± {d['ci95']:.3f}"]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+                cells += [fmt.format(m[a][k]), fmt.format(m[b][k]), "–" if d is None else f"{d['mean']:+.3f} ± {d['ci95']:.3f}"]
+            lines.append(f"| {label} | {a} | {b} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

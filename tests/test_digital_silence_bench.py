@@ -32,6 +32,7 @@ def test_conditions_place_the_scored_stretch():
         np.testing.assert_array_equal(signal[start : start + x.size], x, err_msg=name)
     assert c["lead"][0][:3].tolist() == [0, 0, 0] and c["gap"][0][10:12].tolist() == [0, 0]
     assert c["repeat"][0].size == 20 and c["gap"][0].size == 22
+    assert 0 < np.abs(c["lead_dither"][0][:3]).max() <= 2 / 32768 and np.abs(c["lead_hum"][0][:3]).max() <= 1e-4
 
 
 def test_table_and_pairs(tmp_path):
@@ -45,7 +46,7 @@ def test_table_and_pairs(tmp_path):
     report = json.loads((out / "ds.json").read_text())
     assert list(report["models"]) == ["hance-base", "hance-base[attenuation_limit_db=0]"]
     bypass = report["models"]["hance-base[attenuation_limit_db=0]"]["deltas"]
-    for pair in ("lead - plain", "gap - repeat"):
+    for pair in ("lead - plain", "gap - repeat", "lead_dither - plain", "lead_hum - plain"):
         assert bypass[pair]["si_sdr"]["mean"] == pytest.approx(0.0, abs=1e-3)
         assert np.isfinite(report["models"]["hance-base"]["deltas"][pair]["si_sdr"]["mean"])
     assert report["items"] >= 2 and "| hance-base |" in (out / "ds.md").read_text()
