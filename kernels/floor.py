@@ -19,14 +19,16 @@ so the floor falls at once to any smoothed dip (a pause between words) and rises
 ``rise_db`` per frame (through continuous speech it creeps up slowly, under rising noise it
 follows within seconds). At reset the states are NaN and the first frame starts both.
 
-Digital silence is not a noise floor: a frame whose band energy is below ``FLOOR_SILENCE_DB``
-(exact zeros read -120 dB; white noise at about -126 dBFS reads -100 dB) leaves that band's states
-unchanged and reports the held floor (before any other frame, its own level). Without this, a
-second of zeros before a recording (a DAW's pre-roll) or a silenced edit pulled the floor down to
--120 dB, from where it rises 5 dB/s, and for many seconds every noise band stood far above "the
-floor" like speech: -0.34 PESQ-WB and -4.5 dB SI-SDR on the 3 s after one second of zeros
-(``benchmarks/digital_silence.py``; ``models/training/ablations/digital-silence/rule.md``). Inputs
-without such frames are tracked exactly as before.
+Digital silence is not a noise floor: a frame in which every band is below ``FLOOR_SILENCE_DB``
+(exact zeros read -120 dB; white noise at about -126 dBFS reads -100 dB) leaves all states unchanged
+and reports the held floors (before any other frame, its own levels). Without this, a second of
+zeros before a recording (a DAW's pre-roll) or a silenced edit pulled the floor down to -120 dB,
+from where it rises 5 dB/s, and for many seconds every noise band stood far above "the floor" like
+speech: -0.34 PESQ-WB and -4.5 dB SI-SDR on the 3 s after one second of zeros
+(``benchmarks/digital_silence.py``; ``models/training/ablations/digital-silence/rule.md``). The test
+is per frame, not per band: low-passed material (Ogg noise, 16-kHz speech) has bands that are empty
+in most frames, and treating those as silence changed the features of ordinary input (round 1 of
+that rule). Frames with content in any band are tracked exactly as before.
 
 Per frame and per band, so the output is identical for every partition of a stream into blocks;
 the states are float64 so long streams do not drift. ``FLOOR_SMOOTHING_S`` and
@@ -46,7 +48,7 @@ __all__ = ["FLOOR_SMOOTHING_S", "FLOOR_RISE_DB_PER_S", "FLOOR_SILENCE_DB", "floo
 
 FLOOR_SMOOTHING_S = 0.08  # tau of the power smoothing before the minimum
 FLOOR_RISE_DB_PER_S = 5.0  # how fast the floor may rise
-FLOOR_SILENCE_DB = -100.0  # band energies below this are digital silence: they do not move the floor
+FLOOR_SILENCE_DB = -100.0  # a frame with every band below this is digital silence: it does not move the floor
 
 
 def floor_coefficients(hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,
@@ -61,20 +63,25 @@ def floor_coefficients(hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,
 def track_band_floor(band_db, smooth_pow, floor_db, alpha, rise_db, out):
     """Track the floor of ``band_db`` (C, T, B) into ``out`` (C, T, B); states (C, B) float64.
 
-    ``smooth_pow`` and ``floor_db`` are updated in place (NaN = start from the next frame). Frames
-    below ``FLOOR_SILENCE_DB`` (digital silence) leave them unchanged and report the held floor, or
-    their own level while there is none.
+    ``smooth_pow`` and ``floor_db`` are updated in place (NaN = start from the next frame). A frame
+    whose every band is below ``FLOOR_SILENCE_DB`` (digital silence) leaves them unchanged and reports
+    the held floors, or its own levels where there is none yet.
     """
     n_channels, n_frames, n_bands = band_db.shape
     for c in range(n_channels):
-        for b in range(n_bands):
-            p_s = smooth_pow[c, b]
-            n_db = floor_db[c, b]
-            for t in range(n_frames):
-                if band_db[c, t, b] < FLOOR_SILENCE_DB:
+        for t in range(n_frames):
+            silent = True
+            for b in range(n_bands):
+                if band_db[c, t, b] >= FLOOR_SILENCE_DB:
+                    silent = False
+                    break
+            for b in range(n_bands):
+                n_db = floor_db[c, b]
+                if silent:
                     out[c, t, b] = band_db[c, t, b] if n_db != n_db else n_db
                     continue
                 p = 10.0 ** (0.1 * band_db[c, t, b])
+                p_s = smooth_pow[c, b]
                 if p_s != p_s:  # NaN: first frame after reset
                     p_s = p
                 else:
@@ -85,8 +92,8 @@ def track_band_floor(band_db, smooth_pow, floor_db, alpha, rise_db, out):
                 else:
                     n_db = n_db + rise_db
                 out[c, t, b] = n_db
-            smooth_pow[c, b] = p_s
-            floor_db[c, b] = n_db
+                smooth_pow[c, b] = p_s
+                floor_db[c, b] = n_db
 
 
 def band_floor_db(band_db: np.ndarray, hop_s: float, smoothing_s: float = FLOOR_SMOOTHING_S,

@@ -35,11 +35,12 @@ def _reference(band_db: np.ndarray, hop_s: float) -> np.ndarray:
     alpha, rise = floor_coefficients(hop_s)
     c, t, b = band_db.shape
     out = np.empty((c, t, b))
+    silent = (band_db < FLOOR_SILENCE_DB).all(axis=2)  # (C, T): digital silence in every band
     for ci in range(c):
         for bi in range(b):
             p_s = n = None
             for ti in range(t):
-                if band_db[ci, ti, bi] < FLOOR_SILENCE_DB:  # digital silence: held, not tracked
+                if silent[ci, ti]:  # held, not tracked
                     out[ci, ti, bi] = band_db[ci, ti, bi] if n is None else n
                     continue
                 p = 10.0 ** (band_db[ci, ti, bi] / 10.0)
@@ -63,13 +64,26 @@ def test_floor_equals_the_written_out_recurrence():
     np.testing.assert_allclose(band_floor_db(x, HOP_S), _reference(x, HOP_S), rtol=0, atol=1e-4)
     x[:, :30] = -120.0  # digital silence first (exact zeros read -120 dB), and a gap of it later
     x[0, 200:260] = -120.0
-    x[1, 300:310, 2] = FLOOR_SILENCE_DB - 0.01
+    x[1, 300:310, 2] = FLOOR_SILENCE_DB - 0.01  # one empty band in frames with content: tracked as any band
+    x[1, 320:330] = FLOOR_SILENCE_DB - 0.01  # every band below the threshold: digital silence
     np.testing.assert_allclose(band_floor_db(x, HOP_S), _reference(x, HOP_S), rtol=0, atol=1e-4)
 
 
+def test_empty_bands_of_low_passed_input_are_tracked_as_before():
+    """A band that is empty (-120 dB) in most frames while others carry content is not digital
+    silence: it follows the plain recurrence, as before the silence rule existed."""
+    x = _bands(frames=300)
+    x[:, :, -2:] = -120.0
+    x[:, ::7, -2:] = -105.0  # a resampler's residue now and then
+    plain = _reference(x, HOP_S)  # no frame is silent in every band, so the rule never applies
+    np.testing.assert_allclose(band_floor_db(x, HOP_S), plain, rtol=0, atol=1e-4)
+    assert plain[:, 50:, -1].max() < -110.0  # the empty band's floor sits near its own emptiness
+
+
 def test_digital_silence_does_not_move_the_floor():
-    """Zeros before a stream report their own level and leave the tracker unstarted; a gap of zeros
-    inside it holds the floor, so what follows is tracked as if the gap were cut out."""
+    """Zeros before a stream (every band silent) report their own level and leave the tracker
+    unstarted; a gap of zeros inside it holds the floor, so what follows is tracked as if the gap
+    were cut out."""
     x = _bands(frames=300)
     silence = np.full((2, 40, x.shape[2]), -120.0, np.float32)
     lead = band_floor_db(np.concatenate([silence, x], axis=1), HOP_S)
