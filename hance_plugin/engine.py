@@ -161,6 +161,7 @@ class StreamingEngine:
         self._pause_w = np.zeros(c, dtype=np.float64)  # the pause post-filter's weight after the last frame
         self._guard_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # the speech guard's floor tracker
         self._guard_floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
+        self._guard_tracking = False  # its tracker has run since the last reset (or since it was off)
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -201,13 +202,15 @@ class StreamingEngine:
             band_energy_db(buf.spec, self._edges, buf.band_db)
             bound = None
             if self.speech_guard_db is not None:
+                self._guard_tracking = True
                 track_band_floor(buf.band_db, self._guard_pow, self._guard_floor_db, self._guard_coefficients[0],
                                  self._guard_coefficients[1], buf.guard_floor_db)
                 guard_bounds(buf.band_db, buf.guard_floor_db, float(self.speech_guard_db), buf.guard)
                 bound = buf.guard
-            elif not np.isnan(self._guard_pow[0, 0]):
-                self._guard_pow[:] = np.nan  # off: a guard turned on later starts its floor afresh
+            elif self._guard_tracking:  # off: a guard turned on later starts its floor afresh
+                self._guard_pow[:] = np.nan
                 self._guard_floor_db[:] = np.nan
+                self._guard_tracking = False
             if self.level_target_dbfs is not None:
                 hop_s = cfg.hop_samples / cfg.sample_rate_hz
                 track_level(

@@ -202,10 +202,14 @@ def test_speech_guard_equals_numpy_recomputation(cutting_model, margin_db, sizes
     assert np.abs(unguarded - y).max() > 0.05
 
 
-def test_speech_guard_off_restarts_its_floor(cutting_model):
+@pytest.mark.parametrize("silent_first_channel", [False, True])
+def test_speech_guard_off_restarts_its_floor(cutting_model, silent_first_channel):
     """Turned off and on again mid-stream, the guard tracks its floor afresh from that frame on:
-    the output equals a stream that ran the guard-off part and then turned it on for the first time."""
+    the output equals a stream that ran the guard-off part and then turned it on for the first time
+    (also when one channel is digital silence throughout, so its tracker never starts)."""
     x = _guard_signal(24000)
+    if silent_first_channel:
+        x[0] = 0.0
     hop = 480
     first, second, third = x[:, : 20 * hop], x[:, 20 * hop : 30 * hop], x[:, 30 * hop :]
     toggled = _engine(cutting_model, 2)
@@ -223,6 +227,8 @@ def test_speech_guard_off_restarts_its_floor(cutting_model):
     once.speech_guard_db = 20.0
     once.process_block(np.ascontiguousarray(third), ref[2])
     assert np.abs(out[0] - ref[0]).max() > 0.01  # the first part was guarded in one stream only
+    if silent_first_channel:
+        assert not np.any(out[0][0]) and not np.any(out[2][0])
     latency = toggled.latency_samples  # the first window of the second part still holds guarded frames
     np.testing.assert_array_equal(out[1][:, latency:], ref[1][:, latency:])
     np.testing.assert_array_equal(out[2], ref[2])
