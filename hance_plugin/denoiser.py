@@ -105,8 +105,9 @@ class Denoiser:
             sqrt(1 - 10^(-(height - speech_guard_db)/10)), so the model cannot remove a voice it
             takes for noise where there is little noise (``kernels/guard.py``). At 35 dB on val
             mixtures at 15..30 dB input SNR: an unheard studio voice +0.20 PESQ-WB and +2.2 dB SI-SDR,
-            the training talkers +0.03 and +1.0 dB, DNSMOS BAK -0.03; at -5..20 dB about neutral
-            (README, "Speech guard"). Smaller margins keep more speech and let more noise through.
+            the training talkers +0.03 and +1.0 dB, DNSMOS BAK -0.03; at -5..20 dB it lets noise
+            through (BAK -0.07 for +0.004 PESQ-WB), hence off by default (README, "The Denoiser").
+            Smaller margins keep more speech and let more noise through.
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
