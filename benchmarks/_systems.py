@@ -8,6 +8,8 @@ of ``DENOISER_OPTIONS``; the bracketed text stays in the system's report name.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
                     "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
 
@@ -28,3 +30,17 @@ def split_system_options(spec: str) -> tuple[str, dict]:
         except (KeyError, ValueError):
             raise ValueError(f"system {spec!r}: bad value in {part!r}") from None
     return model, options
+
+
+def denoiser_for(spec: str, num_threads: int = 1):
+    """The ``Denoiser`` a system spec names: its model with its options, ``num_threads`` threads."""
+    from hance_plugin import Denoiser
+
+    model, options = split_system_options(spec)
+    return Denoiser(model=model, num_threads=num_threads, **options)
+
+
+def system_label(spec: str) -> str:
+    """A system's report name: a bundled model's name or an .onnx file's stem, with its options."""
+    model, _ = split_system_options(spec)
+    return (Path(model).stem if model.endswith(".onnx") else model) + spec[len(model):]

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import snr_bucket_label, write_results  # noqa: E402
-from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
+from _systems import split_system_options, system_label  # noqa: E402  (MODEL[key=value] systems, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
 DEFAULT_LIMITS_DB = (100.0, 40.0, 30.0, 24.0, 18.0, 12.0)
@@ -295,11 +295,7 @@ def _markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _label(model: str) -> str:
-    """A model's name in the report: the bundled name, or an .onnx file's stem (with its Denoiser
-    options, ``_systems.split_system_options``, if any)."""
-    path, _ = split_system_options(model)
-    return (Path(path).stem if path.endswith(".onnx") else path) + model[len(path):]
+_label = system_label  # a model's name in the report (``_systems.system_label``)
 
 
 def check_models(parser: argparse.ArgumentParser, models: list[str], options: bool = False) -> list[str]:

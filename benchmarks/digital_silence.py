@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
-from _systems import split_system_options  # noqa: E402
+from _systems import denoiser_for  # noqa: E402
 from attenuation_limit import _label, check_models  # noqa: E402
 from training_ablation import _mean_ci  # noqa: E402
 
@@ -91,14 +91,12 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
     """Per-mixture metrics of ``model`` in every condition."""
     from quality import compute_metrics, select_entries
 
-    from hance_plugin import Denoiser
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
     source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides("augment=false")),
                                             seed=0)
     picks = select_entries(range(len(source)), items)
-    path, options = split_system_options(model)
-    denoiser = Denoiser(model=path, num_threads=1, **options)
+    denoiser = denoiser_for(model)
     iterator = picks
     if progress:
         from tqdm import tqdm

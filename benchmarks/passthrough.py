@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _results import write_results  # noqa: E402
-from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
+from _systems import denoiser_for  # noqa: E402  (MODEL[key=value] systems, shared)
 from attenuation_limit import _label, check_models  # noqa: E402  (--model checks and report names, shared)
 from training_ablation import _mean_ci  # noqa: E402  (the paired-difference CI of the ablation tables)
 
@@ -188,10 +188,7 @@ def passthrough_metrics(x: np.ndarray, y: np.ndarray, bandwidth_hz: float, split
 def run_model(model: str, items: list[dict], split_hz: float, progress: bool = True) -> list[dict]:
     """Per-item metrics of ``model`` (the ``Denoiser`` with one onnxruntime thread, and the options of
     a ``MODEL[key=value,...]`` spec, ``_systems.split_system_options``)."""
-    from hance_plugin import Denoiser
-
-    path, options = split_system_options(model)
-    denoiser = Denoiser(model=path, num_threads=1, **options)
+    denoiser = denoiser_for(model)
     iterator = items
     if progress:
         from tqdm import tqdm

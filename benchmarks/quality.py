@@ -130,7 +130,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _systems import split_system_options  # noqa: E402  (MODEL[key=value] systems, shared)
+from _systems import denoiser_for, split_system_options, system_label  # noqa: E402  (MODEL[key=value] systems)
 
 from hance_plugin.training.signals import (  # noqa: E402
     MODEL_RATE_HZ,
@@ -712,11 +712,8 @@ class HanceSystem:
     ``model`` may carry Denoiser options, ``"hance-base[speech_guard_db=35]"`` (``split_system_options``)."""
 
     def __init__(self, model: str, name: str | None = None) -> None:
-        from hance_plugin import Denoiser
-
         self.model = model
-        path, options = split_system_options(model)
-        self.denoiser = Denoiser(model=path, num_threads=1, **options)
+        self.denoiser = denoiser_for(model)
         self.name = name or system_label(model)
 
     def process(self, x: np.ndarray) -> np.ndarray:
@@ -725,13 +722,6 @@ class HanceSystem:
 
 NOISY = "noisy"
 DEFAULT_SYSTEMS = "noisy,wiener-baseline,hance-base,hance-twin,noisereduce,rnnoise,deepfilternet"
-
-
-def system_label(spec: str) -> str:
-    """Table name of a system: a model path ``dir/x.onnx`` is listed as ``x`` (with its options, if any)."""
-    model, _ = split_system_options(spec)
-    options = spec[len(model):]
-    return (Path(model).stem if model.endswith(".onnx") else model) + options
 
 
 def resolve_systems(spec: str | list[str]) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
