@@ -21,7 +21,12 @@ spaced), each scored three ways through ``Denoiser(model, num_threads=1).process
 * ``lead_dither``: like ``lead``, with 16-bit TPDF dither (±1 LSB, seeded) instead of zeros: a
   dithered export's silence, quiet but not digital silence;
 * ``lead_hum``: like ``lead``, with a 50 Hz hum at −80 dBFS peak and nothing else (a muted
-  microphone's mains pickup; the window's leakage reaches the other bands).
+  microphone's mains pickup; the window's leakage reaches the other bands);
+* ``lead_quiet_noise``: like ``lead``, with the mixture's own noise (noisy − clean, its first
+  ``--lead-seconds``) 30 dB down: a fade-in, or a microphone gain raised after the first second.
+
+``--segment-seconds`` sets the val mixtures' length (3 s as in training by default): a tracker that
+needs a second or two to recover shows only over longer items.
 
 ``--lowpass-hz F`` first low-passes noisy and clean alike (soxr, 48 kHz -> 2F -> 48 kHz): material
 whose upper bands are empty, like Ogg-coded noise or 16-kHz speech.
@@ -52,13 +57,16 @@ from training_ablation import _mean_ci  # noqa: E402
 
 SR = 48000
 METRICS = ("pesq_wb", "si_sdr")
-PAIRS = (("lead", "plain"), ("gap", "repeat"), ("lead_dither", "plain"), ("lead_hum", "plain"))
-CONDITIONS = ("plain", "lead", "repeat", "gap", "lead_dither", "lead_hum")
+PAIRS = (("lead", "plain"), ("gap", "repeat"), ("lead_dither", "plain"), ("lead_hum", "plain"),
+         ("lead_quiet_noise", "plain"))
+CONDITIONS = ("plain", "lead", "repeat", "gap", "lead_dither", "lead_hum", "lead_quiet_noise")
 LSB_16 = 1.0 / 32768.0
 
 
-def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int, seed: int = 0) -> dict[str, tuple[np.ndarray, int]]:
-    """{condition: (input, start of the scored stretch)}; the scored stretch is ``len(noisy)`` long."""
+def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int, seed: int = 0,
+               noise: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, int]]:
+    """{condition: (input, start of the scored stretch)}; the scored stretch is ``len(noisy)`` long.
+    ``noise`` (the mixture's noise) makes ``lead_quiet_noise`` from its start, 30 dB down."""
     n = noisy.size
     zeros_lead = np.zeros(lead_samples, np.float32)
     zeros_gap = np.zeros(gap_samples, np.float32)
@@ -72,7 +80,9 @@ def conditions(noisy: np.ndarray, lead_samples: int, gap_samples: int, seed: int
         "gap": (np.concatenate([noisy, zeros_gap, noisy]), n + gap_samples),
         "lead_dither": (np.concatenate([dither, noisy]), lead_samples),
         "lead_hum": (np.concatenate([hum, noisy]), lead_samples),
-    }
+    } | ({} if noise is None else {
+        "lead_quiet_noise": (np.concatenate([np.resize(noise, lead_samples).astype(np.float32) * np.float32(10 ** (-30 / 20)),
+                                             noisy]), lead_samples)})
 
 
 def lowpass(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
@@ -87,14 +97,14 @@ def lowpass(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
 
 
 def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float, progress: bool = True,
-            lowpass_hz: float | None = None) -> list[dict]:
+            lowpass_hz: float | None = None, segment_s: float = 3.0) -> list[dict]:
     """Per-mixture metrics of ``model`` in every condition."""
     from quality import compute_metrics, select_entries
 
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
-    source = MixtureSource.from_shared_data(data_dir, split="val", config=MixConfig(**parse_mix_overrides("augment=false")),
-                                            seed=0)
+    config = MixConfig(segment_seconds=segment_s, **parse_mix_overrides("augment=false"))
+    source = MixtureSource.from_shared_data(data_dir, split="val", config=config, seed=0)
     picks = select_entries(range(len(source)), items)
     denoiser = denoiser_for(model)
     iterator = picks
@@ -112,7 +122,9 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
         if lowpass_hz:
             noisy, clean = lowpass(noisy, lowpass_hz), lowpass(clean, lowpass_hz)
         row = {"index": int(index), "snr_db": float(m.snr_db)}
-        for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR)), int(index)).items():
+        noise = noisy - clean  # augment=false: the input is speech plus noise
+        for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR)), int(index),
+                                           noise).items():
             y = denoiser.process(x[None, :], SR, reset=True)[0][start : start + noisy.size]
             scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz))
             row[name] = {k: scores.get(k) for k in METRICS}
@@ -123,9 +135,11 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
 def summarise(rows: list[dict]) -> dict:
     """{condition: {metric: mean}} and {pair: {metric: paired stats}}."""
     means = {c: {k: float(np.mean([r[c][k] for r in rows if r[c][k] is not None])) for k in METRICS}
-             for c in CONDITIONS}
+             for c in CONDITIONS if c in rows[0]}
     deltas = {}
     for a, b in PAIRS:
+        if a not in rows[0]:
+            continue
         deltas[f"{a} - {b}"] = {}
         for k in METRICS:
             d = np.array([r[a][k] - r[b][k] for r in rows if r[a][k] is not None and r[b][k] is not None], float)
@@ -144,6 +158,8 @@ def markdown(report: dict) -> str:
     for label, s in report["models"].items():
         m = s["means"]
         for a, b in PAIRS:
+            if f"{a} - {b}" not in s["deltas"]:
+                continue
             cells = []
             for k, fmt in (("pesq_wb", "{:.3f}"), ("si_sdr", "{:.2f}")):
                 d = s["deltas"][f"{a} - {b}"][k]
@@ -160,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=60)
     parser.add_argument("--lead-seconds", type=float, default=1.0)
     parser.add_argument("--gap-seconds", type=float, default=0.5)
+    parser.add_argument("--segment-seconds", type=float, default=3.0, help="length of the val mixtures (s)")
     parser.add_argument("--lowpass-hz", type=float, default=None,
                         help="low-pass noisy and clean first (empty upper bands, like Ogg noise or 16-kHz speech)")
     parser.add_argument("--name", default="digital-silence")
@@ -169,17 +186,17 @@ def main(argv: list[str] | None = None) -> int:
     models = args.model or ["hance-base"]
     labels = check_models(parser, models, options=True)
     bad_lowpass = args.lowpass_hz is not None and not 0 < args.lowpass_hz < SR / 2
-    if args.items < 2 or not args.lead_seconds > 0 or not args.gap_seconds > 0 or bad_lowpass:
-        parser.error("--items must be >= 2, --lead-seconds and --gap-seconds > 0, --lowpass-hz in (0, 24000)")
+    if args.items < 2 or not args.lead_seconds > 0 or not args.gap_seconds > 0 or bad_lowpass or not args.segment_seconds > 0:
+        parser.error("--items must be >= 2, --lead-seconds, --gap-seconds and --segment-seconds > 0, --lowpass-hz in (0, 24000)")
     data_dir = Path(args.data_dir)
     if not (data_dir / "speech" / "val").is_dir():
         parser.error(f"--data-dir {data_dir}: no speech/val")
     report = {"name": args.name, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
               "command": "python benchmarks/digital_silence.py " + shlex.join(sys.argv[1:] if argv is None else argv),
-              "lead_seconds": args.lead_seconds, "lowpass_hz": args.lowpass_hz, "gap_seconds": args.gap_seconds, "models": {}, "per_item": {}}
+              "lead_seconds": args.lead_seconds, "lowpass_hz": args.lowpass_hz, "segment_seconds": args.segment_seconds, "gap_seconds": args.gap_seconds, "models": {}, "per_item": {}}
     for label, model in zip(labels, models):
         rows = collect(model, data_dir, args.items, args.lead_seconds, args.gap_seconds, progress=not args.no_progress,
-                       lowpass_hz=args.lowpass_hz)
+                       lowpass_hz=args.lowpass_hz, segment_s=args.segment_seconds)
         report["items"] = len(rows)
         report["models"][label] = summarise(rows)
         report["per_item"][label] = rows

@@ -46,7 +46,7 @@ def test_table_and_pairs(tmp_path):
     report = json.loads((out / "ds.json").read_text())
     assert list(report["models"]) == ["hance-base", "hance-base[attenuation_limit_db=0]"]
     bypass = report["models"]["hance-base[attenuation_limit_db=0]"]["deltas"]
-    for pair in ("lead - plain", "gap - repeat", "lead_dither - plain", "lead_hum - plain"):
+    for pair in ("lead - plain", "gap - repeat", "lead_dither - plain", "lead_hum - plain", "lead_quiet_noise - plain"):
         assert bypass[pair]["si_sdr"]["mean"] == pytest.approx(0.0, abs=1e-3)
         assert np.isfinite(report["models"]["hance-base"]["deltas"][pair]["si_sdr"]["mean"])
     assert report["items"] >= 2 and "| hance-base |" in (out / "ds.md").read_text()
