@@ -31,7 +31,8 @@ needs a second or two to recover shows only over longer items.
 ``--lowpass-hz F`` first low-passes noisy and clean alike (soxr, 48 kHz -> 2F -> 48 kHz): material
 whose upper bands are empty, like Ogg-coded noise or 16-kHz speech.
 
-Metrics against the clean target (PESQ-WB, SI-SDR; ``quality.compute_metrics``); rows give each
+Metrics against the clean target (PESQ-WB, SI-SDR; ``quality.compute_metrics``; DNSMOS BAK of the
+``plain`` output on ``--dnsmos-items`` of them, evenly spaced); rows give each
 condition's mean and its paired difference to ``plain`` (``lead``) or ``repeat`` (``gap``), ± 95 % CI.
 Writes ``benchmarks/results/<name>.md`` and ``.json``.
 """
@@ -97,15 +98,17 @@ def lowpass(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
 
 
 def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float, progress: bool = True,
-            lowpass_hz: float | None = None, segment_s: float = 3.0) -> list[dict]:
+            lowpass_hz: float | None = None, segment_s: float = 3.0, dnsmos_items: int = 0) -> list[dict]:
     """Per-mixture metrics of ``model`` in every condition."""
-    from quality import compute_metrics, select_entries
+    from quality import _Dnsmos, compute_metrics, select_entries
 
     from hance_plugin.training.mixing import MixConfig, MixtureSource, parse_mix_overrides
 
     config = MixConfig(segment_seconds=segment_s, **parse_mix_overrides("augment=false"))
     source = MixtureSource.from_shared_data(data_dir, split="val", config=config, seed=0)
     picks = select_entries(range(len(source)), items)
+    dnsmos = _Dnsmos() if dnsmos_items > 0 else None
+    with_dnsmos = set(select_entries(range(len(picks)), dnsmos_items)) if dnsmos else set()
     denoiser = denoiser_for(model)
     iterator = picks
     if progress:
@@ -113,7 +116,7 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
 
         iterator = tqdm(picks, desc=_label(model), unit="mix", file=sys.stderr)
     rows = []
-    for index in iterator:
+    for position, index in enumerate(iterator):
         m = source[int(index)]
         if not math.isfinite(float(m.snr_db)) or not np.any(m.clean):
             continue
@@ -126,8 +129,9 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
         for name, (x, start) in conditions(noisy, int(round(lead_s * SR)), int(round(gap_s * SR)), int(index),
                                            noise).items():
             y = denoiser.process(x[None, :], SR, reset=True)[0][start : start + noisy.size]
-            scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz))
-            row[name] = {k: scores.get(k) for k in METRICS}
+            use = dnsmos if name == "plain" and position in with_dnsmos else None
+            scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz), dnsmos=use)
+            row[name] = {k: scores.get(k) for k in METRICS + (("dnsmos_bak",) if use else ())}
         rows.append(row)
     return rows
 
@@ -177,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lead-seconds", type=float, default=1.0)
     parser.add_argument("--gap-seconds", type=float, default=0.5)
     parser.add_argument("--segment-seconds", type=float, default=3.0, help="length of the val mixtures (s)")
+    parser.add_argument("--dnsmos-items", type=int, default=0, help="DNSMOS BAK of the plain output on this many mixtures")
     parser.add_argument("--lowpass-hz", type=float, default=None,
                         help="low-pass noisy and clean first (empty upper bands, like Ogg noise or 16-kHz speech)")
     parser.add_argument("--name", default="digital-silence")
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
               "lead_seconds": args.lead_seconds, "lowpass_hz": args.lowpass_hz, "segment_seconds": args.segment_seconds, "gap_seconds": args.gap_seconds, "models": {}, "per_item": {}}
     for label, model in zip(labels, models):
         rows = collect(model, data_dir, args.items, args.lead_seconds, args.gap_seconds, progress=not args.no_progress,
-                       lowpass_hz=args.lowpass_hz, segment_s=args.segment_seconds)
+                       lowpass_hz=args.lowpass_hz, segment_s=args.segment_seconds, dnsmos_items=args.dnsmos_items)
         report["items"] = len(rows)
         report["models"][label] = summarise(rows)
         report["per_item"][label] = rows
