@@ -34,7 +34,7 @@ from hance_plugin.card import ModelCard  # noqa: E402
 from hance_plugin.config import StftConfig  # noqa: E402
 from hance_plugin.engine import StreamingEngine  # noqa: E402
 from hance_plugin.estimator import OnnxMaskEstimator  # noqa: E402
-from hance_plugin.kernels.floor import floor_coefficients, track_band_floor  # noqa: E402
+from hance_plugin.kernels.floor import floor_coefficients, new_floor_state, track_band_floor  # noqa: E402
 from hance_plugin.kernels.masks import band_energy_db  # noqa: E402
 from hance_plugin.stft import istft, stft  # noqa: E402
 
@@ -123,13 +123,12 @@ def test_floor_tracker_kernel(benchmark, audio, kernel):
     edges = cfg.band_edges.astype(np.int64)
     band_energy_db(spec, edges, bands)
     out = np.empty_like(bands)
-    alpha, rise = floor_coefficients(cfg.hop_samples / cfg.sample_rate_hz)
+    coefficients = floor_coefficients(cfg.hop_samples / cfg.sample_rate_hz)
     if kernel == "band_energy_db":
         benchmark(lambda: band_energy_db(spec, edges, out))
     else:
         def run():
-            track_band_floor(bands, np.full((1, cfg.n_bands), np.nan), np.full((1, cfg.n_bands), np.nan),
-                             alpha, rise, out)
+            track_band_floor(bands, *new_floor_state(1, cfg.n_bands), *coefficients, out)
 
         run()
         benchmark(run)

@@ -109,9 +109,8 @@ def profile(model: str, block: int, calls: int, rounds: int) -> dict:
     # the floor tracker (models that read it) runs between the features and the network, as in engine._process
     floor_stage = {}
     if reads_floor:
-        floor_pow, floor_db = engine._floor_pow.copy(), engine._floor_db.copy()
-        alpha, rise = engine._floor
-        floor_stage["track_band_floor"] = lambda: track_band_floor(buf.band_db, floor_pow, floor_db, alpha, rise,
+        floor_state = tuple(a.copy() for a in engine._floor_state)
+        floor_stage["track_band_floor"] = lambda: track_band_floor(buf.band_db, *floor_state, *engine._floor,
                                                                    buf.band_floor_db)
     stages = {
         "whole block (Denoiser stream)": lambda: stream.process(x, out, 0.0, 1.0, 0.0),

@@ -29,7 +29,13 @@ import warnings
 import numpy as np
 
 from .config import StftConfig
-from .kernels.floor import FLOOR_RISE_DB_PER_S, FLOOR_SMOOTHING_S, floor_coefficients, track_band_floor
+from .kernels.floor import (
+    FLOOR_RISE_DB_PER_S,
+    FLOOR_SMOOTHING_S,
+    floor_coefficients,
+    new_floor_state,
+    track_band_floor,
+)
 from .kernels.guard import guard_bounds
 from .kernels.level import normalize_features, parseval_weights, track_level
 from .kernels.masks import apply_hybrid_mask, band_energy_db, pause_weights
@@ -156,11 +162,9 @@ class StreamingEngine:
         self._hop_pos = 0
         self._frame_index = 0
         self._level_db = np.full(c, np.nan, dtype=np.float64)  # NaN: the tracker starts at the target
-        self._floor_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # NaN: start at the next frame
-        self._floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
+        self._floor_state = new_floor_state(c, cfg.n_bands)  # the model's floor tracker (NaN: start at the next frame)
         self._pause_w = np.zeros(c, dtype=np.float64)  # the pause post-filter's weight after the last frame
-        self._guard_pow = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)  # the speech guard's floor tracker
-        self._guard_floor_db = np.full((c, cfg.n_bands), np.nan, dtype=np.float64)
+        self._guard_state = new_floor_state(c, cfg.n_bands)  # the speech guard's floor tracker
         self._guard_tracking = False  # its tracker has run since the last reset (or since it was off)
         self.estimator.reset(c)
 
@@ -203,13 +207,12 @@ class StreamingEngine:
             bound = None
             if self.speech_guard_db is not None:
                 self._guard_tracking = True
-                track_band_floor(buf.band_db, self._guard_pow, self._guard_floor_db, self._guard_coefficients[0],
-                                 self._guard_coefficients[1], buf.guard_floor_db)
+                track_band_floor(buf.band_db, *self._guard_state, *self._guard_coefficients, buf.guard_floor_db)
                 guard_bounds(buf.band_db, buf.guard_floor_db, float(self.speech_guard_db), buf.guard)
                 bound = buf.guard
             elif self._guard_tracking:  # off: a guard turned on later starts its floor afresh
-                self._guard_pow[:] = np.nan
-                self._guard_floor_db[:] = np.nan
+                for state, fresh in zip(self._guard_state, new_floor_state(*self._guard_state[0].shape)):
+                    state[:] = fresh
                 self._guard_tracking = False
             if self.level_target_dbfs is not None:
                 hop_s = cfg.hop_samples / cfg.sample_rate_hz
@@ -221,8 +224,7 @@ class StreamingEngine:
                 )
                 normalize_features(buf.spec_low, buf.band_db, buf.gain_db, np.float32(cfg.compression_exponent))
             if self._floor is not None:
-                track_band_floor(buf.band_db, self._floor_pow, self._floor_db, self._floor[0], self._floor[1],
-                                 buf.band_floor_db)
+                track_band_floor(buf.band_db, *self._floor_state, *self._floor, buf.band_floor_db)
                 mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db, buf.band_floor_db)
             else:
                 mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)

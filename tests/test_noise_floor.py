@@ -20,8 +20,12 @@ from hance_plugin.kernels.floor import (
     FLOOR_RISE_DB_PER_S,
     FLOOR_SILENCE_DB,
     FLOOR_SMOOTHING_S,
+    FLOOR_STEADY_GAP_DB,
+    FLOOR_STEADY_S,
+    FLOOR_STEADY_SPAN_DB,
     band_floor_db,
     floor_coefficients,
+    new_floor_state,
     track_band_floor,
 )
 from hance_plugin.kernels.masks import apply_hybrid_mask, band_energy_db
@@ -32,13 +36,14 @@ HOP_S = 0.01
 
 def _reference(band_db: np.ndarray, hop_s: float) -> np.ndarray:
     """The recurrence of the module docstring, written out in plain Python (float64)."""
-    alpha, rise = floor_coefficients(hop_s)
+    alpha, rise, steady_frames = floor_coefficients(hop_s)
     c, t, b = band_db.shape
     out = np.empty((c, t, b))
     silent = (band_db < FLOOR_SILENCE_DB).all(axis=2)  # (C, T): digital silence in every band
     for ci in range(c):
         for bi in range(b):
             p_s = n = None
+            run = []  # the current steady run's smoothed levels
             for ti in range(t):
                 if silent[ci, ti]:  # held, not tracked
                     out[ci, ti, bi] = band_db[ci, ti, bi] if n is None else n
@@ -47,6 +52,12 @@ def _reference(band_db: np.ndarray, hop_s: float) -> np.ndarray:
                 p_s = p if p_s is None else alpha * p_s + (1 - alpha) * p
                 s = 10.0 * math.log10(p_s)
                 n = s if n is None else min(s, n + rise)
+                if s - n > FLOOR_STEADY_GAP_DB:  # a steady run: within the span, far above the floor
+                    run = run + [s] if run and max(run + [s]) - min(run + [s]) <= FLOOR_STEADY_SPAN_DB else [s]
+                    if len(run) >= steady_frames:
+                        n, run = min(run), []
+                else:
+                    run = []
                 out[ci, ti, bi] = n
     return out
 
@@ -78,6 +89,25 @@ def test_empty_bands_of_low_passed_input_are_tracked_as_before():
     plain = _reference(x, HOP_S)  # no frame is silent in every band, so the rule never applies
     np.testing.assert_allclose(band_floor_db(x, HOP_S), plain, rtol=0, atol=1e-4)
     assert plain[:, 50:, -1].max() < -110.0  # the empty band's floor sits near its own emptiness
+
+
+def test_a_steady_level_far_above_the_floor_becomes_the_floor():
+    """After a quiet lead-in (-90 dB) steady noise at -30 dB (±1 dB) stands 60 dB above the floor:
+    after one second of it the floor jumps to its minimum, not 12 s at 5 dB/s. Speech-like input,
+    swinging by 30 dB every 200 ms, never makes a steady run: the floor rises only at 5 dB/s."""
+    rng = np.random.default_rng(4)
+    steady_frames = int(round(FLOOR_STEADY_S / HOP_S))
+    x = np.concatenate([np.full((1, 100, 2), -90.0), -30.0 + rng.uniform(-1, 1, (1, 300, 2))], axis=1).astype(np.float32)
+    floor = band_floor_db(x, HOP_S)
+    np.testing.assert_allclose(floor, _reference(x, HOP_S), atol=1e-4)
+    settle = 100 + 10  # the smoothing's rise time before the level is steady
+    assert floor[0, settle + steady_frames - 20, 0] < -70.0  # still low just before the run completes
+    assert floor[0, settle + steady_frames + 20 :].min() > -33.0  # at the noise after it
+    swing = np.where((np.arange(400) // 20) % 2 == 0, -15.0, -45.0)[None, :, None].repeat(2, axis=2)  # 200-ms syllables
+    swing = np.concatenate([np.full((1, 100, 2), -90.0), swing[:, :300]], axis=1).astype(np.float32)
+    slow = band_floor_db(swing, HOP_S)
+    np.testing.assert_allclose(slow, _reference(swing, HOP_S), atol=1e-4)
+    assert np.diff(slow[0, 100:], axis=0).max() <= FLOOR_RISE_DB_PER_S * HOP_S + 1e-4
 
 
 def test_digital_silence_does_not_move_the_floor():
@@ -119,12 +149,10 @@ def test_floor_falls_at_once_and_rises_at_most_the_rise_rate():
 
 def _tracked_in_pieces(x: np.ndarray, edges: list[int]) -> np.ndarray:
     """The floor of ``x`` (C, T, B) tracked block by block, blocks ``x[:, edges[i]:edges[i + 1]]``."""
-    alpha, rise = floor_coefficients(HOP_S)
-    p_s = np.full((x.shape[0], x.shape[2]), np.nan)
-    n_db = np.full((x.shape[0], x.shape[2]), np.nan)
+    state = new_floor_state(x.shape[0], x.shape[2])
     out = np.empty_like(x)
     for a, b in zip(edges[:-1], edges[1:]):
-        track_band_floor(x[:, a:b], p_s, n_db, alpha, rise, out[:, a:b])
+        track_band_floor(x[:, a:b], *state, *floor_coefficients(HOP_S), out[:, a:b])
     return out
 
 
@@ -146,8 +174,9 @@ def test_floor_block_invariance_property(cuts, seed):
 
 
 def test_floor_coefficients_refuse_bad_settings():
-    alpha, rise = floor_coefficients(0.01)
+    alpha, rise, steady_frames = floor_coefficients(0.01)
     assert alpha == pytest.approx(math.exp(-0.01 / FLOOR_SMOOTHING_S)) and rise == pytest.approx(0.05)
+    assert steady_frames == pytest.approx(FLOOR_STEADY_S / 0.01)
     for bad in [(0.0, 0.08, 5.0), (0.01, 0.0, 5.0), (0.01, 0.08, -1.0), (0.01, float("nan"), 5.0)]:
         with pytest.raises(ValueError):
             floor_coefficients(*bad)
