@@ -12,7 +12,8 @@ down to its quietest frames and rises only 5 dB/s, so after digital silence it m
 recording's real noise, and the noise then stands far above "the floor", like speech.
 
 Items: ``--items`` val mixtures of ``MixtureSource`` (val split, ``augment=false``, seed 0, evenly
-spaced), each scored three ways through ``Denoiser(model, num_threads=1).process(x, 48000)``:
+spaced), each run in every one of these conditions through
+``Denoiser(model, num_threads=1).process(x, 48000)``:
 
 * ``plain``: the mixture as it is;
 * ``lead``: ``--lead-seconds`` of zeros, then the mixture; the output after the zeros is scored;
@@ -154,9 +155,10 @@ def summarise(rows: list[dict]) -> dict:
 def markdown(report: dict) -> str:
     lines = [f"# {report['name']}: digital silence before and inside the input",
              "", f"- command: `{report['command']}`", f"- date: {report['date']}",
-             f"- {report['items']} val mixtures (augment=false); lead-in {report['lead_seconds']:g} s (zeros, "
-             f"16-bit dither, or a −80 dBFS 50 Hz hum), gap {report['gap_seconds']:g} s of exact zeros; "
-             "± = 95 % CI of the paired mean", "",
+             f"- {report['items']} val mixtures (augment=false, {report.get('segment_seconds', 3.0):g} s"
+             f"{', low-passed at %g Hz' % report['lowpass_hz'] if report.get('lowpass_hz') else ''}); lead-in "
+             f"{report['lead_seconds']:g} s (zeros, 16-bit dither, a −80 dBFS 50 Hz hum, or the mixture's noise 30 dB "
+             f"down), gap {report['gap_seconds']:g} s of exact zeros; ± = 95 % CI of the paired mean", "",
              "| model | condition | paired with | PESQ-WB | its reference | Δ PESQ-WB | SI-SDR (dB) | its reference | Δ SI-SDR (dB) |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for label, s in report["models"].items():
@@ -198,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--data-dir {data_dir}: no speech/val")
     report = {"name": args.name, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
               "command": "python benchmarks/digital_silence.py " + shlex.join(sys.argv[1:] if argv is None else argv),
-              "lead_seconds": args.lead_seconds, "lowpass_hz": args.lowpass_hz, "segment_seconds": args.segment_seconds, "gap_seconds": args.gap_seconds, "models": {}, "per_item": {}}
+              "lead_seconds": args.lead_seconds, "gap_seconds": args.gap_seconds, "segment_seconds": args.segment_seconds,
+              "lowpass_hz": args.lowpass_hz, "models": {}, "per_item": {}}
     for label, model in zip(labels, models):
         rows = collect(model, data_dir, args.items, args.lead_seconds, args.gap_seconds, progress=not args.no_progress,
                        lowpass_hz=args.lowpass_hz, segment_s=args.segment_seconds, dnsmos_items=args.dnsmos_items)
