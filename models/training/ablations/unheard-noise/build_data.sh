@@ -29,6 +29,10 @@ done
 rm -rf "$val_out" "$train_out"
 mkdir -p "$val_out/speech" "$val_out/noise/val" "$val_out/LICENSES"
 cp -r ../shared/data/speech/val "$val_out/speech/val"
+mkdir -p "$val_out/rir"
+for k in speech noise rir; do  # validate builds the train source too (never drawn from when scoring val)
+    ln -s "$(realpath "../shared/data/$k/train")" "$val_out/$k/train"
+done
 cp -r ../data-voices5 "$train_out"
 chmod -R u+w "$train_out"
 .venv/bin/python - "$work" "$val_out" "$train_out" <<'PY'
