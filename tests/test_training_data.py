@@ -915,6 +915,55 @@ def test_noise_speed_shifts_the_corpus_noise_only(corpus, tmp_path):
             parse_mix_overrides(bad)
 
 
+def test_random_noise_replaces_or_joins_the_noise(corpus):
+    """``p_random_noise``: a domain-randomised noise replaces the noise or joins it, speech and
+    target are untouched, the SNR holds, plain mixing has none; 0 (the default) is bit-identical."""
+    common = dict(seed=7, p_noise_only=0.0, p_speech_only=0.0, p_clip=0.0)
+    base = _source(corpus, **common)
+    off = _source(corpus, p_random_noise=0.0, **common)
+    on = _source(corpus, p_random_noise=1.0, **common)
+    kinds = []
+    for i in range(8):
+        b, o, r = base[i], off[i], on[i]
+        assert np.array_equal(b.noisy, o.noisy) and np.array_equal(b.clean, o.clean)
+        assert all(part["kind"] != "random_texture" for part in b.meta["noise"])
+        parts = [part["kind"] for part in r.meta["noise"]]
+        assert "random_texture" in parts
+        kinds.append(parts == ["random_texture"])
+        assert r.noisy.shape == b.noisy.shape and np.isfinite(r.noisy).all()
+        assert not np.array_equal(r.noisy, b.noisy)
+        if "peak_scale" not in b.meta and "peak_scale" not in r.meta:
+            np.testing.assert_array_equal(r.clean, b.clean)
+        assert abs(_measured_snr_db(r) - r.snr_db) < 0.5
+    assert any(kinds) and not all(kinds)  # it replaces the noise in some mixtures and joins it in others
+    again = _source(corpus, p_random_noise=1.0, **common)
+    np.testing.assert_array_equal(again[3].noisy, on[3].noisy)  # seeded
+    plain = _source(corpus, p_random_noise=1.0, augment=False)
+    assert all(part["kind"] != "random_texture" for part in plain[0].meta["noise"])
+    assert parse_mix_overrides("p_random_noise=0.3") == {"p_random_noise": 0.3}
+    with pytest.raises(ValueError, match="probability"):
+        parse_mix_overrides("p_random_noise=1.5")
+
+
+def test_random_texture_is_seeded_varied_and_unit_rms():
+    """``noises.random_texture``: float32, unit RMS, finite, the same for the same seed, and
+    different textures (spectral centroids and level spreads) across seeds."""
+    n = 2 * SR
+    centroids, spreads = [], []
+    for seed in range(12):
+        x = noises.random_texture(np.random.default_rng(seed), n)
+        assert x.dtype == np.float32 and x.shape == (n,) and np.isfinite(x).all()
+        assert float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) == pytest.approx(1.0, rel=1e-4)
+        np.testing.assert_array_equal(x, noises.random_texture(np.random.default_rng(seed), n))
+        power = np.abs(np.fft.rfft(x.astype(np.float64))) ** 2
+        freqs = np.fft.rfftfreq(n, 1 / SR)
+        centroids.append(float(np.sum(freqs * power) / np.sum(power)))
+        frames = np.square(x[: n // 480 * 480].astype(np.float64)).reshape(-1, 480).mean(axis=1)
+        spreads.append(float(10 * np.log10(np.percentile(frames, 95) / max(np.percentile(frames, 5), 1e-12))))
+    assert max(centroids) > 3 * min(centroids)  # from dark to bright
+    assert max(spreads) > 15.0 and min(spreads) < 6.0  # from steady to bursty
+
+
 def test_level_of_mixture_gives_every_kind_one_input_level(corpus):
     """``level_of_mixture``: the noisy input's active level is the drawn level for mixtures,
     noise-only and speech-only items alike, the SNR holds; False (the default) is bit-identical."""

@@ -64,6 +64,11 @@ noise, and 6):
    (0.75-1.33 is about 5 semitones either way) and its rhythm (rain, crowds, waves) speeds up or
    slows down, which makes noises the few recorded families do not contain. Its draws have a
    stream of their own too (bit-identical mixtures at 0).
+   With ``p_random_noise`` (default 0: off) a domain-randomised noise (``noises.random_texture``:
+   random spectral envelopes, bird- or insect-like tones, transients, under random amplitude
+   modulation or bursts) replaces the noise (half of the draws) or joins it at -5..+5 dB: a noise
+   distribution too wide to be memorised, for noise families no corpus holds. Its own stream
+   again (bit-identical mixtures at 0).
 4. **Channel**: EQ (``p_eq``) and low-pass (``p_lowpass``, 4-16 kHz, log-uniform) are applied to
    speech AND noise, and so to the target: the model learns to denoise, not to undo a microphone
    or a codec. The low-pass lowers ``bandwidth_hz`` to its cutoff.
@@ -131,7 +136,7 @@ _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
 (_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED,
- _S_SPEECH_FLOOR, _S_SPEECH_EQ, _S_RUNNING) = range(13)
+ _S_SPEECH_FLOOR, _S_SPEECH_EQ, _S_RUNNING, _S_RANDOM_NOISE) = range(14)
 
 
 @dataclass
@@ -164,6 +169,7 @@ class MixConfig:
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
     p_running_speech: float = 0.0  # short files trimmed and joined with short gaps (running speech); 0 = off
+    p_random_noise: float = 0.0  # a domain-randomised noise (``noises.random_texture``) replaces / joins the noise; 0 = off
     running_gap_s_range: tuple[float, float] = (0.02, 0.15)  # its gaps between files, s (uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
@@ -181,7 +187,8 @@ class MixConfig:
             raise ValueError(f"noise_lowpass_hz_range must satisfy 100 <= low <= high <= 20000 Hz, got {lo}:{hi}")
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
-        for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir", "p_running_speech"):
+        for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir", "p_running_speech",
+                     "p_random_noise"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a probability, got {getattr(self, name)}")
         lo, hi = self.speech_floor_db_range
@@ -843,6 +850,16 @@ class MixtureSource:
                 x, info = self._corpus_noise(noise_rng, n, noise_speed)
                 if x is not None:
                     components.append((x, second_gain_db, info))
+            if aug and cfg.p_random_noise > 0:
+                random_rng = stream(_S_RANDOM_NOISE)
+                use_random, random_replaces = random_rng.random(2) < (cfg.p_random_noise, 0.5)
+                random_gain_db = float(random_rng.uniform(-5.0, 5.0))
+                if use_random:
+                    x = noises.random_texture(random_rng, n)
+                    if random_replaces or not components:
+                        components = [(x, 0.0, {"kind": "random_texture"})]
+                    else:
+                        components.append((x, random_gain_db, {"kind": "random_texture"}))
             noise = np.zeros(n, dtype=np.float32)
             for x, gain_db, _ in components:
                 noise += x * np.float32(10 ** (gain_db / 20))
