@@ -169,7 +169,7 @@ class MixConfig:
     synthetic_rirs: int = 256  # how many simulated rooms (``rooms.draw_room``) the source draws from
     synthetic_rt60_range: tuple[float, float] = (0.15, 1.0)  # their RT60 in s (log-uniform)
     p_running_speech: float = 0.0  # short files trimmed and joined with short gaps (running speech); 0 = off
-    p_random_noise: float = 0.0  # a domain-randomised noise (``noises.random_texture``) replaces / joins the noise; 0 = off
+    p_random_noise: float = 0.0  # domain-randomised noise (noises.random_texture) replaces / joins the noise; 0 = off
     running_gap_s_range: tuple[float, float] = (0.02, 0.15)  # its gaps between files, s (uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 

@@ -25,9 +25,10 @@ level through the SNR):
   or fast amplitude modulation, or Poisson bursts). No recorded family is imitated: the point is a
   noise distribution so wide that the network cannot learn the training noises as the things to
   remove and must learn what speech is instead (domain randomisation, Tobin et al., IROS 2017). The
-  unheard-noise val set showed why: under noise no model here heard, `hance-base` removes 6.3 dB of
-  noise where it removes 10.5 dB of the val noises, with speech kept better
-  (`models/training/ablations/unheard-noise/`).
+  unheard-noise val set showed why: under noise no model here heard, ``hance-base`` removes 6.3 dB of
+  noise where it removes 10.5 dB of the val noises, with speech kept better. In 1500-step branches
+  of the shipped stage it did not change that (``models/training/ablations/unheard-noise/``), so
+  it is off by default.
 
 ``synthesize`` draws one of the speech-free kinds at random.
 """
@@ -189,7 +190,8 @@ def _random_envelope(rng: np.random.Generator, n: int, sample_rate_hz: int) -> n
     if kind == 0:
         return np.ones(n)
     if kind in (1, 2):
-        rate_hz = float(np.exp(rng.uniform(np.log(0.2), np.log(6.0)) if kind == 1 else rng.uniform(np.log(10.0), np.log(200.0))))
+        lo_hz, hi_hz = (0.2, 6.0) if kind == 1 else (10.0, 200.0)
+        rate_hz = float(np.exp(rng.uniform(np.log(lo_hz), np.log(hi_hz))))
         depth = rng.uniform(0.3, 1.0)
         env = 1.0 + depth * np.sin(2 * np.pi * rate_hz * t + rng.uniform(0, 2 * np.pi))
         return env / env.max()
@@ -202,7 +204,8 @@ def _random_envelope(rng: np.random.Generator, n: int, sample_rate_hz: int) -> n
         decay_s = rng.uniform(0.03, 1.5)
         length = min(n - start, attack + hold + int(5 * decay_s * sample_rate_hz))
         k = np.arange(length)
-        shape = np.where(k < attack, k / attack, np.where(k < attack + hold, 1.0, np.exp(-(k - attack - hold) / (decay_s * sample_rate_hz))))
+        tail = np.exp(-(k - attack - hold) / (decay_s * sample_rate_hz))
+        shape = np.where(k < attack, k / attack, np.where(k < attack + hold, 1.0, tail))
         env[start:start + length] = np.maximum(env[start:start + length], rng.uniform(0.3, 1.0) * shape)
     return env
 
