@@ -255,8 +255,8 @@ def random_texture(rng: np.random.Generator, n: int, sample_rate_hz: int = MODEL
         else:
             layer = clicks(rng, n, sample_rate_hz).astype(np.float64)
             decay_s = rng.uniform(0.005, 0.3)  # longer tails than keyboard clicks: knocks, chopping, hammering
-            kernel = rng.standard_normal(int(5 * decay_s * sample_rate_hz) + 1) * np.exp(
-                -np.arange(int(5 * decay_s * sample_rate_hz) + 1) / (decay_s * sample_rate_hz))
+            taps = int(5 * decay_s * sample_rate_hz) + 1
+            kernel = rng.standard_normal(taps) * np.exp(-np.arange(taps) / (decay_s * sample_rate_hz))
             layer = scipy.signal.oaconvolve(layer, kernel)[:n]
         out += 10 ** (-rng.uniform(0.0, 15.0) / 20) * _unit_rms(layer) * _random_envelope(rng, n, sample_rate_hz)
     if not np.any(out):
