@@ -7,7 +7,9 @@
 #       arm - control PESQ-WB >= +0.015 and SI-SDR >= +0.20 dB, each;
 #   U2, plain val (../shared/data, 203 mixtures): PESQ-WB >= -0.010 and SI-SDR >= -0.20 dB.
 # Report only: clean-speech pass-through (benchmarks/passthrough.py, val and both voices) and DNSMOS
-# BAK / OVRL (benchmarks/attenuation_limit.py, 60 plain val mixtures), when the control's checkpoint is here.
+# BAK / OVRL (benchmarks/attenuation_limit.py, 60 plain val mixtures), when the control's checkpoint is here;
+# and, when ../data-noise-wl exists (unheard-noise/build_data.sh), the val speech under noise that no model
+# here has heard (Widelands, 203 mixtures): the only val set on which we trail DeepFilterNet3 by far.
 #
 #   bash models/training/ablations/unseen-judge.sh NAME FROM_STEP CONTROL_DIR CONTROL_CKPT ARM_DIR ARM_CKPT
 #
@@ -17,13 +19,14 @@
 # from ARM_CKPT. The ONNX exports go to runs/m/<checkpoint folder name>.onnx. FROM_STEP is where the
 # curves' table starts. Each output is made only where it is missing (rerunnable). Prints the verdict.
 set -euo pipefail
-[ $# -eq 6 ] || { sed -n 2,19p "$0" >&2; exit 2; }
+[ $# -eq 6 ] || { sed -n 2,21p "$0" >&2; exit 2; }
 name="$1"; from="$2"; ctl="$3"; ctl_ckpt="$4"; arm_dir="$5"; arm_ckpt="$6"
 arm=$(basename "$arm_dir")
 R=benchmarks/results
 py=.venv/bin/python
 ru=../data-voices-ru
 tpru=../data-tuxpaint-ru
+wl=../data-noise-wl  # report only, where it exists
 for d in "$ru" "$tpru"; do [ -d "$d/speech/val" ] || { echo "no $d: run the build_data.sh scripts first" >&2; exit 2; }; done
 val() {  # checkpoint, data dir, output
     [ -s "$3" ] || $py -m hance_plugin.training validate "$1" --data-dir "$2" --val-items 203 --pesq-items 203 \
@@ -35,15 +38,25 @@ score() {  # checkpoint, folder
     val "$1" ../shared/data "$2/final-plain.json"
     val "$1" "$ru" "$2/final-ru.json"
     val "$1" "$tpru" "$2/final-tpru.json"
+    if [ -d "$wl/noise/val" ]; then val "$1" "$wl" "$2/final-wl.json"; fi
 }
 [ -s "$ctl/final-tpru.json" ] || score "$ctl_ckpt" "$ctl"
+if [ -d "$wl/noise/val" ] && [ ! -s "$ctl/final-wl.json" ]; then
+    if [ -f "$ctl_ckpt" ]; then val "$ctl_ckpt" "$wl" "$ctl/final-wl.json"
+    else echo "report: no control checkpoint $ctl_ckpt here: Widelands not scored" >&2; fi
+fi
+wl_final=()
+if [ -s "$ctl/final-wl.json" ] && [ -s "$arm_dir/final-wl.json" ]; then
+    wl_final=(--final "unheard noise (widelands)/control=$ctl/final-wl.json"
+              --final "unheard noise (widelands)/$arm=$arm_dir/final-wl.json")
+fi
 score "$arm_ckpt" "$arm_dir"
 [ -s $R/$name.json ] || $py benchmarks/training_ablation.py --name "$name" --from-step "$from" \
     --run "control=$ctl" --run "$arm=$arm_dir" \
     --final "asterisk ru voice/control=$ctl/final-ru.json" --final "asterisk ru voice/$arm=$arm_dir/final-ru.json" \
     --final "tuxpaint ru voice/control=$ctl/final-tpru.json" --final "tuxpaint ru voice/$arm=$arm_dir/final-tpru.json" \
     --final "plain val/control=$ctl/final-plain.json" --final "plain val/$arm=$arm_dir/final-plain.json" \
-    --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+    "${wl_final[@]}" --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
 export NAME="$name" ARM="$arm" CTL_MODEL="" ARM_MODEL
 ARM_MODEL=$(basename "$(dirname "$arm_ckpt")")
 mkdir -p runs/m
@@ -83,6 +96,12 @@ for s in ("asterisk ru voice", "tuxpaint ru voice", "plain val"):
         d[s, k] = paired_delta(f"{R}/{name}.json", s, arm, k)
         m, ci, n = d[s, k]
         print(f"{s:18s} {k:8s} {arm} - control {m:+.4f} +- {ci:.4f} (n={n})")
+try:  # report only: present when both Widelands scores were in the table
+    for k in ("pesq_wb", "si_sdr"):
+        m, ci, n = paired_delta(f"{R}/{name}.json", "unheard noise (widelands)", arm, k)
+        print(f"report: unheard noise (widelands) {k:8s} {arm} - control {m:+.4f} +- {ci:.4f} (n={n})")
+except KeyError:
+    print("report: unheard noise (widelands) not in the table")
 if os.environ["CTL_MODEL"]:
     for suffix in ("", "-ru", "-tpru"):
         print(f"report: clean speech pass-through{suffix or ' (val)'}, {arm} - control:")
