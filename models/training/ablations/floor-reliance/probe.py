@@ -13,6 +13,8 @@ on the same mixtures that ``validate --val-mix augment=false --segment-seconds 3
     noise-frame the noise's own band_db per frame (an oracle of its instantaneous level)
     flat        the tracked floor's per-item median per band, held for every frame (no tracking)
     rise=R      the engine's tracker with a faster rise, R dB/s (ships with 5): a realistic faster floor
+    target      noise-frame clamped to [band_db - 40, band_db]: the exact target of ``estimator.py``
+    estimate    the prediction of ``estimator.py``'s network (``--estimator``; rule.md, round 2)
 
 If ``noise-frame`` lifts Widelands near the peer (DeepFilterNet3 +0.479 PESQ-WB over noisy there),
 the network can use a better noise estimate and the tracker is the bottleneck; if it does not, the
@@ -32,6 +34,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -41,7 +45,13 @@ from hance_plugin.kernels.floor import band_floor_db
 from hance_plugin.training.signals import si_sdr_db
 from hance_plugin.training.train import Trainer, TrainConfig, _collate, _pesq_wb, load_checkpoint
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from estimator import load as load_estimator, target_db  # noqa: E402
+
 VARIANTS = ["tracked", "noise-track", "noise-frame", "flat"]
+
+
+ESTIMATOR = None  # estimator.NoiseEstimator, when --estimator is given
 
 
 def _floor(variant: str, dsp, band_db: torch.Tensor, noise_band_db: torch.Tensor) -> torch.Tensor:
@@ -56,6 +66,10 @@ def _floor(variant: str, dsp, band_db: torch.Tensor, noise_band_db: torch.Tensor
         floor = band_floor_db(x.reshape((-1,) + x.shape[-2:]), dsp.hop / dsp.config.sample_rate_hz,
                               rise_db_per_s=float(variant[5:]))
         return torch.from_numpy(floor.reshape(x.shape))
+    if variant == "target":
+        return target_db(band_db, noise_band_db)
+    if variant == "estimate":
+        return ESTIMATOR(band_db, dsp.band_floor_db(band_db))[0]
     if variant == "flat":
         tracked = dsp.band_floor_db(band_db)
         return tracked.median(dim=1, keepdim=True).values.expand_as(tracked).contiguous()
@@ -97,6 +111,11 @@ def outputs(checkpoint: str, data_dir: str, items: int) -> list[dict]:
     return rows
 
 
+def _ci(a: np.ndarray) -> float:
+    """Half-width of the normal 95 % confidence interval of the mean of ``a``."""
+    return float(1.96 * a.std(ddof=1) / np.sqrt(len(a)))
+
+
 def score(row: dict) -> dict:
     cl, nz = row["clean"], row["noisy"]
     rec = {"index": row["index"], "snr_db": row["snr_db"], "pesq_wb_noisy": _pesq_wb(cl, nz),
@@ -116,8 +135,20 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--rise", type=float, action="append", default=[], metavar="DB_PER_S",
                    help="also feed the tracker with this rise (repeatable)")
+    p.add_argument("--estimator", help="estimator.py's last.pt: adds the variants target and estimate")
+    p.add_argument("--only", help="comma-separated variants to run instead of all (tracked is always run)")
     args = p.parse_args()
     VARIANTS.extend(f"rise={r:g}" for r in args.rise)
+    if args.estimator:
+        global ESTIMATOR
+        ESTIMATOR = load_estimator(args.estimator)
+        VARIANTS.extend(("target", "estimate"))
+    if args.only:
+        keep = ["tracked"] + [v for v in args.only.split(",") if v != "tracked"]
+        unknown = set(keep) - set(VARIANTS)
+        if unknown:
+            raise SystemExit(f"unknown variants {sorted(unknown)}; have {VARIANTS}")
+        VARIANTS[:] = keep
     torch.set_num_threads(2)
     result = {"checkpoint": args.checkpoint, "sets": {}}
     for d in args.data_dir:
@@ -132,8 +163,11 @@ def main() -> None:
             dp = np.array([r[v]["pesq_wb"] - r["pesq_wb_noisy"] for r in ok])
             ds = np.array([r[v]["si_sdr"] - r["si_sdr_noisy"] for r in recs])
             nr = np.array([r[v]["noise_reduction_db"] for r in recs])
-            ci = lambda a: 1.96 * a.std(ddof=1) / np.sqrt(len(a))
-            print(f"  {v:12s} {dp.mean():+8.3f} ± {ci(dp):.3f} {ds.mean():+8.2f} ± {ci(ds):.2f} {nr.mean():12.2f}")
+            vp = np.array([r[v]["pesq_wb"] - r["tracked"]["pesq_wb"] for r in ok])
+            vs = np.array([r[v]["si_sdr"] - r["tracked"]["si_sdr"] for r in recs])
+            print(f"  {v:12s} {dp.mean():+8.3f} ± {_ci(dp):.3f} {ds.mean():+8.2f} ± {_ci(ds):.2f} {nr.mean():12.2f}"
+                  + ("" if v == "tracked" else f"   - tracked: {vp.mean():+.3f} ± {_ci(vp):.3f} PESQ-WB, "
+                                               f"{vs.mean():+.2f} ± {_ci(vs):.2f} dB"))
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
 
