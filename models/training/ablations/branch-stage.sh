@@ -18,8 +18,10 @@
 # The stage's fixed flags are the shipped one's (models/training/ablations/voices/run.sh voices5-rn,
 # itself the running-floor stage): 6-s segments, batch 4, the noise-floor model, over-suppression 1,
 # multi-resolution 0.02, complex 0.5, and the mixing below. Prints "OUT: step N" at the end.
+# TRAIN_PY (environment, default .venv/bin/python) is the interpreter command of the training call only,
+# e.g. floor-reliance/with_estimator.py's wrapper.
 set -euo pipefail
-[ $# -ge 6 ] || { sed -n 4,18p "$0" >&2; exit 2; }
+[ $# -ge 6 ] || { sed -n 4,22p "$0" >&2; exit 2; }
 out="$1"; data="$2"; src="$3"; steps="$4"; threads="$5"; budget="$6"; shift 6
 py=.venv/bin/python
 step_of() { $py -c "import torch,sys; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False)['progress']['step'])" "$1"; }
@@ -33,7 +35,7 @@ if [ ! -f "$out/last.pt" ]; then
 fi
 mix="p_noise_lowpass=0.3,p_noise_only=0.15,p_speech_only=0.25,level_of_mixture=true,level_dbfs_range=-55:-5"
 mix="$mix,p_speech_floor=0.3,speech_floor_db_range=-45:-20,p_running_speech=0.5"
-$py -m hance_plugin.training train --data-dir "$data" --out "$out" --variant phase_aware --noise-floor \
+${TRAIN_PY:-$py} -m hance_plugin.training train --data-dir "$data" --out "$out" --variant phase_aware --noise-floor \
     --threads "$threads" --workers 1 --resume --max-minutes "$budget" --steps "$steps" --segment-seconds 6 \
     --batch-size 4 --over-suppression-weight 1 --mr-weight 0.02 --complex-weight 0.5 --mix "$mix" "$@" > /dev/null
 echo "$out: step $(step_of "$out/last.pt")"
