@@ -15,7 +15,7 @@ for a in est-ft ctl; do
 done
 val() {  # arm, data dir, output
     local run=($py)
-    [ "$1" = est-ft ] && run=(env FR_ESTIMATOR="$here/estimator.pt" $py "$here/with_estimator.py")
+    [ "$1" = est-ft ] && run=(env FR_ESTIMATOR="$here/estimator-q10.pt" $py "$here/with_estimator.py")
     [ -s "$3" ] || "${run[@]}" -m hance_plugin.training validate "runs/fr-$1/last.pt" --data-dir "$2" --val-items 203 \
         --pesq-items 203 --per-item --threads 2 --val-mix augment=false --segment-seconds 3 > "$3"
 }

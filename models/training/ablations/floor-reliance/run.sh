@@ -4,7 +4,7 @@
 # estimator's floor (with_estimator.py), `ctl` the tracked one. Resumable:
 #   bash models/training/ablations/floor-reliance/run.sh est-ft|ctl [THREADS] [MAX_MINUTES]
 #   bash models/training/ablations/floor-reliance/run.sh keep Q   # runs/fr-est-qQ/last.pt -> estimator-qQ.pt (weights only)
-# Runs live in runs/fr-<arm>/ (ignored by git). est-ft reads estimator.pt here (a copy of the chosen estimator-qQ.pt).
+# Runs live in runs/fr-<arm>/ (ignored by git). est-ft reads estimator-q10.pt here, round 3's choice (rule.md).
 set -euo pipefail
 here=models/training/ablations/floor-reliance
 py=.venv/bin/python
@@ -15,8 +15,8 @@ if [ "${1:-}" = keep ]; then
 fi
 arm="${1:-}"; threads="${2:-1}"; budget="${3:-0}"
 case "$arm" in
-    est-ft) [ -f "$here/estimator.pt" ] || { echo "no $here/estimator.pt: copy the chosen estimator-qQ.pt there" >&2; exit 2; }
-            export FR_ESTIMATOR="$here/estimator.pt" TRAIN_PY="$py $here/with_estimator.py" ;;
+    est-ft) [ -f "$here/estimator-q10.pt" ] || { echo "no $here/estimator-q10.pt: run.sh keep 10 first" >&2; exit 2; }
+            export FR_ESTIMATOR="$here/estimator-q10.pt" TRAIN_PY="$py $here/with_estimator.py" ;;
     ctl) ;;
     *) echo "arm must be est-ft or ctl, got '$arm'" >&2; exit 2 ;;
 esac
