@@ -45,12 +45,12 @@ if [ -d "$wl/noise/val" ] && [ ! -s "$ctl/final-wl.json" ]; then
     if [ -f "$ctl_ckpt" ]; then val "$ctl_ckpt" "$wl" "$ctl/final-wl.json"
     else echo "report: no control checkpoint $ctl_ckpt here: Widelands not scored" >&2; fi
 fi
+score "$arm_ckpt" "$arm_dir"
 wl_final=()
 if [ -s "$ctl/final-wl.json" ] && [ -s "$arm_dir/final-wl.json" ]; then
     wl_final=(--final "unheard noise (widelands)/control=$ctl/final-wl.json"
               --final "unheard noise (widelands)/$arm=$arm_dir/final-wl.json")
 fi
-score "$arm_ckpt" "$arm_dir"
 [ -s $R/$name.json ] || $py benchmarks/training_ablation.py --name "$name" --from-step "$from" \
     --run "control=$ctl" --run "$arm=$arm_dir" \
     --final "asterisk ru voice/control=$ctl/final-ru.json" --final "asterisk ru voice/$arm=$arm_dir/final-ru.json" \
