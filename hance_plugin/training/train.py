@@ -74,7 +74,7 @@ from .mixing import parse_mix_overrides, parse_weights
 from .signals import band_sdr_db, perceptual_metrics, si_sdr_db
 from .teacher import TEACHERS, make_teacher, teacher_eligible
 
-__all__ = ["TrainConfig", "Trainer", "TeacherPositionDataset", "train", "validate_checkpoint", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
+__all__ = ["TrainConfig", "Trainer", "TeacherPositionDataset", "train", "validate_checkpoint", "checkpoint_trainer", "enhance", "enhance_components", "load_checkpoint", "model_from_checkpoint", "read_log", "plot_log"]
 
 SAMPLE_RATE = 48000
 CHECKPOINT_VERSION = 1
@@ -780,6 +780,35 @@ class Trainer:
         return summary
 
 
+def checkpoint_trainer(
+    checkpoint: str | Path,
+    data_dir: str | None = None,
+    source_factory=None,
+    holdout: bool = False,
+    **overrides,
+) -> Trainer:
+    """A ``Trainer`` holding a saved checkpoint, set up with that run's own settings (seed, segment
+    length, mixing) except ``data_dir`` and ``overrides``, for scoring it: ``validate_checkpoint`` and
+    the diagnostics under ``models/training/ablations/`` read ``trainer.model``, ``trainer.dsp`` and
+    ``trainer._val_data()``. Training-only settings that scoring must not need are cleared (the train
+    speech's draw weights, a teacher); ``holdout`` as in ``validate_checkpoint``. Writes nothing."""
+    ckpt = load_checkpoint(checkpoint)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
+    settings.update(overrides, out=str(Path(checkpoint).parent), resume=False, workers=0)
+    if data_dir is not None:
+        settings["data_dir"] = str(data_dir)
+    settings["speech_weights"] = ""  # draw weights of train speech: the train source is built, never scored
+    settings["teacher"] = ""  # scoring needs no teacher (nor its package)
+    cfg = TrainConfig(**settings)
+    if holdout:
+        if not cfg.holdout_speech and not cfg.holdout_noise:
+            raise ValueError(f"{checkpoint} held no speech or noise out of training "
+                             "(trained without --holdout-speech or --holdout-noise)")
+        source_factory = functools.partial(source_factory or _make_sources, holdout_val=True)
+    return Trainer(cfg, source_factory, checkpoint=checkpoint)
+
+
 def validate_checkpoint(
     checkpoint: str | Path,
     data_dir: str | None = None,
@@ -797,21 +826,8 @@ def validate_checkpoint(
     ``holdout_noise``, from the train split; val speech / val noise for the part it did not hold
     out) instead of the val split (``ValueError`` if it held nothing out). ``enhance`` scores another
     system on exactly these items instead of the checkpoint's model (``Trainer.validate``)."""
-    ckpt = load_checkpoint(checkpoint)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    settings = {k: v for k, v in ckpt.get("train_config", {}).items() if k in fields}
-    settings.update(overrides, out=str(Path(checkpoint).parent), resume=False, workers=0)
-    if data_dir is not None:
-        settings["data_dir"] = str(data_dir)
-    settings["speech_weights"] = ""  # draw weights of train speech: the train source is built, never scored
-    settings["teacher"] = ""  # scoring needs no teacher (nor its package)
-    cfg = TrainConfig(**settings)
-    if holdout:
-        if not cfg.holdout_speech and not cfg.holdout_noise:
-            raise ValueError(f"{checkpoint} held no speech or noise out of training "
-                             "(trained without --holdout-speech or --holdout-noise)")
-        source_factory = functools.partial(source_factory or _make_sources, holdout_val=True)
-    trainer = Trainer(cfg, source_factory, checkpoint=checkpoint)
+    trainer = checkpoint_trainer(checkpoint, data_dir, source_factory, holdout, **overrides)
+    cfg = trainer.cfg
     result = trainer.validate(per_item=per_item, enhance=enhance)
     mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
     held = {}

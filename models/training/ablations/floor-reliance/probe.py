@@ -32,7 +32,6 @@ A diagnostic, not a benchmark: it writes per-item rows to ``--out`` and prints a
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -43,7 +42,7 @@ import torch
 
 from hance_plugin.kernels.floor import band_floor_db
 from hance_plugin.training.signals import si_sdr_db
-from hance_plugin.training.train import Trainer, TrainConfig, _collate, _pesq_wb, load_checkpoint
+from hance_plugin.training.train import _collate, _pesq_wb, checkpoint_trainer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from estimator import load as load_estimator, target_db  # noqa: E402
@@ -78,12 +77,8 @@ def _floor(variant: str, dsp, band_db: torch.Tensor, noise_band_db: torch.Tensor
 
 def outputs(checkpoint: str, data_dir: str, items: int) -> list[dict]:
     """One record per speech + noise mixture: the signals per variant (for scoring in parallel)."""
-    ckpt = load_checkpoint(checkpoint)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    settings = {k: v for k, v in ckpt["train_config"].items() if k in fields}
-    settings.update(out="/tmp/floor-probe", resume=False, workers=0, data_dir=data_dir, val_items=items,
-                    pesq_items=0, val_mix="augment=false", segment_seconds=3.0, speech_weights="", threads=2)
-    trainer = Trainer(TrainConfig(**settings), None, checkpoint=checkpoint)
+    trainer = checkpoint_trainer(checkpoint, data_dir, val_items=items, pesq_items=0, val_mix="augment=false",
+                                 segment_seconds=3.0, threads=2)
     model, dsp = trainer.model.eval(), trainer.dsp
     if not model.config.noise_floor:
         raise SystemExit(f"{checkpoint}: this network does not read the noise floor")
