@@ -15,22 +15,17 @@ Writes nothing; the numbers go into rule.md by hand (a diagnostic of this experi
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 import numpy as np
 import torch
 
-from hance_plugin.training.train import Trainer, TrainConfig, _collate, enhance_components, load_checkpoint
+from hance_plugin.training.train import _collate, checkpoint_trainer, enhance_components
 
 
 def components(checkpoint: str, data_dir: str, items: int = 203) -> np.ndarray:
     """Rows (input SNR dB, noise reduction dB, speech SDR dB), one per speech + noise val mixture."""
-    ckpt = load_checkpoint(checkpoint)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    settings = {k: v for k, v in ckpt["train_config"].items() if k in fields}
-    settings.update(out="/tmp/decompose", resume=False, workers=0, data_dir=data_dir, val_items=items,
-                    pesq_items=0, val_mix="augment=false", segment_seconds=3.0, speech_weights="", threads=1)
-    trainer = Trainer(TrainConfig(**settings), None, checkpoint=checkpoint)
+    trainer = checkpoint_trainer(checkpoint, data_dir, val_items=items, pesq_items=0, val_mix="augment=false",
+                                 segment_seconds=3.0, threads=1)
     trainer.model.eval()
     data = trainer._val_data()
     rows = []
