@@ -525,6 +525,17 @@ class Trainer:
             self._val_about = [{"index": i, **_describe(m)} for i, m in mixtures]
         return self._val_cache
 
+    def val_batches(self, size: int = 0):
+        """The val items in order, in batches: (start index, the items' tuples, noisy (B, n), clean
+        (B, n), bandwidth_hz (B,)), ``size`` items each (0: ``batch_size``); what ``validate`` scores
+        and the diagnostics under ``models/training/ablations/`` read."""
+        items = self._val_data()
+        size = int(size) or self.cfg.batch_size
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            noisy, clean, bw, _ = _collate(chunk)
+            yield start, chunk, noisy, clean, bw
+
     def validate(self, per_item: bool = False, enhance: Callable[[np.ndarray], np.ndarray] | None = None) -> dict:
         """Means over the val items; ``per_item=True`` adds ``"per_item"``: one record per scored
         item (``index`` in the val source, ``si_sdr``, ``pesq_wb`` or None) for paired comparisons.
@@ -539,9 +550,7 @@ class Trainer:
         n_pesq = 0
         try:  # a failing peer must not leave the model in eval mode
             with torch.no_grad():
-                for start in range(0, len(items), self.cfg.batch_size):
-                    chunk = items[start : start + self.cfg.batch_size]
-                    noisy, clean, bw, _ = _collate(chunk)
+                for start, chunk, noisy, clean, bw in self.val_batches():
                     if enhance is None:
                         est, residual = self._enhance(noisy, clean)
                         loss, _ = self.loss_fn(est, clean, bw, residual)

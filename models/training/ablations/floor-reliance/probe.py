@@ -42,7 +42,7 @@ import torch
 
 from hance_plugin.kernels.floor import band_floor_db
 from hance_plugin.training.signals import si_sdr_db
-from hance_plugin.training.train import _collate, _pesq_wb, checkpoint_trainer
+from hance_plugin.training.train import _pesq_wb, checkpoint_trainer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from estimator import load as load_estimator, target_db  # noqa: E402
@@ -82,12 +82,9 @@ def outputs(checkpoint: str, data_dir: str, items: int) -> list[dict]:
     model, dsp = trainer.model.eval(), trainer.dsp
     if not model.config.noise_floor:
         raise SystemExit(f"{checkpoint}: this network does not read the noise floor")
-    data = trainer._val_data()
     rows = []
     with torch.no_grad():
-        for start in range(0, len(data), 8):
-            chunk = data[start : start + 8]
-            noisy, clean, _, _ = _collate(chunk)
+        for start, chunk, noisy, clean, _ in trainer.val_batches(8):
             n = noisy.shape[-1]
             spec, noise_spec = dsp.stft(noisy), dsp.stft(noisy - clean)
             spec_low, band_db = dsp.features(spec)

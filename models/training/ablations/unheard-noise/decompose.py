@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 import torch
 
-from hance_plugin.training.train import _collate, checkpoint_trainer, enhance_components
+from hance_plugin.training.train import checkpoint_trainer, enhance_components
 
 
 def components(checkpoint: str, data_dir: str, items: int = 203) -> np.ndarray:
@@ -27,12 +27,9 @@ def components(checkpoint: str, data_dir: str, items: int = 203) -> np.ndarray:
     trainer = checkpoint_trainer(checkpoint, data_dir, val_items=items, pesq_items=0, val_mix="augment=false",
                                  segment_seconds=3.0, threads=1)
     trainer.model.eval()
-    data = trainer._val_data()
     rows = []
     with torch.no_grad():
-        for start in range(0, len(data), 8):
-            chunk = data[start : start + 8]
-            noisy, clean, _, _ = _collate(chunk)
+        for _, chunk, noisy, clean, _ in trainer.val_batches(8):
             out, residual = enhance_components(trainer.model, trainer.dsp, noisy, noisy - clean)
             for j, (nz, cl, _, snr) in enumerate(chunk):
                 if not np.isfinite(snr) or not np.any(cl):
