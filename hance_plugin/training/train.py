@@ -799,7 +799,7 @@ def checkpoint_trainer(
     """A ``Trainer`` holding a saved checkpoint, set up with that run's own settings (seed, segment
     length, mixing) except ``data_dir`` and ``overrides``, for scoring it: ``validate_checkpoint`` and
     the diagnostics under ``models/training/ablations/`` read ``trainer.model``, ``trainer.dsp`` and
-    ``trainer._val_data()``. Training-only settings that scoring must not need are cleared (the train
+    ``trainer.val_batches()``. Training-only settings that scoring must not need are cleared (the train
     speech's draw weights, a teacher); ``holdout`` as in ``validate_checkpoint``. Writes nothing."""
     ckpt = load_checkpoint(checkpoint)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
