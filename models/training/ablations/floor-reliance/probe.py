@@ -15,6 +15,8 @@ on the same mixtures that ``validate --val-mix augment=false --segment-seconds 3
     rise=R      the engine's tracker with a faster rise, R dB/s (ships with 5): a realistic faster floor
     target      noise-frame clamped to [band_db - 40, band_db]: the exact target of ``estimator.py``
     estimate    the prediction of ``estimator.py``'s network (``--estimator``; rule.md, round 2)
+    spp         the unbiased MMSE noise estimate with speech presence probability (Gerkmann and
+                Hendriks, IEEE TASLP 2012) on the band powers, in dB (``--spp``; rule.md, round 5)
 
 If ``noise-frame`` lifts Widelands near the peer (DeepFilterNet3 +0.479 PESQ-WB over noisy there),
 the network can use a better noise estimate and the tracker is the bottleneck; if it does not, the
@@ -53,6 +55,29 @@ VARIANTS = ["tracked", "noise-track", "noise-frame", "flat"]
 ESTIMATOR = None  # estimator.NoiseEstimator, when --estimator is given
 
 
+def spp_noise_db(band_db: np.ndarray, hop_s: float, xi_db: float = 15.0, alpha_16ms: float = 0.8) -> np.ndarray:
+    """Gerkmann and Hendriks' MMSE-SPP noise estimate (B, T, n_bands) in dB, frame by frame (rule.md, round 5).
+
+    p = 1 / (1 + (1 + xi) exp(-(P / s2) xi / (1 + xi))) with the previous estimate s2; a smoothed p
+    above 0.99 caps p at 0.99 (their stagnation guard); s2 <- a s2 + (1 - a)((1 - p) P + p s2), with
+    a = alpha_16ms ** (hop / 16 ms). The first frame starts s2.
+    """
+    power = np.power(10.0, band_db.astype(np.float64) / 10.0)
+    xi = 10.0 ** (xi_db / 10.0)
+    a = alpha_16ms ** (hop_s / 0.016)
+    out = np.empty_like(power)
+    s2 = np.maximum(power[:, 0], 1e-12)
+    p_bar = np.zeros_like(s2)
+    for t in range(power.shape[1]):
+        x = power[:, t]
+        p = 1.0 / (1.0 + (1.0 + xi) * np.exp(-np.minimum(x / s2, 1e6) * xi / (1.0 + xi)))
+        p_bar = 0.9 * p_bar + 0.1 * p
+        p = np.where(p_bar > 0.99, np.minimum(p, 0.99), p)
+        s2 = np.maximum(a * s2 + (1.0 - a) * ((1.0 - p) * x + p * s2), 1e-12)
+        out[:, t] = s2
+    return (10.0 * np.log10(out)).astype(np.float32)
+
+
 def _floor(variant: str, dsp, band_db: torch.Tensor, noise_band_db: torch.Tensor) -> torch.Tensor:
     if variant == "tracked":
         return dsp.band_floor_db(band_db)
@@ -69,6 +94,9 @@ def _floor(variant: str, dsp, band_db: torch.Tensor, noise_band_db: torch.Tensor
         return target_db(band_db, noise_band_db)
     if variant == "estimate":
         return ESTIMATOR(band_db, dsp.band_floor_db(band_db))[0]
+    if variant == "spp":
+        x = band_db.detach().to("cpu", torch.float32).numpy()
+        return torch.from_numpy(spp_noise_db(x, dsp.hop / dsp.config.sample_rate_hz))
     if variant == "flat":
         tracked = dsp.band_floor_db(band_db)
         return tracked.median(dim=1, keepdim=True).values.expand_as(tracked).contiguous()
@@ -128,6 +156,7 @@ def main() -> None:
     p.add_argument("--rise", type=float, action="append", default=[], metavar="DB_PER_S",
                    help="also feed the tracker with this rise (repeatable)")
     p.add_argument("--estimator", help="estimator.py's last.pt: adds the variants target and estimate")
+    p.add_argument("--spp", action="store_true", help="adds the variant spp (rule.md, round 5)")
     p.add_argument("--only", help="comma-separated variants to run instead of all (tracked is always run)")
     args = p.parse_args()
     VARIANTS.extend(f"rise={r:g}" for r in args.rise)
@@ -135,6 +164,8 @@ def main() -> None:
         global ESTIMATOR
         ESTIMATOR = load_estimator(args.estimator)
         VARIANTS.extend(("target", "estimate"))
+    if args.spp:
+        VARIANTS.append("spp")
     if args.only:
         keep = ["tracked"] + [v for v in args.only.split(",") if v != "tracked"]
         unknown = set(keep) - set(VARIANTS)
