@@ -6,7 +6,9 @@
 #   bash models/training/ablations/steps-trend/run.sh score
 # `train` needs runs/fr-ctl/last.pt (remade by `bash models/training/ablations/floor-reliance/run.sh ctl 2`,
 # about 25 min). `score` writes ctl2/final-{wl,plain,ru,tpru}.json with the command that scored ctl and
-# hance-base (floor-reliance/judge.sh's), then prints the paired deltas.
+# hance-base (floor-reliance/judge.sh's), the tables benchmarks/results/steps-trend.{md,json} (ctl and
+# ctl2 against hance-base) and steps-trend-vs-ctl.{md,json} (ctl2 against ctl), and prints the paired
+# deltas (kept in deltas.txt).
 set -euo pipefail
 here=models/training/ablations/steps-trend
 py=.venv/bin/python
@@ -21,21 +23,34 @@ case "${1:-}" in
             [ -s "$f" ] || $py -m hance_plugin.training validate runs/st-ctl2/last.pt --data-dir "${s#*:}" --val-items 203 \
                 --pesq-items 203 --per-item --threads 2 --val-mix augment=false --segment-seconds 3 > "$f"
         done
+        report() {  # name, then LABEL=RUN_DIR:SCORES_DIR per run (the first is the reference)
+            local name="$1" args=() spec label dirs set; shift
+            for spec in "$@"; do
+                label="${spec%%=*}"; dirs="${spec#*=}"; args+=(--run "$label=${dirs%%:*}")
+                for set in "unheard noise (widelands):wl" "plain val:plain" "asterisk ru voice:ru" "tuxpaint ru voice:tpru"; do
+                    args+=(--final "${set%%:*}/$label=${dirs#*:}/final-${set#*:}.json")
+                done
+            done
+            $py benchmarks/training_ablation.py --name "$name" --from-step 19500 "${args[@]}" \
+                --talker 'nist_mrt_fullband/([A-Z][0-9])_' > /dev/null
+        }
+        fr=models/training/ablations/floor-reliance
+        report steps-trend "hance-base=models/training/hance-base:$fr/hance-base" "ctl=$fr/ctl:$fr/ctl" "ctl2=$here/ctl2:$here/ctl2"
+        report steps-trend-vs-ctl "ctl=$fr/ctl:$fr/ctl" "ctl2=$here/ctl2:$here/ctl2"
         $py - <<'PY'
-import json
-import numpy as np
-fr = "models/training/ablations/floor-reliance"
-runs = {"hance-base": f"{fr}/hance-base", "ctl": f"{fr}/ctl", "ctl2": "models/training/ablations/steps-trend/ctl2"}
-def items(path):
-    d = json.load(open(path))
-    return {r["index"]: r for r in d["per_item"]}
-for s in ("wl", "plain", "ru", "tpru"):
-    a = {k: items(f"{v}/final-{s}.json") for k, v in runs.items()}
-    for x, y in (("ctl", "hance-base"), ("ctl2", "ctl"), ("ctl2", "hance-base")):
-        for m in ("pesq_wb", "si_sdr"):
-            keys = [i for i in a[x] if a[x][i].get(m) is not None and a[y].get(i, {}).get(m) is not None]
-            d = np.array([a[x][i][m] - a[y][i][m] for i in keys])
-            print(f"{s:6s} {x:5s} - {y:10s} {m:8s} {d.mean():+.4f} +- {1.96 * d.std(ddof=1) / np.sqrt(len(d)):.4f} (n={len(d)})")
+"""Paired per-item deltas from the two tables: ctl and ctl2 against hance-base, ctl2 against ctl (T1)."""
+import sys
+
+sys.path.insert(0, "benchmarks")
+from training_ablation import paired_delta
+
+R = "benchmarks/results"
+for s in ("unheard noise (widelands)", "plain val", "asterisk ru voice", "tuxpaint ru voice"):
+    for name, run, ref in (("steps-trend", "ctl", "hance-base"), ("steps-trend-vs-ctl", "ctl2", "ctl"),
+                           ("steps-trend", "ctl2", "hance-base")):
+        for k in ("pesq_wb", "si_sdr"):
+            m, ci, n = paired_delta(f"{R}/{name}.json", s, run, k)
+            print(f"{s:26s} {run:4s} - {ref:10s} {k:8s} {m:+.4f} +- {ci:.4f} (n={n})")
 PY
         ;;
     *) echo "usage: run.sh train [THREADS] [MAX_MINUTES] | score" >&2; exit 2 ;;
