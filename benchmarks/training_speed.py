@@ -12,8 +12,11 @@ the signal content does not change the cost):
 * ``network fwd+bwd``: the mask estimator alone on precomputed features;
 * ``loss fwd+bwd (autograd reference)``: ``losses.reference_loss``, the plain autograd form;
 * ``loss fwd+bwd (closed form)``: ``EnhancementLoss`` as used in training;
+* ``loss fwd+bwd (closed form, autograd STFTs)``: the same with its STFTs differentiated by
+  autograd instead of their written-out adjoint (``training.framed_stft``): what the adjoint buys;
 * ``training step (autograd reference loss)`` / ``training step (closed form)``: the whole
   ``Trainer.step`` (optimizer included) with either loss;
+* ``training step (closed form, autograd STFTs)``: the closed-form step with autograd STFTs;
 * ``training step (closed form, --residual-noise-weight 1)``: the same with the residual-noise
   term on (``losses.py`` term 4), which adds the noise's pass through the mask.
 
@@ -47,6 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _results import write_results  # noqa: E402
 BASELINE = "training step (autograd reference loss)"
 RESIDUAL = "training step (closed form, --residual-noise-weight 1)"
+PLAIN_STFT_STEP = "training step (closed form, autograd STFTs)"
 
 
 def _batch(batch: int, n_samples: int, seed: int = 0):
@@ -125,12 +129,24 @@ def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
 
         return run
 
+    def plain_stfts(fn):  # the same loss, its STFTs differentiated by autograd
+        def run():
+            loss_fn.plain_autograd_stft = True
+            try:
+                fn()
+            finally:
+                loss_fn.plain_autograd_stft = False
+
+        return run
+
     configs = {
         "network fwd+bwd": network,
         "loss fwd+bwd (autograd reference)": loss_reference,
         "loss fwd+bwd (closed form)": loss_closed,
+        "loss fwd+bwd (closed form, autograd STFTs)": plain_stfts(loss_closed),
         BASELINE: step_with(reference),
         "training step (closed form)": step_with(loss_fn),
+        PLAIN_STFT_STEP: plain_stfts(step_with(loss_fn)),
         RESIDUAL: step_with(with_residual),
     }
     times: dict[str, list[float]] = {k: [] for k in configs}
@@ -148,7 +164,7 @@ def measure(threads: int, batch: int, seconds: float, repeats: int) -> dict:
         med = statistics.median(ts)
         rows[name] = {"median_s": med, "best_s": min(ts), "runs_s": ts, "speedup_vs_baseline": base / med}
     audio_s = batch * seconds
-    for name in ("training step (closed form)", BASELINE):
+    for name in ("training step (closed form)", PLAIN_STFT_STEP, BASELINE):
         rows[name]["audio_s_per_s"] = audio_s / rows[name]["median_s"]
     return rows
 

@@ -23,7 +23,8 @@ def test_report_has_every_configuration(tmp_path):
     rows = report["rows"]
     assert set(rows) == {
         "network fwd+bwd", "loss fwd+bwd (autograd reference)", "loss fwd+bwd (closed form)",
-        mod.BASELINE, "training step (closed form)", mod.RESIDUAL,
+        "loss fwd+bwd (closed form, autograd STFTs)", mod.BASELINE, "training step (closed form)",
+        mod.PLAIN_STFT_STEP, mod.RESIDUAL,
     }
     assert rows[mod.BASELINE]["speedup_vs_baseline"] == pytest.approx(1.0)
     for row in rows.values():

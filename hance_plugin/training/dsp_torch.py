@@ -33,6 +33,7 @@ from torch.nn import functional as F
 
 from ..config import StftConfig
 from ..kernels.floor import band_floor_db as _band_floor_db
+from .framed_stft import framed_rfft
 
 __all__ = ["TorchDsp", "compress", "compressed_magnitude"]
 
@@ -100,16 +101,18 @@ class TorchDsp(nn.Module):
         """T = (n + N) // H, as ``hance_plugin.stft.stft``."""
         return (n_samples + self.n_fft) // self.hop
 
-    def stft(self, x: torch.Tensor) -> torch.Tensor:
-        """Complex STFT (B, T, K) of ``x`` (B, n) or (n,), framed exactly like the engine."""
+    def stft(self, x: torch.Tensor, plain_autograd: bool = False) -> torch.Tensor:
+        """Complex STFT (B, T, K) of ``x`` (B, n) or (n,), framed exactly like the engine.
+
+        Its backward is the written-out adjoint of ``framed_stft`` (faster, the same gradient);
+        ``plain_autograd`` differentiates the framing and ``rfft`` with autograd instead."""
         x = x if x.dim() > 1 else x[None]
         n = x.shape[-1]
         n_frames = self.n_frames(n)
         lead = self.n_fft - self.hop  # frame 0 starts at sample H - N
         total = (n_frames - 1) * self.hop + self.n_fft
         padded = F.pad(x, (lead, total - lead - n))
-        frames = padded.unfold(-1, self.n_fft, self.hop) * self.analysis_window
-        return torch.fft.rfft(frames, dim=-1)
+        return framed_rfft(padded, self.analysis_window, self.hop, plain_autograd)
 
     def istft(self, spec: torch.Tensor, n_samples: int) -> torch.Tensor:
         """Time-aligned signal (B, n_samples) from ``spec`` (B, T, K): synthesis window + OLA."""

@@ -61,10 +61,11 @@ not penalised either; fullband examples teach the upper band.
 Implementation: the terms compute their value *and* their gradient with respect to the estimate's
 spectrum in one pass without autograd (closed-form derivatives of the formulas above; derivatives
 of |z|^x taken from the eps-regularised (|z|^2 + eps)^(x/2), as in ``dsp_torch.compress``), and
-hand that gradient to autograd at the STFT (``_ClosedFormGradient``). Autograd then only
-differentiates the STFTs and the network. Same values and gradients as the plain-autograd
-``reference_loss`` (tested), with less time and memory per step
-(``benchmarks/training_speed.py``).
+hand that gradient to autograd at the STFT (``_ClosedFormGradient``). The STFTs' own backward is
+their written-out adjoint (``framed_stft``: one half-size inverse FFT and an overlap-add), so
+autograd only differentiates the network. Same values and gradients as the plain-autograd
+``reference_loss`` (tested; it uses ``torch.stft`` and autograd throughout), with less time and
+memory per step (``benchmarks/training_speed.py``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from torch import nn
 
 from ..config import StftConfig
 from .dsp_torch import TorchDsp, compress, compressed_magnitude
+from .framed_stft import mr_stft
 
 __all__ = ["EnhancementLoss", "bandwidth_mask", "reference_loss"]
 
@@ -141,6 +143,10 @@ class EnhancementLoss(nn.Module):
         residual_noise_weight: delta of the residual-noise term (0 = off); ``forward`` then needs
             ``residual_noise``.
         eps: gradient epsilon of the compression and floor of the MR magnitudes.
+
+    Attribute ``plain_autograd_stft`` (False): differentiate the STFTs with autograd instead of
+    their written-out adjoint (``framed_stft``); the same values and gradients, slower. Only
+    ``benchmarks/training_speed.py`` sets it, to time what the adjoint buys.
     """
 
     def __init__(
@@ -167,6 +173,7 @@ class EnhancementLoss(nn.Module):
         if not self.residual_noise_weight >= 0:
             raise ValueError(f"residual_noise_weight must be >= 0, got {residual_noise_weight}")
         self.eps = eps
+        self.plain_autograd_stft = False
         self.sample_rate = self.dsp.config.sample_rate_hz
         for n_fft in self.mr_ffts:
             self.register_buffer(f"hann_{n_fft}", torch.hann_window(n_fft), persistent=False)
@@ -206,7 +213,7 @@ class EnhancementLoss(nn.Module):
         the compressed term); the second carries the gradients with respect to both the estimate
         and its residual noise."""
         c, eps, delta = self.compression, self.eps, self.residual_noise_weight
-        sn = self.dsp.stft(residual)
+        sn = self.dsp.stft(residual, self.plain_autograd_stft)
         with torch.no_grad():
             speech = se - sn  # the filtered target M(S)
             p_e, p_s = _power_of(se), _power_of(speech)
@@ -226,12 +233,11 @@ class EnhancementLoss(nn.Module):
         total = est.new_zeros(())
         for n_fft in self.mr_ffts:
             window = getattr(self, f"hann_{n_fft}")
-            kw = dict(n_fft=n_fft, hop_length=n_fft // 4, win_length=n_fft, window=window, return_complex=True)
-            se = torch.stft(est, **kw)  # (B, K, T): only elementwise ops and full sums follow
+            se = mr_stft(est, window, self.plain_autograd_stft)  # (B, K, T): only elementwise ops and full sums follow
             with torch.no_grad():
                 p_e = _power_of(se)
                 ae = p_e.clamp_min(self.eps).sqrt()  # magnitudes floored at sqrt(eps)
-                ar = _power_of(torch.stft(ref, **kw)).clamp_min(self.eps).sqrt()
+                ar = _power_of(mr_stft(ref, window)).clamp_min(self.eps).sqrt()
                 freqs = torch.arange(n_fft // 2 + 1, device=est.device, dtype=torch.float32) * (self.sample_rate / n_fft)
                 mask = bandwidth_mask(freqs, bandwidth_hz, est.shape[0]).transpose(1, 2)  # (B, K, 1)
                 # spectral convergence over the whole batch, as in Yamamoto et al.'s implementation:
@@ -262,7 +268,7 @@ class EnhancementLoss(nn.Module):
         if self.residual_noise_weight and residual_noise is None:
             raise ValueError("residual_noise_weight > 0 needs the estimate's residual_noise (train.enhance_components)")
         mask = bandwidth_mask(self.dsp.bin_frequencies().to(estimate.device), bandwidth_hz, estimate.shape[0])
-        se = self.dsp.stft(estimate)  # one STFT for the compressed and residual-noise terms
+        se = self.dsp.stft(estimate, self.plain_autograd_stft)  # one STFT for the compressed and residual-noise terms
         lc, lm, los, cs = self._compressed(se, target, mask)
         parts = {"complex": float(lc.detach()), "magnitude": float(lm.detach())}
         if self.over_suppression_weight:
@@ -292,7 +298,7 @@ def reference_loss(
     (``benchmarks/training_speed.py``). Slower; not used in training."""
     c, eps = loss_fn.compression, loss_fn.eps
     mask = bandwidth_mask(loss_fn.dsp.bin_frequencies().to(est.device), bandwidth_hz, est.shape[0])
-    se, sr = loss_fn.dsp.stft(est), loss_fn.dsp.stft(ref)
+    se, sr = loss_fn.dsp.stft(est, plain_autograd=True), loss_fn.dsp.stft(ref, plain_autograd=True)
     count = (mask.sum(dim=(1, 2)) * se.shape[1]).clamp_min(1.0)
     ce, cr = compress(se.real, se.imag, c, eps), compress(sr.real, sr.imag, c, eps)
     lc = (((ce - cr).pow(2).sum(-1) * mask).sum(dim=(1, 2)) / count).mean()
@@ -301,7 +307,7 @@ def reference_loss(
     los = (((me - mr).clamp(max=0.0).pow(2) * mask).sum(dim=(1, 2)) / count).mean()
     total = loss_fn.complex_weight * lc + (1 - loss_fn.complex_weight) * lm + loss_fn.over_suppression_weight * los
     if loss_fn.residual_noise_weight:
-        speech = se - loss_fn.dsp.stft(residual_noise)
+        speech = se - loss_fn.dsp.stft(residual_noise, plain_autograd=True)
         rn = (me - compressed_magnitude(speech, c, eps)).pow(2)
         total = total + loss_fn.residual_noise_weight * ((rn * mask).sum(dim=(1, 2)) / count).mean()
     mr_total = est.new_zeros(())
