@@ -14,7 +14,8 @@ torch = pytest.importorskip("torch")
 
 from hance_plugin.config import StftConfig  # noqa: E402
 from hance_plugin.training.dsp_torch import TorchDsp  # noqa: E402
-from hance_plugin.training.framed_stft import framed_rfft, mr_stft  # noqa: E402
+from hance_plugin.training.framed_stft import framed_rfft, mr_stft, overlap_add  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 
 
 @pytest.mark.parametrize("n_fft,hop", [(8, 2), (8, 3), (8, 8), (7, 2), (9, 4), (16, 4)])
@@ -73,3 +74,26 @@ def test_framed_rfft_rejects_bad_shapes_and_a_trainable_window():
     w = torch.ones(8, requires_grad=True)  # a trainable window works on the plain path
     framed_rfft(x, w, 2, plain_autograd=True).abs().sum().backward()
     assert w.grad is not None
+
+
+@pytest.mark.parametrize("n_fft,hop", [(960, 480), (480, 120), (8, 3), (9, 9)])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_overlap_add_equals_fold(n_fft, hop, batch):
+    gen = torch.Generator().manual_seed(n_fft + hop)
+    frames = torch.randn(batch, 11, n_fft, generator=gen)
+    n_samples = 10 * hop + n_fft + 5  # five samples no frame covers
+    covered = n_samples - 5
+    ref = F.fold(frames.transpose(1, 2), output_size=(1, covered), kernel_size=(1, n_fft), stride=(1, hop))[:, 0, 0]
+    ref = F.pad(ref, (0, 5))
+    got = overlap_add(frames.clone().requires_grad_(), hop, n_samples)
+    if n_fft == 2 * hop:  # two frames per sample: the same additions in the same order
+        np.testing.assert_array_equal(got.detach().numpy(), ref.numpy())
+    np.testing.assert_allclose(got.detach().numpy(), ref.numpy(), rtol=1e-6, atol=1e-6)
+    assert not got[:, -5:].any()
+    with pytest.raises(ValueError, match="cover"):
+        overlap_add(frames, hop, covered - 1)
+
+
+def test_overlap_add_gradient_passes_gradcheck():
+    frames = torch.randn(2, 6, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda f: overlap_add(f, 2, 5 * 2 + 8 + 1), (frames,), eps=1e-6, atol=1e-8)

@@ -33,7 +33,7 @@ from torch.nn import functional as F
 
 from ..config import StftConfig
 from ..kernels.floor import band_floor_db as _band_floor_db
-from .framed_stft import framed_rfft
+from .framed_stft import framed_rfft, overlap_add
 
 __all__ = ["TorchDsp", "compress", "compressed_magnitude"]
 
@@ -123,10 +123,7 @@ class TorchDsp(nn.Module):
                 f"(B, {n_frames}, {self.n_bins})"
             )
         frames = torch.fft.irfft(spec, n=self.n_fft, dim=-1) * self.synthesis_window  # (B, T, N)
-        total = (n_frames - 1) * self.hop + self.n_fft
-        ola = F.fold(
-            frames.transpose(1, 2), output_size=(1, total), kernel_size=(1, self.n_fft), stride=(1, self.hop)
-        )[:, 0, 0]
+        ola = overlap_add(frames, self.hop, (n_frames - 1) * self.hop + self.n_fft)
         lead = self.n_fft - self.hop
         return ola[:, lead : lead + n_samples]
 

@@ -25,6 +25,8 @@ an overlap-add. That is one half-size inverse FFT and one overlap-add per STFT, 
 complex FFT and a scatter. ``benchmarks/training_speed.py`` times it against
 the plain-autograd STFT in the same run. ``tests/test_training_model.py`` checks the gradients in
 float64 against finite differences, and checks value and gradient against ``torch.stft``.
+
+``overlap_add`` is that overlap-add on its own; ``TorchDsp.istft`` synthesises with it too.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-__all__ = ["framed_rfft", "mr_stft"]
+__all__ = ["framed_rfft", "mr_stft", "overlap_add"]
 
 
 class _FramedRfft(torch.autograd.Function):
@@ -52,26 +54,30 @@ class _FramedRfft(torch.autograd.Function):
         z = grad.clone()
         z[..., 1 : (n_fft + 1) // 2] *= 0.5  # bins with a mirror image; DC (and Nyquist for even N) stay
         frames = torch.fft.irfft(z, n=n_fft, dim=-1) * (window * n_fft)  # (B, T, N)
-        return _overlap_add(frames, hop, ctx.n_samples), None, None
+        return overlap_add(frames, hop, ctx.n_samples), None, None
 
 
-def _overlap_add(frames: torch.Tensor, hop: int, n_samples: int) -> torch.Tensor:
-    """(B, n_samples): frame t of ``frames`` (B, T, N) added at sample t·hop.
+def overlap_add(frames: torch.Tensor, hop: int, n_samples: int) -> torch.Tensor:
+    """(B, n_samples): frame t of ``frames`` (B, T, N) added at sample t·hop (differentiable).
 
     When the hop divides N (every STFT here), the frames are cut into N / hop hop-long pieces and
-    added with N / hop slice additions; ``F.fold`` (im2col's adjoint) is several times slower for
-    this 1-D case. Other hops use ``F.fold``."""
+    added with N / hop slice additions, in frame order; ``F.fold`` (im2col's adjoint) is several
+    times slower for this 1-D case and, at the engine's N / hop = 2, gives the same bits. Other
+    hops use ``F.fold``. Samples after the last frame are 0."""
     batch, n_frames, n_fft = frames.shape
+    covered = (n_frames - 1) * hop + n_fft
+    if covered > n_samples:
+        raise ValueError(f"{n_frames} frames of {n_fft} at hop {hop} cover {covered} samples, more than {n_samples}")
     if n_fft % hop:
-        ola = F.fold(frames.transpose(1, 2), output_size=(1, n_samples), kernel_size=(1, n_fft), stride=(1, hop))
-        return ola[:, 0, 0]
-    ratio = n_fft // hop
-    pieces = frames.reshape(batch, n_frames, ratio, hop)
-    out = frames.new_zeros(batch, n_frames + ratio - 1, hop)
-    for i in range(ratio):
-        out[:, i : i + n_frames] += pieces[:, :, i]
-    out = out.reshape(batch, -1)
-    return F.pad(out, (0, n_samples - out.shape[1]))  # samples after the last frame: no gradient
+        out = F.fold(frames.transpose(1, 2), output_size=(1, covered), kernel_size=(1, n_fft), stride=(1, hop))[:, 0, 0]
+    else:
+        ratio = n_fft // hop
+        pieces = frames.reshape(batch, n_frames, ratio, hop)
+        out = frames.new_zeros(batch, n_frames + ratio - 1, hop)
+        for i in range(ratio):
+            out[:, i : i + n_frames] += pieces[:, :, i]
+        out = out.reshape(batch, -1)
+    return F.pad(out, (0, n_samples - covered))  # samples after the last frame
 
 
 def framed_rfft(padded: torch.Tensor, window: torch.Tensor, hop: int, plain_autograd: bool = False) -> torch.Tensor:
