@@ -1,11 +1,12 @@
 """STFT analysis for training with its adjoint written out (needs torch; training only).
 
-Every training step runs five or six STFTs whose input needs a gradient: the estimate on the
-engine's STFT (compressed loss; the residual noise for its term) and the estimate at the three
-multi-resolution sizes. With plain autograd, ``torch.stft`` or ``unfold`` + ``rfft``, their
-backward is the slowest part of the loss. PyTorch differentiates the one-sided ``rfft`` by
-zero-filling the gradient to a full spectrum and running a complex-to-complex FFT, and the framing's
-backward (``AsStridedBackward`` / ``UnfoldBackward``) scatters into a copy of the whole signal.
+Every training step runs four or five STFTs whose input needs a gradient: the estimate on the
+engine's STFT (compressed loss), the residual noise on it (when its term is on) and the estimate at
+the three multi-resolution sizes. With plain autograd, ``torch.stft`` or ``unfold`` + ``rfft``,
+their backward is the largest part of the loss's backward: PyTorch differentiates the one-sided
+``rfft`` by zero-filling the gradient to a full spectrum and running a complex-to-complex FFT, and
+the framing's backward (``AsStridedBackward`` / ``UnfoldBackward``) scatters into a copy of the
+whole signal.
 
 The STFT is linear, so its backward is its adjoint, which can be written out (see e.g. Smith,
 "Spectral Audio Signal Processing", on the DFT as a change of basis). For frames
@@ -22,9 +23,9 @@ other two, which is exactly the real part taken above). Then
     dL/dx[m] = sum over the frames t that cover m of w[m - tH] · dL/dx_t[m - tH],
 
 an overlap-add. That is one half-size inverse FFT and one overlap-add per STFT, instead of a full
-complex FFT and a scatter. ``benchmarks/training_speed.py`` times it against
-the plain-autograd STFT in the same run. ``tests/test_training_model.py`` checks the gradients in
-float64 against finite differences, and checks value and gradient against ``torch.stft``.
+complex FFT and a scatter. ``benchmarks/training_speed.py`` times it against the plain-autograd
+STFT in the same run. ``tests/test_framed_stft.py`` checks the gradients in float64 against finite
+differences, and value and gradient against ``torch.stft`` and the plain-autograd framing.
 
 ``overlap_add`` is that overlap-add on its own; ``TorchDsp.istft`` synthesises with it too.
 """
