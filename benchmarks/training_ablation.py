@@ -211,6 +211,22 @@ def paired_delta(report: dict | str | Path, set_name: str, run: str, key: str) -
     raise KeyError(f"no final row {set_name!r}/{run!r} in the report")
 
 
+def set_deltas(report: dict | str | Path, sets: list[str] | tuple[str, ...], run: str, against: str,
+               keys: tuple[str, ...] = ("pesq_wb", "si_sdr")) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """``paired_delta`` of ``run`` for each of ``sets`` and ``keys``, printed one per line as
+    ``SET KEY RUN - AGAINST mean +- ci (n=items)`` (``against``: the label of the sets' first run, for
+    the print only); keyed ``(set, key)``. What the judges' verdicts read."""
+    if not isinstance(report, dict):
+        report = json.loads(Path(report).read_text())
+    width = max(len(s) for s in sets)
+    d = {}
+    for s in sets:
+        for k in keys:
+            d[s, k] = m, ci, n = paired_delta(report, s, run, k)
+            print(f"{s:{width}s} {k:8s} {run} - {against} {m:+.4f} +- {ci:.4f} (n={n})")
+    return d
+
+
 BRANCH_SETS = {("release", "plain"): "plain val", ("release", "room"): "reverberant val",
                ("control", "plain"): "plain val vs control", ("control", "room"): "reverberant val vs control"}
 

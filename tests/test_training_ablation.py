@@ -64,7 +64,7 @@ def _per_item(path: Path, step: int, sdr: list[float], pesq: list, val_mix: str 
     return path
 
 
-def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_path, ablation, monkeypatch):
+def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_path, ablation, monkeypatch, capsys):
     a = _log(tmp_path / "a", [_val(100, 1.0, 1.0)])
     b = _log(tmp_path / "b", [_val(100, 2.0, 1.5)])
     ref = _per_item(tmp_path / "ref.json", 100, [1.0, 2.0, 3.0, 4.0], [1.5, 2.0, None, 2.5])
@@ -108,6 +108,13 @@ def test_final_checkpoints_are_compared_per_item_with_a_confidence_interval(tmp_
     d = ablation.branch_deltas(report, "b")
     assert len(d) == 8 and d["control", "room", "si_sdr"] == (-0.1, 0.05, 6)
     assert d["release", "plain", "pesq_wb"] == (0.01, 0.002, 5)
+    # any named sets, read and printed in one call
+    d = ablation.set_deltas(report, ["plain val", "reverberant val"], "b", "ctl")
+    assert d == {("plain val", "pesq_wb"): (0.01, 0.002, 5), ("plain val", "si_sdr"): (-0.1, 0.05, 6),
+                 ("reverberant val", "pesq_wb"): (0.01, 0.002, 5), ("reverberant val", "si_sdr"): (-0.1, 0.05, 6)}
+    assert "plain val       si_sdr   b - ctl -0.1000 +- 0.0500 (n=6)" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="no final row"):
+        ablation.set_deltas(report, ["missing"], "b", "ctl")
     # pass-through: each model against the release (paired) and against the control (difference)
     rows = [{"form": f, "group": "all", "model": "release"} for f in ablation.PASSTHROUGH_FORMS]
     rows += [{"form": f, "group": g, "model": m, "sdr_db_delta": {"mean": v + (5.0 if g != "all" else 0.0) + k}}

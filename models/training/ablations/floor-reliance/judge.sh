@@ -45,15 +45,10 @@ $py - "$R/$name.json" "$arm" <<'PY'
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import paired_delta
+from training_ablation import set_deltas
 
 table, arm = sys.argv[1], sys.argv[2]
-d = {}
-for s in ("unheard noise (widelands)", "plain val", "asterisk ru voice", "tuxpaint ru voice"):
-    for k in ("pesq_wb", "si_sdr"):
-        d[s, k] = paired_delta(table, s, arm, k)
-        m, ci, n = d[s, k]
-        print(f"{s:26s} {k:8s} {arm} - ctl {m:+.4f} +- {ci:.4f} (n={n})")
+d = set_deltas(table, ("unheard noise (widelands)", "plain val", "asterisk ru voice", "tuxpaint ru voice"), arm, "ctl")
 f1 = d["unheard noise (widelands)", "pesq_wb"][0] >= 0.015 and d["unheard noise (widelands)", "si_sdr"][0] >= 0.20
 f2 = d["plain val", "pesq_wb"][0] >= -0.010 and d["plain val", "si_sdr"][0] >= -0.20
 print(f"{arm}: F1 {'holds' if f1 else 'fails'}; F2 {'holds' if f2 else 'fails'}")

@@ -45,14 +45,10 @@ case "${1:-}" in
 import sys
 
 sys.path.insert(0, "benchmarks")
-from training_ablation import paired_delta
+from training_ablation import set_deltas
 
-d = {}
-for s in ("widelands half b (unheard)", "widelands half a (heard)", "plain val", "asterisk ru voice", "tuxpaint ru voice"):
-    for k in ("pesq_wb", "si_sdr"):
-        d[s, k] = paired_delta("benchmarks/results/heard-noise.json", s, "heard", k)
-        m, ci, n = d[s, k]
-        print(f"{s:28s} {k:8s} heard - ctl {m:+.4f} +- {ci:.4f} (n={n})")
+d = set_deltas("benchmarks/results/heard-noise.json", ("widelands half b (unheard)", "widelands half a (heard)",
+               "plain val", "asterisk ru voice", "tuxpaint ru voice"), "heard", "ctl")
 h1 = d["widelands half b (unheard)", "pesq_wb"][0] >= 0.030 and d["widelands half b (unheard)", "si_sdr"][0] >= 0.30
 print(f"H1 {'holds' if h1 else 'fails'}")
 PY
