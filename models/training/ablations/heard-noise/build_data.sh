@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the two data folders of heard-noise (rule.md), beside the project, from ../data-noise-wl
+# Build the three data folders of heard-noise (rule.md), beside the project, from ../data-noise-wl
 # (unheard-noise/build_data.sh) and ../data-voices5 (voices/build_data.sh); symbolic links, no copies:
 #   ../data-wl-heard    ../data-voices5's train and val splits (not its test split) plus
 #                       noise/train/wl_heard: half A of Widelands' val noise files
