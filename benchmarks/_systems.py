@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
-                    "speech_guard_db": float, "speech_guard_gate_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
+                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
 
 
 def split_system_options(spec: str) -> tuple[str, dict]:

@@ -40,8 +40,6 @@ DEFAULT_POST_FILTER_BETA = 0.0
 DEFAULT_PAUSE_POST_FILTER_BETA = 0.0
 MAX_SPEECH_GUARD_DB = 100.0
 RECOMMENDED_SPEECH_GUARD_DB = 35.0  # models/training/ablations/clean-guard/rule.md, round 2
-MAX_SPEECH_GUARD_GATE_DB = 60.0
-RECOMMENDED_SPEECH_GUARD_GATE_DB = 5.0  # models/training/ablations/guard-gate/rule.md
 
 
 class _Stream:
@@ -68,10 +66,9 @@ class _Stream:
 
     def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
                 level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0,
-                speech_guard_db: float | None = None, speech_guard_gate_db: float | None = None) -> None:
+                speech_guard_db: float | None = None) -> None:
         self.engine.limit_gain = limit_gain
         self.engine.speech_guard_db = speech_guard_db
-        self.engine.speech_guard_gate_db = speech_guard_gate_db
         self.engine.post_filter_beta = post_filter_beta
         self.engine.pause_post_filter_beta = pause_post_filter_beta
         self.engine.level_target_dbfs = level_target_dbfs
@@ -111,13 +108,6 @@ class Denoiser:
             the training talkers +0.03 and +1.0 dB, DNSMOS BAK -0.03; at -5..20 dB it lets noise
             through (BAK -0.07 for +0.004 PESQ-WB), hence off by default (README, "The Denoiser").
             Smaller margins keep more speech and let more noise through.
-        speech_guard_gate_db: the speech guard's gate (needs ``speech_guard_db``); None = ungated.
-            The network's own running SNR estimate (what its mask keeps against what it removes,
-            weighted over about 2 s; ``kernels/mask_snr.py``) tells a clean recording from a noisy
-            one; for every dB it lies under this gate the guard's margin rises 4 dB, so in noisy
-            recordings the guard fades out and the network alone decides (``kernels/guard.py``).
-            5 (``RECOMMENDED_SPEECH_GUARD_GATE_DB``) is the setting measured in
-            ``models/training/ablations/guard-gate/``.
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
 
@@ -142,7 +132,6 @@ class Denoiser:
         level_normalization: bool = False,
         pause_post_filter_beta: float = DEFAULT_PAUSE_POST_FILTER_BETA,
         speech_guard_db: float | None = None,
-        speech_guard_gate_db: float | None = None,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
@@ -152,7 +141,6 @@ class Denoiser:
         self.pause_post_filter_beta = pause_post_filter_beta
         self.level_normalization = level_normalization
         self.speech_guard_db = speech_guard_db
-        self.speech_guard_gate_db = speech_guard_gate_db
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
         self._num_threads = int(num_threads)
@@ -229,17 +217,6 @@ class Denoiser:
     @speech_guard_db.setter
     def speech_guard_db(self, value: float | None) -> None:
         self._speech_guard_db = None if value is None else _real_in_range("speech_guard_db", value, MAX_SPEECH_GUARD_DB, " dB")
-
-    @property
-    def speech_guard_gate_db(self) -> float | None:
-        """The speech guard's gate on the network's estimated SNR in dB, -60 to 60; None = ungated.
-        It acts only while the guard is on (``speech_guard_db``)."""
-        return self._speech_guard_gate_db
-
-    @speech_guard_gate_db.setter
-    def speech_guard_gate_db(self, value: float | None) -> None:
-        self._speech_guard_gate_db = (None if value is None else _real_in_range(
-            "speech_guard_gate_db", value, MAX_SPEECH_GUARD_GATE_DB, " dB", low=-MAX_SPEECH_GUARD_GATE_DB))
 
     @property
     def num_threads(self) -> int:
@@ -331,11 +308,11 @@ class Denoiser:
             y = out[:, start:stop]
             if stop - start == n:
                 stream.process(x, y, limit_gain, self._mix, self._post_filter_beta, level, self._pause_post_filter_beta,
-                               self._speech_guard_db, self._speech_guard_gate_db)
+                               self._speech_guard_db)
             else:
                 block = np.empty((audio.shape[0], stop - start), dtype=np.float32)
                 stream.process(np.ascontiguousarray(x), block, limit_gain, self._mix, self._post_filter_beta, level,
-                               self._pause_post_filter_beta, self._speech_guard_db, self._speech_guard_gate_db)
+                               self._pause_post_filter_beta, self._speech_guard_db)
                 y[:] = block
 
     # --- python protocol -------------------------------------------------------------------------
@@ -345,9 +322,7 @@ class Denoiser:
             f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} "
             f"pause_post_filter_beta={self._pause_post_filter_beta:g} "
             f"level_normalization={self._level_normalization}"
-            f"{'' if self._speech_guard_db is None else f' speech_guard_db={self._speech_guard_db:g}'}"
-            f"{'' if self._speech_guard_gate_db is None else f' speech_guard_gate_db={self._speech_guard_gate_db:g}'}"
-            f" at {hex(id(self))}>"
+            f"{'' if self._speech_guard_db is None else f' speech_guard_db={self._speech_guard_db:g}'} at {hex(id(self))}>"
         )
 
     def __getstate__(self) -> dict:
@@ -362,7 +337,6 @@ class Denoiser:
         state.setdefault("_level_normalization", False)  # pickled before it existed: keep its old output
         state.setdefault("_pause_post_filter_beta", DEFAULT_PAUSE_POST_FILTER_BETA)  # likewise
         state.setdefault("_speech_guard_db", None)  # likewise
-        state.setdefault("_speech_guard_gate_db", None)  # likewise
         self.__dict__.update(state)
 
 
@@ -382,13 +356,13 @@ def _check_denoiser_rate(rate_hz: float) -> float:
     return rate_hz
 
 
-def _real_in_range(name: str, value: object, high: float, unit: str = "", low: float = 0.0) -> float:
-    """``value`` as a float in [``low``, ``high``]; TypeError for non-numbers, ValueError otherwise."""
+def _real_in_range(name: str, value: object, high: float, unit: str = "") -> float:
+    """``value`` as a float in [0, ``high``]; TypeError for non-numbers, ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}{unit}, got {value:g}")
+    if not 0.0 <= value <= high:
+        raise ValueError(f"{name} must be between 0 and {high:g}{unit}, got {value:g}")
     return value

@@ -9,12 +9,10 @@ Per block of n samples (any n >= 0, 1 sample or a million):
    (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``);
    for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor;
    with the speech guard on (``speech_guard_db``), a second tracker on the input's own band energies
-   gives the guard its floor (each band's height over it is kept for step 5)
+   gives ``guard_bounds`` (``kernels/guard.py``) its floor
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
 5. ``apply_hybrid_mask``: complex mask below the split, interpolated gains above (optional
-   post-filter, pause post-filter via ``pause_weights``, speech guard via ``guard_bounds`` from the
-   heights, gated by the network's own SNR estimate ``track_mask_snr`` when ``speech_guard_gate_db``
-   is set (``kernels/mask_snr.py``), and attenuation limit)
+   post-filter, pause post-filter via ``pause_weights``, speech guard, and attenuation limit)
 6. ``np.fft.irfft``     : one batched inverse FFT
 7. ``overlap_add_block``: synthesis window, overlap-add, emit n samples
 
@@ -38,9 +36,8 @@ from .kernels.floor import (
     new_floor_state,
     track_band_floor,
 )
-from .kernels.guard import GATE_SLOPE, gated_margins, guard_bounds
+from .kernels.guard import guard_bounds
 from .kernels.level import normalize_features, parseval_weights, track_level
-from .kernels.mask_snr import MASK_SNR_TAU_S, new_mask_snr_state, track_mask_snr
 from .kernels.masks import apply_hybrid_mask, band_energy_db, pause_weights
 from .kernels.modified import modified_stft
 from .kernels.stft import count_frames, frame_block, overlap_add_block
@@ -88,9 +85,7 @@ class _Buffers:
         self.gain_db = np.zeros((n_channels, n_frames), dtype=np.float32)
         self.frame_beta = np.zeros((n_channels, n_frames), dtype=np.float32)
         self.guard_floor_db = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
-        self.guard = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)  # heights, then bounds
-        self.snr_est_db = np.zeros((n_channels, n_frames), dtype=np.float32)
-        self.margin_db = np.zeros((n_channels, n_frames), dtype=np.float32)
+        self.guard = np.zeros((n_channels, n_frames, cfg.n_bands), dtype=np.float32)
 
 
 class StreamingEngine:
@@ -127,7 +122,6 @@ class StreamingEngine:
         self.pause_post_filter_beta = 0.0  # extra post-filter strength in speech pauses (kernels/masks.py); 0 = off
         self.level_target_dbfs: float | None = None  # feature level normalisation (kernels/level.py); None = off
         self.speech_guard_db: float | None = None  # the speech guard's margin over the floor (kernels/guard.py); None = off
-        self.speech_guard_gate_db: float | None = None  # the guard's gate on the network's SNR estimate; None = ungated
         self.level_attack_s = LEVEL_ATTACK_S
         self.level_release_s = LEVEL_RELEASE_S
         self.level_floor_dbfs = LEVEL_FLOOR_DBFS
@@ -149,7 +143,6 @@ class StreamingEngine:
         self._guard_coefficients = floor_coefficients(
             config.hop_samples / config.sample_rate_hz, settings["smoothing_s"], settings["rise_db_per_s"]
         )
-        self._gate_alpha = float(np.exp(-config.hop_samples / config.sample_rate_hz / MASK_SNR_TAU_S))
         self._bin_band = np.repeat(np.arange(config.n_bands, dtype=np.int64), np.diff(self._edges))
         self.nonfinite_mask_values = 0
         self.reset()
@@ -173,8 +166,6 @@ class StreamingEngine:
         self._pause_w = np.zeros(c, dtype=np.float64)  # the pause post-filter's weight after the last frame
         self._guard_state = new_floor_state(c, cfg.n_bands)  # the speech guard's floor tracker
         self._guard_tracking = False  # its tracker has run since the last reset (or since it was off)
-        self._gate_state = new_mask_snr_state(c)  # the guard gate's SNR estimate (kernels/mask_snr.py)
-        self._gate_tracking = False  # it has run since the last reset (or since the guard or its gate was off)
         self.estimator.reset(c)
 
     def _work(self, n_frames: int) -> _Buffers:
@@ -214,20 +205,15 @@ class StreamingEngine:
             modified_stft(buf.spec, self._frame_index, self._table, cfg.compression_exponent, buf.spec_low)
             band_energy_db(buf.spec, self._edges, buf.band_db)
             bound = None
-            guard_db = self.speech_guard_db
-            gate_db = None if guard_db is None else self.speech_guard_gate_db
-            if guard_db is not None:
+            if self.speech_guard_db is not None:
                 self._guard_tracking = True
                 track_band_floor(buf.band_db, *self._guard_state, *self._guard_coefficients, buf.guard_floor_db)
-                np.subtract(buf.band_db, buf.guard_floor_db, out=buf.guard)  # heights, before any normalisation
+                guard_bounds(buf.band_db, buf.guard_floor_db, float(self.speech_guard_db), buf.guard)
                 bound = buf.guard
             elif self._guard_tracking:  # off: a guard turned on later starts its floor afresh
                 for state, fresh in zip(self._guard_state, new_floor_state(*self._guard_state[0].shape)):
                     state[:] = fresh
                 self._guard_tracking = False
-            if gate_db is None and self._gate_tracking:  # likewise its gate's estimate
-                self._gate_state[:] = 0.0
-                self._gate_tracking = False
             if self.level_target_dbfs is not None:
                 hop_s = cfg.hop_samples / cfg.sample_rate_hz
                 track_level(
@@ -244,15 +230,6 @@ class StreamingEngine:
                 mask_low, gains_high = self.estimator.run(buf.spec_low, buf.band_db)
             mask_low = np.ascontiguousarray(mask_low, dtype=np.float32)
             gains_high = np.ascontiguousarray(gains_high, dtype=np.float32)
-            if bound is not None:
-                if gate_db is not None:
-                    self._gate_tracking = True
-                    track_mask_snr(buf.spec, mask_low, gains_high, self._hi_idx0, self._hi_idx1, self._hi_w,
-                                   self._gate_state, self._gate_alpha, buf.snr_est_db)
-                    gated_margins(buf.snr_est_db, float(guard_db), float(gate_db), GATE_SLOPE, buf.margin_db)
-                else:
-                    buf.margin_db.fill(guard_db)
-                guard_bounds(buf.guard, buf.margin_db, buf.guard)
             frame_beta = None
             if self.pause_post_filter_beta > 0.0:
                 pause_weights(

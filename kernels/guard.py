@@ -18,16 +18,8 @@ tracking), so the bound needs no training and knows nothing of the talker.
 
 The floor is a minimum tracker: under loud or non-stationary noise it lies well below the noise and
 noise bands stand above it, so the guard lets noise through at low input SNR. It is meant for clean
-recordings (noise at least 15 dB under the speech); what it buys and costs is measured in
-``models/training/ablations/clean-guard/``.
-
-The gate: the network's own running SNR estimate (``kernels/mask_snr.py``) tells a clean recording
-from a noisy one where the floor cannot. With a gate at ``gate_db``, each frame's margin becomes
-
-    margin_db + GATE_SLOPE * max(0, gate_db - snr_est)
-
-so the bound fades out within a few dB under the gate (4 dB under it the margin is 16 dB higher) and
-the network alone decides in noisy recordings (``models/training/ablations/guard-gate/rule.md``).
+recordings (noise at least 15 dB under the speech) and is off by default; what it buys and costs is
+measured in ``models/training/ablations/clean-guard/``.
 """
 
 from __future__ import annotations
@@ -36,29 +28,15 @@ import math
 
 from numba import njit
 
-__all__ = ["GATE_SLOPE", "gated_margins", "guard_bounds"]
-
-GATE_SLOPE = 4.0  # dB of margin per dB of estimated SNR under the gate (guard-gate/rule.md)
+__all__ = ["guard_bounds"]
 
 
 @njit(cache=True, nogil=True)
-def gated_margins(snr_est_db, margin_db, gate_db, slope, out):
-    """``out`` (C, T) = margin_db + slope * max(0, gate_db - snr_est_db), ``snr_est_db`` (C, T)."""
-    n_channels, n_frames = snr_est_db.shape
+def guard_bounds(band_db, floor_db, margin_db, out):
+    """``out`` (C, T, B) = sqrt(max(0, 1 - 10^(-(band_db - floor_db - margin_db) / 10))), all (C, T, B)."""
+    n_channels, n_frames, n_bands = band_db.shape
     for c in range(n_channels):
         for t in range(n_frames):
-            out[c, t] = margin_db + slope * max(0.0, gate_db - snr_est_db[c, t])
-
-
-@njit(cache=True, nogil=True)
-def guard_bounds(height_db, margin_db, out):
-    """``out`` (C, T, B) = sqrt(max(0, 1 - 10^(-(height_db - margin_db) / 10))): ``height_db`` (C, T, B)
-    is each band's energy over its floor (X_b - N_b), ``margin_db`` (C, T) each frame's margin.
-    ``out`` may be ``height_db`` itself."""
-    n_channels, n_frames, n_bands = height_db.shape
-    for c in range(n_channels):
-        for t in range(n_frames):
-            m = margin_db[c, t]
             for b in range(n_bands):
-                x = 1.0 - 10.0 ** (-0.1 * (height_db[c, t, b] - m))
+                x = 1.0 - 10.0 ** (-0.1 * (band_db[c, t, b] - floor_db[c, t, b] - margin_db))
                 out[c, t, b] = math.sqrt(x) if x > 0.0 else 0.0

@@ -1,14 +1,12 @@
 """clean-guard measurement (rule.md): the shipped Denoiser with its speech guard off and at each margin.
 
     .venv/bin/python models/training/ablations/clean-guard/measure.py --data-dir ../data-voices-ru --items 201 \
-        --name clean-guard-ru [--snr 15:30] [--margins 20,25] [--dnsmos-items 60] [--noise-include 'music/*,...'] \
-        [--gate-db 5]
+        --name clean-guard-ru [--snr 15:30] [--margins 20,25] [--dnsmos-items 60] [--noise-include 'music/*,...']
 
 Mixtures: ``--data-dir``'s val split, ``augment=false``, input SNR uniform in ``--snr`` dB, evenly
 spaced and picked as snr-guard's probe picks them (``snr-guard/probe.py``'s ``speech_mixtures``).
 Each runs through ``Denoiser()`` (the default model, one thread, 48 kHz, ``process`` from reset) with
-``speech_guard_db`` None and each margin (with ``--gate-db``, each margin also gated:
-``speech_guard_gate_db``, ``../guard-gate/rule.md``); outputs are scored against the clean target (PESQ-WB, SI-SDR;
+``speech_guard_db`` None and each margin; outputs are scored against the clean target (PESQ-WB, SI-SDR;
 DNSMOS on ``--dnsmos-items`` of them). Writes benchmarks/results/<name>.{md,json}: paired means
 (guard − off) with 95 % CIs, overall and by 5-dB input-SNR bucket. Never reads the test split.
 """
@@ -50,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--noise-include", default="")
     p.add_argument("--model", default="default")
     p.add_argument("--attenuation-limit-db", type=float, default=100.0, help="both arms' attenuation limit (round 4)")
-    p.add_argument("--gate-db", type=float, default=None, help="also run each margin gated at this estimated SNR (guard-gate)")
     p.add_argument("--name", required=True)
     args = p.parse_args(argv)
 
@@ -64,14 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     from hance_plugin.training.train import _pesq_wb
 
     margins = [float(m) for m in args.margins.split(",")]
+    labels = ["off"] + [f"margin {m:g} dB" for m in margins]
     limit = args.attenuation_limit_db
-    denoisers = {"off": Denoiser(args.model, attenuation_limit_db=limit)}
-    for m in margins:
-        denoisers[f"margin {m:g} dB"] = Denoiser(args.model, attenuation_limit_db=limit, speech_guard_db=m)
-        if args.gate_db is not None:
-            denoisers[f"margin {m:g} dB, gate {args.gate_db:g} dB"] = Denoiser(
-                args.model, attenuation_limit_db=limit, speech_guard_db=m, speech_guard_gate_db=args.gate_db)
-    labels = list(denoisers)
+    denoisers = {"off": Denoiser(args.model, attenuation_limit_db=limit)} | {
+        label: Denoiser(args.model, attenuation_limit_db=limit, speech_guard_db=m) for m, label in zip(margins, labels[1:])}
     noise = dict(noise_split="train", noise_include=parse_patterns(args.noise_include)) if args.noise_include else {}
     n_picks, mixtures = speech_mixtures(args.data_dir, args.items, mix=f"augment=false,snr_db_range={args.snr}", **noise)
     dnsmos = _Dnsmos() if args.dnsmos_items > 0 else None

@@ -4,7 +4,8 @@
 # mixture, on five val sets at -5..20 dB and at 15..30 dB; prints A1 / A2 / A3 for gated - off.
 # Writes benchmarks/results/guard-gate-{noisy,clean}-{plain,ru,tpru,nonstationary,wl}.{md,json} (each only
 # where missing).
-#   bash models/training/ablations/guard-gate/judge.sh      (about 15 min at 2 cores)
+#   bash models/training/ablations/guard-gate/judge.sh      (about 13 min at 2 cores)
+# The gate and measure.py --gate-db were removed after the outcome (rule.md): run this at commit ba9e13d.
 set -euo pipefail
 R=benchmarks/results
 py=.venv/bin/python
