@@ -916,6 +916,9 @@ def issue_targets(per_mixture: list[dict], systems: list[str], ours: str, twin: 
 
     if ours in systems and NOISY in systems:
         add(f"{ours} - noisy, PESQ-WB at 0 and 5 dB", ours, NOISY, "pesq_wb", 0.6, snrs=(0, 5))
+    if "deepfilternet" in systems and NOISY in systems:  # how far the strongest peer gets on the same cells
+        add("deepfilternet - noisy, PESQ-WB at 0 and 5 dB (the peer's reach)", "deepfilternet", NOISY, "pesq_wb", 0.6,
+            snrs=(0, 5), report_only=True)
     for peer in ("rnnoise", "noisereduce"):
         if ours in systems and peer in systems:
             for metric in METRICS:

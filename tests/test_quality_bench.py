@@ -325,6 +325,12 @@ def test_aggregate_targets_and_markdown(tmp_path):
     t2 = {t["metric"]: t for t in q.issue_targets(with_peer, systems + ["rnnoise"], "ours", "twin") if "rnnoise" in t["check"]}
     assert t2["lsd_hf"]["value"] == pytest.approx(4.0) and t2["lsd_hf"]["met"] is True  # lower LSD is better
     assert t2["estoi"]["met"] is True
+    with_dfn = [dict(r, systems=dict(r["systems"], deepfilternet=dict(r["systems"]["noisy"], pesq_wb=r["systems"]["noisy"]["pesq_wb"] + 0.3)))
+                for r in rows]
+    reach = [t for t in q.issue_targets(with_dfn, systems + ["deepfilternet"], "ours", "twin") if t["a"] == "deepfilternet"
+             and t["b"] == "noisy"]
+    assert len(reach) == 1 and reach[0]["value"] == pytest.approx(0.3) and reach[0]["n"] == 4  # the 0 and 5 dB cells
+    assert reach[0]["met"] is None and reach[0]["target"] == "report"
 
     report = {
         "config": {
