@@ -5,11 +5,13 @@
 OUT.pt is FIRST.pt with its ``model`` state dict replaced by the element-wise mean of all members'
 (float tensors; every other entry, the optimiser state included, is FIRST's, so the loaders that read
 a training checkpoint read it unchanged). Every member must be at the same step and have the same
-keys and shapes.
+keys and shapes. Beside OUT.pt it writes ``log.jsonl``: the lines every member's log.jsonl shares (the
+history they branched from; the soup trained no step of its own) and one ``{"kind": "soup"}`` record.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -38,6 +40,11 @@ def main(argv: list[str]) -> int:
     result["soup_members"] = [str(p) for p in paths]
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(result, out)
+    logs = [(Path(p).parent / "log.jsonl").read_text().splitlines() for p in paths]
+    shared = set.intersection(*(set(lines) for lines in logs[1:]))
+    history = [line for line in logs[0] if line in shared]
+    record = {"kind": "soup", "step": first["progress"]["step"], "members": [str(p) for p in paths]}
+    (out.parent / "log.jsonl").write_text("\n".join(history + [json.dumps(record)]) + "\n")
     print(f"{out}: mean of {len(paths)} checkpoints at step {steps.pop()}")
     return 0
 
