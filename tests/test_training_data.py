@@ -1160,3 +1160,49 @@ def test_running_speech_joins_trimmed_files_with_short_gaps(corpus):
     for bad in ("p_running_speech=2", "running_gap_s_range=0.2:0.1", "running_gap_s_range=0:2"):
         with pytest.raises(ValueError):
             parse_mix_overrides(bad)
+
+
+def test_quiet_lead_replaces_the_segment_start(corpus):
+    """``p_quiet_lead``: the first stretch of the noisy input becomes hiss, hum or the item's own
+    noise turned down, the target there silence; the rest of the segment, its SNR and the other
+    draws are untouched; every kind occurs, levels lie in their ranges, plain mixing has none,
+    and 0 (the default) is bit-identical."""
+    common = dict(seed=3, p_clip=0.0, quiet_lead_s_range=(0.2, 0.6))  # 1-s segments
+    base = _source(corpus, **common)
+    off = _source(corpus, p_quiet_lead=0.0, **common)
+    on = _source(corpus, p_quiet_lead=1.0, **common)
+    kinds = set()
+    for i in range(24):
+        b, o, q = base[i], off[i], on[i]
+        assert np.array_equal(b.noisy, o.noisy) and np.array_equal(b.clean, o.clean)
+        assert "quiet_lead" not in b.meta
+        lead = q.meta["quiet_lead"]
+        kinds.add(lead["kind"])
+        k = int(round(lead["seconds"] * SR))
+        assert int(0.2 * SR) <= k <= int(0.6 * SR) + 1
+        np.testing.assert_array_equal(q.noisy[k:], b.noisy[k:])
+        np.testing.assert_array_equal(q.clean[k:], b.clean[k:])
+        assert not np.any(q.clean[:k])
+        assert (q.snr_db, q.bandwidth_hz, q.meta["kind"]) == (b.snr_db, b.bandwidth_hz, b.meta["kind"])
+        rms_db = 10 * np.log10(np.mean(q.noisy[:k].astype(np.float64) ** 2) + 1e-30)
+        if lead["kind"] == "fade":
+            own = b.noisy[:k].astype(np.float64) - b.clean[:k]
+            np.testing.assert_allclose(q.noisy[:k], own * 10 ** (-lead["down_db"] / 20), rtol=1e-5, atol=1e-12)
+            assert 20.0 <= lead["down_db"] <= 45.0
+        else:
+            assert rms_db == pytest.approx(lead["rms_dbfs"], abs=0.1)
+            lo, hi = (-105.0, -75.0) if lead["kind"] == "hiss" else (-100.0, -65.0)
+            assert lo <= lead["rms_dbfs"] <= hi
+        if b.meta["kind"] == "speech_only":
+            assert lead["kind"] != "fade"  # no noise to turn down: hiss instead
+    assert kinds == {"hiss", "hum", "fade"}
+    np.testing.assert_array_equal(_source(corpus, p_quiet_lead=1.0, **common)[5].noisy, on[5].noisy)  # seeded
+    assert "quiet_lead" not in _source(corpus, p_quiet_lead=1.0, quiet_lead_s_range=(0.2, 0.6), augment=False)[0].meta
+    assert parse_mix_overrides("p_quiet_lead=0.3,quiet_lead_s_range=0.5:1.5") == {
+        "p_quiet_lead": 0.3, "quiet_lead_s_range": (0.5, 1.5)}
+    for bad in ("p_quiet_lead=1.5", "quiet_lead_s_range=0:1", "quiet_lead_hum_dbfs_range=-60:-30",
+                "quiet_lead_fade_db_range=30:20"):
+        with pytest.raises(ValueError):
+            parse_mix_overrides(bad)
+    with pytest.raises(ValueError, match="below segment_seconds"):
+        MixConfig(segment_seconds=1.0, p_quiet_lead=0.5)  # the default 0.3-2 s could cover the segment

@@ -86,6 +86,17 @@ noise, and 6):
 6. **Peak**: if the noisy input or the target would exceed 0.99, both are scaled by the same
    factor (the SNR does not change). Finally, clipping (``p_clip``) of the noisy input only at
    30-80 % of its peak.
+7. **Quiet lead-in** (``p_quiet_lead``, default 0: off, bit-identical): the segment's first
+   ``quiet_lead_s_range`` seconds (uniform) are replaced in the noisy input by something quiet
+   and in the target by silence: hiss (white to pink noise, RMS ``quiet_lead_hiss_dbfs_range``,
+   as dither or a preamp's own noise), mains hum (``noises.hum``, RMS ``quiet_lead_hum_dbfs_range``,
+   a muted microphone) or the mixture's own noise turned down by ``quiet_lead_fade_db_range`` (a
+   fade-in, a gain raised after the start; hiss instead where the item has no noise), a third each.
+   The engine's noise-floor tracker (``kernels/floor.py``) falls to such a lead-in and rises
+   5 dB/s afterwards, so for seconds the noise that follows stands far above "the floor": a
+   network trained only on segments that start with the recording never sees that and keeps the
+   noise (README "Known weakness"). The item's SNR, level and bandwidth describe the rest of
+   the segment. Its own stream (bit-identical mixtures at 0).
 
 Memory: decoded 48 kHz audio is cached per process as int16 (+ one float scale per file: 16-bit
 precision, half the memory of float32) in an LRU bounded by ``cache_mb``. The whole shared corpus
@@ -136,7 +147,8 @@ _SYNTH_WEIGHTS = np.array([0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.1, 0.2])
 
 # random streams (third element of the seed); one per stage so stages do not perturb each other
 (_S_PLAN, _S_SPEECH, _S_VOICE, _S_NOISE, _S_SYNTH, _S_CHANNEL, _S_BABBLE, _S_ROOM, _S_NOISE_SHAPE, _S_NOISE_SPEED,
- _S_SPEECH_FLOOR, _S_SPEECH_EQ, _S_RUNNING, _S_RANDOM_NOISE) = range(14)
+ _S_SPEECH_FLOOR, _S_SPEECH_EQ, _S_RUNNING, _S_RANDOM_NOISE, _S_QUIET_LEAD) = range(15)
+_QUIET_LEAD_KINDS = ("hiss", "hum", "fade")
 
 
 @dataclass
@@ -171,6 +183,11 @@ class MixConfig:
     p_running_speech: float = 0.0  # short files trimmed and joined with short gaps (running speech); 0 = off
     p_random_noise: float = 0.0  # domain-randomised noise (noises.random_texture) replaces / joins the noise; 0 = off
     running_gap_s_range: tuple[float, float] = (0.02, 0.15)  # its gaps between files, s (uniform)
+    p_quiet_lead: float = 0.0  # a quiet lead-in (hiss, hum, the noise turned down) replaces the segment's start; 0 = off
+    quiet_lead_s_range: tuple[float, float] = (0.3, 2.0)  # its length, s (uniform)
+    quiet_lead_hiss_dbfs_range: tuple[float, float] = (-105.0, -75.0)  # hiss RMS, dBFS (uniform)
+    quiet_lead_hum_dbfs_range: tuple[float, float] = (-100.0, -65.0)  # hum RMS, dBFS (uniform)
+    quiet_lead_fade_db_range: tuple[float, float] = (20.0, 45.0)  # how far the own noise is turned down, dB (uniform)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -188,7 +205,7 @@ class MixConfig:
         if not 0.0 <= self.voice_pitch_semitones <= 12.0:
             raise ValueError(f"voice_pitch_semitones must be in 0..12, got {self.voice_pitch_semitones}")
         for name in ("p_noise_speed", "p_speech_floor", "p_speech_eq", "p_synthetic_rir", "p_running_speech",
-                     "p_random_noise"):
+                     "p_random_noise", "p_quiet_lead"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a probability, got {getattr(self, name)}")
         lo, hi = self.speech_floor_db_range
@@ -199,6 +216,19 @@ class MixConfig:
         lo, hi = self.running_gap_s_range
         if not 0.0 <= lo <= hi <= 1.0:
             raise ValueError(f"running_gap_s_range must satisfy 0 <= low <= high <= 1 s, got {lo}:{hi}")
+        lo, hi = self.quiet_lead_s_range
+        if not 0.0 < lo <= hi <= 10.0:
+            raise ValueError(f"quiet_lead_s_range must satisfy 0 < low <= high <= 10 s, got {lo}:{hi}")
+        if self.p_quiet_lead > 0 and hi >= self.segment_seconds:  # a lead-in must leave some of the segment
+            raise ValueError(f"quiet_lead_s_range's high end ({hi:g} s) must be below segment_seconds "
+                             f"({self.segment_seconds:g} s) when p_quiet_lead > 0")
+        for name in ("quiet_lead_hiss_dbfs_range", "quiet_lead_hum_dbfs_range"):
+            lo, hi = getattr(self, name)
+            if not -140.0 <= lo <= hi <= -40.0:
+                raise ValueError(f"{name} must satisfy -140 <= low <= high <= -40 dBFS, got {lo}:{hi}")
+        lo, hi = self.quiet_lead_fade_db_range
+        if not 0.0 <= lo <= hi <= 80.0:
+            raise ValueError(f"quiet_lead_fade_db_range must satisfy 0 <= low <= high <= 80 dB, got {lo}:{hi}")
         if self.synthetic_rirs < 1:
             raise ValueError(f"synthetic_rirs must be at least 1, got {self.synthetic_rirs}")
         lo, hi = self.synthetic_rt60_range
@@ -744,6 +774,37 @@ class MixtureSource:
 
     # ------------------------------------------------------------------------------------ mixture
 
+    def _quiet_lead(self, rng: np.random.Generator, noisy: np.ndarray, clean: np.ndarray, has_noise: bool,
+                    meta: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Step 7: with ``p_quiet_lead``, the first stretch of ``noisy`` becomes a quiet lead-in and that
+        of ``clean`` silence (new arrays; the inputs are left alone). All numbers are drawn first."""
+        cfg = self.config
+        use, u_kind, u_len, u_level, u_exp = rng.random(5)
+        if use >= cfg.p_quiet_lead:
+            return noisy, clean
+        kind = _QUIET_LEAD_KINDS[min(int(u_kind * 3), 2)]
+        if kind == "fade" and not has_noise:
+            kind = "hiss"
+        lo, hi = cfg.quiet_lead_s_range
+        k = min(int(round((lo + u_len * (hi - lo)) * SR)), noisy.size)
+        info: dict = {"kind": kind, "seconds": k / SR}
+        if kind == "fade":
+            lo, hi = cfg.quiet_lead_fade_db_range
+            down_db = lo + u_level * (hi - lo)
+            lead = (noisy[:k] - clean[:k]) * np.float32(10 ** (-down_db / 20))
+            info["down_db"] = float(down_db)
+        else:
+            lo, hi = cfg.quiet_lead_hiss_dbfs_range if kind == "hiss" else cfg.quiet_lead_hum_dbfs_range
+            level_dbfs = lo + u_level * (hi - lo)
+            shape = noises.colored_noise(rng, k, exponent=float(u_exp)) if kind == "hiss" else noises.hum(rng, k)
+            lead = shape * np.float32(10 ** (level_dbfs / 20))
+            info["rms_dbfs"] = float(level_dbfs)
+        noisy, clean = noisy.copy(), clean.copy()
+        noisy[:k] = lead
+        clean[:k] = 0.0
+        meta["quiet_lead"] = info
+        return noisy, clean
+
     def __getitem__(self, index: int) -> Mixture:
         index = operator.index(index)
         if index < 0:
@@ -916,6 +977,8 @@ class MixtureSource:
             threshold = clip_fraction * float(np.max(np.abs(noisy)))
             noisy = augment.hard_clip(noisy, threshold)
             meta["clip_threshold"] = threshold
+        if aug and cfg.p_quiet_lead > 0:
+            noisy, clean = self._quiet_lead(stream(_S_QUIET_LEAD), noisy, clean, noise is not None, meta)
         if kind == "noise_only":
             snr_db = -math.inf
         elif kind == "speech_only":
