@@ -1206,3 +1206,13 @@ def test_quiet_lead_replaces_the_segment_start(corpus):
             parse_mix_overrides(bad)
     with pytest.raises(ValueError, match="below segment_seconds"):
         MixConfig(segment_seconds=1.0, p_quiet_lead=0.5)  # the default 0.3-2 s could cover the segment
+    keep = _source(corpus, p_quiet_lead=1.0, quiet_lead_target="lead", **common)
+    for i in range(6):  # the same lead-in, kept in the target as it is in the input
+        q, k_ = on[i], keep[i]
+        k = int(round(q.meta["quiet_lead"]["seconds"] * SR))
+        np.testing.assert_array_equal(k_.noisy, q.noisy)
+        np.testing.assert_array_equal(k_.clean[:k], k_.noisy[:k])
+        np.testing.assert_array_equal(k_.clean[k:], q.clean[k:])
+    with pytest.raises(ValueError, match="quiet_lead_target"):
+        parse_mix_overrides("quiet_lead_target=noise")
+    assert parse_mix_overrides("quiet_lead_target=lead") == {"quiet_lead_target": "lead"}

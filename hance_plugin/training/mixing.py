@@ -92,6 +92,10 @@ noise, and 6):
    as dither or a preamp's own noise), mains hum (``noises.hum``, RMS ``quiet_lead_hum_dbfs_range``,
    a muted microphone) or the mixture's own noise turned down by ``quiet_lead_fade_db_range`` (a
    fade-in, a gain raised after the start; hiss instead where the item has no noise), a third each.
+   ``quiet_lead_target`` says what the target holds there: ``silence`` (the lead-in is noise), or
+   ``lead`` (the lead-in as it is: a quiet start is also how every clean recording begins, with its
+   own floor, so the network is taught only what follows the lead-in, not to remove a quiet start;
+   models/training/ablations/quiet-lead/).
    The engine's noise-floor tracker (``kernels/floor.py``) falls to such a lead-in and rises
    5 dB/s afterwards, so for seconds the noise that follows stands far above "the floor": a
    network trained only on segments that start with the recording never sees that and keeps the
@@ -188,6 +192,7 @@ class MixConfig:
     quiet_lead_hiss_dbfs_range: tuple[float, float] = (-105.0, -75.0)  # hiss RMS, dBFS (uniform)
     quiet_lead_hum_dbfs_range: tuple[float, float] = (-100.0, -65.0)  # hum RMS, dBFS (uniform)
     quiet_lead_fade_db_range: tuple[float, float] = (20.0, 45.0)  # how far the own noise is turned down, dB (uniform)
+    quiet_lead_target: str = "silence"  # the target during the lead-in: "silence" or "lead" (the lead-in as it is)
     augment: bool = True  # False -> plain mixing (one corpus noise, no other augmentation)
 
     def __post_init__(self) -> None:
@@ -226,6 +231,8 @@ class MixConfig:
             lo, hi = getattr(self, name)
             if not -140.0 <= lo <= hi <= -40.0:
                 raise ValueError(f"{name} must satisfy -140 <= low <= high <= -40 dBFS, got {lo}:{hi}")
+        if self.quiet_lead_target not in ("silence", "lead"):
+            raise ValueError(f"quiet_lead_target must be 'silence' or 'lead', got {self.quiet_lead_target!r}")
         lo, hi = self.quiet_lead_fade_db_range
         if not 0.0 <= lo <= hi <= 80.0:
             raise ValueError(f"quiet_lead_fade_db_range must satisfy 0 <= low <= high <= 80 dB, got {lo}:{hi}")
@@ -777,7 +784,8 @@ class MixtureSource:
     def _quiet_lead(self, rng: np.random.Generator, noisy: np.ndarray, clean: np.ndarray, has_noise: bool,
                     meta: dict) -> tuple[np.ndarray, np.ndarray]:
         """Step 7: with ``p_quiet_lead``, the first stretch of ``noisy`` becomes a quiet lead-in and that
-        of ``clean`` silence (new arrays; the inputs are left alone). All numbers are drawn first."""
+        of ``clean`` silence or the same lead-in (``quiet_lead_target``; new arrays, the inputs are left
+        alone). All numbers are drawn first."""
         cfg = self.config
         use, u_kind, u_len, u_level, u_exp = rng.random(5)
         if use >= cfg.p_quiet_lead:
@@ -801,7 +809,7 @@ class MixtureSource:
             info["rms_dbfs"] = float(level_dbfs)
         noisy, clean = noisy.copy(), clean.copy()
         noisy[:k] = lead
-        clean[:k] = 0.0
+        clean[:k] = lead if cfg.quiet_lead_target == "lead" else 0.0
         meta["quiet_lead"] = info
         return noisy, clean
 
