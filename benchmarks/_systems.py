@@ -4,6 +4,11 @@
 option, so one run can pair a model with and without an inference option on the same items
 (``quality.py --systems``, ``passthrough.py --model``). Options are comma-separated key=value pairs
 of ``DENOISER_OPTIONS``; the bracketed text stays in the system's report name.
+
+``lead_in=restart`` is not a Denoiser option but what file processing does
+(``hance_plugin.fileio.process_file``): each input is looked at for a quiet lead-in
+(``hance_plugin.lead_in.find_quiet_lead_in``) and the Denoiser's noise floor starts after it
+(``noise_floor_start_samples``); ``lead_in=off`` (the default) processes the array as it is.
 """
 
 from __future__ import annotations
@@ -11,7 +16,33 @@ from __future__ import annotations
 from pathlib import Path
 
 DENOISER_OPTIONS = {"attenuation_limit_db": float, "post_filter_beta": float, "pause_post_filter_beta": float,
-                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()]}
+                    "speech_guard_db": float, "level_normalization": lambda v: {"true": True, "false": False}[v.lower()],
+                    "lead_in": lambda v: {"restart": True, "off": False}[v.lower()]}
+
+
+class LeadInDenoiser:
+    """A ``Denoiser`` whose one-shot ``process`` first looks for a quiet lead-in and starts the noise
+    floor after it, as file processing does (``lead_in=restart``). ``last_lead_in`` is what the last
+    call found (None: nothing)."""
+
+    def __init__(self, denoiser) -> None:
+        self.denoiser = denoiser
+        self.last_lead_in = None
+
+    def process(self, input_array, sample_rate, buffer_size: int = 8192, reset: bool = True):
+        from hance_plugin.lead_in import find_quiet_lead_in
+
+        if not reset:
+            raise ValueError("lead_in=restart looks ahead: one-shot processing (reset=True) only")
+        x = input_array if input_array.ndim == 2 else input_array[None, :]
+        self.last_lead_in = find_quiet_lead_in(x, sample_rate)
+        self.denoiser.noise_floor_start_samples = None if self.last_lead_in is None else self.last_lead_in.end_samples
+        return self.denoiser.process(input_array, sample_rate, buffer_size=buffer_size, reset=True)
+
+    __call__ = process
+
+    def __getattr__(self, name):
+        return getattr(self.denoiser, name)
 
 
 def split_system_options(spec: str) -> tuple[str, dict]:
@@ -37,7 +68,9 @@ def denoiser_for(spec: str, num_threads: int = 1):
     from hance_plugin import Denoiser
 
     model, options = split_system_options(spec)
-    return Denoiser(model=model, num_threads=num_threads, **options)
+    lead_in = options.pop("lead_in", False)
+    denoiser = Denoiser(model=model, num_threads=num_threads, **options)
+    return LeadInDenoiser(denoiser) if lead_in else denoiser
 
 
 def system_label(spec: str) -> str:

@@ -133,6 +133,8 @@ def collect(model: str, data_dir: Path, items: int, lead_s: float, gap_s: float,
             use = dnsmos if name == "plain" and position in with_dnsmos else None
             scores = compute_metrics(clean, y, speech_bandwidth_hz=float(m.bandwidth_hz), dnsmos=use)
             row[name] = {k: scores.get(k) for k in METRICS + (("dnsmos_bak",) if use else ())}
+            if hasattr(denoiser, "last_lead_in"):  # a lead_in=restart system: where it found a lead-in
+                row[name]["lead_in_s"] = None if denoiser.last_lead_in is None else denoiser.last_lead_in.end_s
         rows.append(row)
     return rows
 

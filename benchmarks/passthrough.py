@@ -198,6 +198,8 @@ def run_model(model: str, items: list[dict], split_hz: float, progress: bool = T
     for item in iterator:
         y = denoiser.process(item["audio"][None, :], SR, reset=True)[0]
         out.append(passthrough_metrics(item["audio"], y, item["bandwidth_hz"], split_hz))
+        if hasattr(denoiser, "last_lead_in"):  # a lead_in=restart system: where it found a lead-in
+            out[-1]["lead_in_s"] = None if denoiser.last_lead_in is None else denoiser.last_lead_in.end_s
     return out
 
 

@@ -87,6 +87,7 @@ class BatchOptions:
     speech_guard_db: float | str | None = None  # overrides every Denoiser's speech guard ("off" turns it off)
     chunk_seconds: float = 1.0
     progress: bool = False
+    lead_in: bool = True  # start the Denoisers' noise floor after a quiet lead-in (fileio.process_file)
 
 
 @dataclass
@@ -311,6 +312,7 @@ def process_task(task: dict) -> dict:
             chain, input_path, output_path, output=output, chunk_seconds=task["chunk_seconds"],
             progress=task.get("progress", False),
             progress_position=task.get("progress_position") or _WORKER_POSITION,
+            lead_in=task.get("lead_in", True),
         )
         after = input_path.stat()
         if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
@@ -379,6 +381,8 @@ def _prepare(options: BatchOptions):
             raise BatchUsageError(f"{exc} (output bit_depth {chain.output.bit_depth} of the preset, format {fmt})") from None
     # the fingerprint covers what shapes the file: the chain, the loudness stage and the output options
     fingerprint = preset_fingerprint(chain, output=replace(chain.output, format=fmt))
+    if not options.lead_in:  # outputs made without the lead-in restart are other files
+        fingerprint += "+no-lead-in-restart"
     return in_dir, out_resolved, chain, text, fingerprint, fmt
 
 
@@ -469,6 +473,7 @@ def run_batch(options: BatchOptions, on_result: Callable[[dict], None] | None = 
                     "format": fmt, "dither": chain.output.dither,
                 },
                 "chunk_seconds": options.chunk_seconds,
+                "lead_in": options.lead_in,
                 "prior": manifest.entries.get(str(rel)),
             })
 

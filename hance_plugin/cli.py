@@ -74,6 +74,11 @@ def _denoiser_overrides(parser: argparse.ArgumentParser, with_mix: bool = True) 
         "noise floor are not removed (35 is the measured setting; 'off' turns a preset's guard off; "
         "default: the preset's, else off)",
     )
+    parser.add_argument(
+        "--no-lead-in-restart", dest="lead_in", action="store_false",
+        help="keep the noise floor that a quiet lead-in (dither, hum, a fade-in) leaves behind; by default the "
+        "Denoiser's noise floor starts after it",
+    )
     if with_mix:
         parser.add_argument("--mix", type=float, default=None, help="dry/wet mix in [0, 1] (default: the preset's, else 1)")
 
@@ -331,7 +336,7 @@ def _cmd_process(args) -> int:
         return EXIT_USAGE
     show = not (args.quiet or args.json)
     try:
-        result = process_file(chain, args.input, args.output, progress=show)
+        result = process_file(chain, args.input, args.output, progress=show, lead_in=args.lead_in)
     except Exception as exc:  # report any failure on this file with its name
         if args.json:
             _emit_json({"ok": False, "input": str(args.input), "error": f"{type(exc).__name__}: {exc}"})
@@ -346,6 +351,11 @@ def _cmd_process(args) -> int:
             f"{result['subtype']}; {_db(stats['integrated_lufs'], 'LUFS')}, "
             f"true peak {_db(stats['true_peak_dbtp'], 'dBTP')}) in {result['seconds']:.1f} s"
         )
+        lead = result.get("quiet_lead_in")
+        if lead:
+            print(f"quiet lead-in: the first {lead['end_s']:.2f} s (at most {lead['lead_dbfs']:.0f} dBFS, the recording's "
+                  f"floor after it {lead['after_floor_dbfs']:.0f} dBFS); the noise floor starts after it "
+                  "(--no-lead-in-restart: keep it)")
         if result.get("clipped_samples"):
             print(f"warning: {result['clipped_samples']} samples clipped at full scale", file=sys.stderr)
     return EXIT_OK
@@ -360,7 +370,7 @@ def _cmd_batch(args) -> int:
         dask_local_workers=args.dask_local_workers, model=args.model, attenuation_limit_db=args.attenuation_limit_db,
         post_filter_beta=args.post_filter_beta, pause_post_filter_beta=args.pause_post_filter_beta,
         level_normalization=True if args.level_normalization else None, speech_guard_db=args.speech_guard_db,
-        progress=not (args.quiet or args.json),
+        progress=not (args.quiet or args.json), lead_in=args.lead_in,
     )
     try:
         report = run_batch(options)

@@ -58,11 +58,16 @@ class _Stream:
         self.latency_samples = self.core.latency_samples
         self.dry_ring = np.zeros((num_channels, self.latency_samples), dtype=np.float32)
         self.dry_pos = 0
+        self.position = 0  # input samples since the last reset
+        self.floor_restart_at: int | None = None  # restart the floor trackers before this input sample
+        self.floor_restarted = False
 
     def reset(self) -> None:
         self.core.reset()
         self.dry_ring[:] = 0.0
         self.dry_pos = 0
+        self.position = 0
+        self.floor_restarted = False
 
     def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
                 level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0,
@@ -72,6 +77,23 @@ class _Stream:
         self.engine.post_filter_beta = post_filter_beta
         self.engine.pause_post_filter_beta = pause_post_filter_beta
         self.engine.level_target_dbfs = level_target_dbfs
+        n = x.shape[1]
+        at = self.floor_restart_at
+        if at is not None and not self.floor_restarted and self.position <= at < self.position + n:
+            k = at - self.position  # once per stream: split this block where the trackers restart
+            head, tail = np.ascontiguousarray(x[:, :k]), np.ascontiguousarray(x[:, k:])
+            out_head, out_tail = np.empty_like(head), np.empty_like(tail)
+            self._run(head, out_head, mix)
+            self.engine.restart_noise_floor()
+            self.floor_restarted = True
+            self._run(tail, out_tail, mix)
+            out[:, :k] = out_head
+            out[:, k:] = out_tail
+        else:
+            self._run(x, out, mix)
+        self.position += n
+
+    def _run(self, x: np.ndarray, out: np.ndarray, mix: float) -> None:
         self.core.process_block(x, out)
         self.dry_pos = delay_mix(x, self.dry_ring, self.dry_pos, out, np.float32(mix), out)
 
@@ -110,6 +132,12 @@ class Denoiser:
             Smaller margins keep more speech and let more noise through.
         num_threads: onnxruntime threads for the mask estimator (1 = one core).
         resampler_quality: libsoxr quality for rates other than 48 kHz ("QQ" .. "VHQ").
+        noise_floor_start_samples: None (default) or an input sample index: in every stream (from
+            a reset) the noise-floor trackers start afresh once the input reaches this sample, so
+            that their first frame lies wholly after it. For a recording that begins with a quiet
+            lead-in (dither, hum, a fade-in), which would otherwise pull the tracked floor far under
+            the noise that follows; :func:`hance_plugin.lead_in.find_quiet_lead_in` finds the
+            sample, and file processing (``hance_plugin.fileio.process_file``) sets it by itself.
 
     Example:
         >>> import numpy as np
@@ -132,6 +160,7 @@ class Denoiser:
         level_normalization: bool = False,
         pause_post_filter_beta: float = DEFAULT_PAUSE_POST_FILTER_BETA,
         speech_guard_db: float | None = None,
+        noise_floor_start_samples: int | None = None,
     ) -> None:
         self._model = model
         self._card = resolve_model(model)
@@ -141,6 +170,7 @@ class Denoiser:
         self.pause_post_filter_beta = pause_post_filter_beta
         self.level_normalization = level_normalization
         self.speech_guard_db = speech_guard_db
+        self.noise_floor_start_samples = noise_floor_start_samples
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
             raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
         self._num_threads = int(num_threads)
@@ -219,6 +249,25 @@ class Denoiser:
         self._speech_guard_db = None if value is None else _real_in_range("speech_guard_db", value, MAX_SPEECH_GUARD_DB, " dB")
 
     @property
+    def noise_floor_start_samples(self) -> int | None:
+        """Input sample (from each reset) after which the noise-floor trackers start afresh; None = never."""
+        return self._noise_floor_start_samples
+
+    @noise_floor_start_samples.setter
+    def noise_floor_start_samples(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ValueError(f"noise_floor_start_samples must be None or an integer >= 0, got {value!r}")
+        self._noise_floor_start_samples = None if value is None else int(value)
+
+    def _floor_restart_at(self, sample_rate_hz: float) -> int | None:
+        """The input sample before which the floor trackers restart: the start sample plus one
+        analysis window at the input's rate (the tracker's first frame then lies wholly after it)."""
+        if self._noise_floor_start_samples is None:
+            return None
+        window = math.ceil(self._card.stft.window_samples * sample_rate_hz / MODEL_RATE_HZ)
+        return self._noise_floor_start_samples + window
+
+    @property
     def num_threads(self) -> int:
         return self._num_threads
 
@@ -283,6 +332,7 @@ class Denoiser:
         if not isinstance(reset, (bool, np.bool_)):
             raise TypeError(f"reset must be True or False, got {reset!r}")
         stream = self._prepare(rate, audio.shape[0], bool(reset))
+        stream.floor_restart_at = self._floor_restart_at(rate)
         limit_gain = 10.0 ** (-self._attenuation_limit_db / 20.0) if self._attenuation_limit_db < MAX_ATTENUATION_LIMIT_DB else 0.0
         n = audio.shape[1]
         if reset:
@@ -322,7 +372,9 @@ class Denoiser:
             f"mix={self._mix:g} post_filter_beta={self._post_filter_beta:g} "
             f"pause_post_filter_beta={self._pause_post_filter_beta:g} "
             f"level_normalization={self._level_normalization}"
-            f"{'' if self._speech_guard_db is None else f' speech_guard_db={self._speech_guard_db:g}'} at {hex(id(self))}>"
+            f"{'' if self._speech_guard_db is None else f' speech_guard_db={self._speech_guard_db:g}'}"
+            f"{'' if self._noise_floor_start_samples is None else f' noise_floor_start_samples={self._noise_floor_start_samples}'}"
+            f" at {hex(id(self))}>"
         )
 
     def __getstate__(self) -> dict:
@@ -337,6 +389,7 @@ class Denoiser:
         state.setdefault("_level_normalization", False)  # pickled before it existed: keep its old output
         state.setdefault("_pause_post_filter_beta", DEFAULT_PAUSE_POST_FILTER_BETA)  # likewise
         state.setdefault("_speech_guard_db", None)  # likewise
+        state.setdefault("_noise_floor_start_samples", None)  # likewise
         self.__dict__.update(state)
 
 

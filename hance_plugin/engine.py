@@ -168,6 +168,15 @@ class StreamingEngine:
         self._guard_tracking = False  # its tracker has run since the last reset (or since it was off)
         self.estimator.reset(c)
 
+    def restart_noise_floor(self) -> None:
+        """Start the noise-floor trackers (the model's and the speech guard's) afresh at the next
+        frame, as after ``reset()``; nothing else changes (audio path, model state, level tracker).
+        For a stream whose start is not its recording's floor (``hance_plugin.lead_in``)."""
+        c, b = self.num_channels, self.config.n_bands
+        for states in (self._floor_state, self._guard_state):
+            for state, fresh in zip(states, new_floor_state(c, b)):
+                state[:] = fresh
+
     def _work(self, n_frames: int) -> _Buffers:
         buf = self._buffers.get(n_frames)
         if buf is None:

@@ -19,6 +19,12 @@ one-shot processing). Memory does not depend on the file's length.
 * **Atomic.** Everything is written to hidden temporary files in the output's folder
   (``.NAME.hance-XXXX.part`` / ``.f32``) and renamed into place only when complete (after
   ``fsync``), so an interrupted run never leaves a truncated file under the final name.
+* **Quiet lead-ins** (``lead_in=True``, the default): the first ``lead_in.SCAN_SECONDS`` of the
+  input are looked at first; if the recording starts with a quiet lead-in (dither, hum, a fade-in:
+  :func:`hance_plugin.lead_in.find_quiet_lead_in`), every :class:`~hance_plugin.Denoiser` of the
+  chain starts its noise-floor trackers after it (``noise_floor_start_samples``, restored
+  afterwards), instead of carrying a floor pulled down by the lead-in into the recording. The
+  summary's ``quiet_lead_in`` says what was found (None: nothing).
 * **Mono into stereo-only plugins.** If the input is mono and the chain holds external (VST3)
   plugins, the chain runs on two identical channels and the output is their average (many VST3
   plugins, e.g. the zam-plugins, are stereo-only).
@@ -26,6 +32,8 @@ one-shot processing). Memory does not depend on the file's length.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import secrets
 import time
@@ -39,6 +47,8 @@ import soxr
 
 from .audio_files import AudioReader, AudioWriter, choose_subtype, format_for_path, max_sample_rate
 from .chain import Pedalboard
+from .denoiser import Denoiser
+from .lead_in import SCAN_SECONDS, QuietLeadIn, find_quiet_lead_in
 from .loudness import LoudnessMeter, LoudnessNormalizer, normalize_passes
 
 __all__ = ["denoise_file", "process_file", "file_info", "TEMP_MARKER"]
@@ -66,6 +76,48 @@ def _has_external(chain: Any) -> bool:
         elif isinstance(plugin, external):
             return True
     return False
+
+
+def _denoisers(chain: Any) -> list[Denoiser]:
+    """Every ``Denoiser`` in ``chain``, nested chains included."""
+    found: list[Denoiser] = []
+    for plugin in chain:
+        if isinstance(plugin, Denoiser):
+            found.append(plugin)
+        elif isinstance(plugin, (Pedalboard, pedalboard.Pedalboard, pedalboard.Chain, pedalboard.Mix)):
+            found.extend(_denoisers(plugin))
+    return found
+
+
+def scan_lead_in(input_path: str | Path) -> QuietLeadIn | None:
+    """The quiet lead-in at the start of an audio file (its first ``SCAN_SECONDS`` read), or None."""
+    with AudioReader(input_path) as reader:
+        rate = reader.info.sample_rate
+        need = int(math.ceil(SCAN_SECONDS * rate))
+        blocks, have = [], 0
+        for block in reader.blocks(max(1, rate)):
+            blocks.append(block)
+            have += block.shape[1]
+            if have >= need:
+                break
+    if not blocks:
+        return None
+    audio = np.nan_to_num(np.concatenate(blocks, axis=1), nan=0.0, posinf=0.0, neginf=0.0)
+    return find_quiet_lead_in(audio, rate)
+
+
+@contextlib.contextmanager
+def _floor_start(denoisers: list[Denoiser], lead: QuietLeadIn | None):
+    """Set the Denoisers' ``noise_floor_start_samples`` to the lead-in's end while processing."""
+    saved = [(d, d.noise_floor_start_samples) for d in denoisers]
+    try:
+        if lead is not None:
+            for d in denoisers:
+                d.noise_floor_start_samples = lead.end_samples
+        yield
+    finally:
+        for d, value in saved:
+            d.noise_floor_start_samples = value
 
 
 def _progress(total: int, desc: str, enabled: bool, position: int = 0):
@@ -161,6 +213,7 @@ def process_file(
     buffer_size: int = 8192,
     progress: bool = False,
     progress_position: int = 0,
+    lead_in: bool = True,
 ) -> dict:
     """Process ``input_path`` through ``chain`` into ``output_path``; returns a summary dict.
 
@@ -168,6 +221,9 @@ def process_file(
     list of plugins or one plugin. ``output``: :class:`hance_plugin.presets.OutputOptions`
     (sample rate, bit depth, dither); by default the chain's own ``.output`` if it has one. The
     output format is the output path's suffix. Raises ``AudioFileError`` for unreadable input.
+    ``lead_in``: start the chain's Denoisers' noise-floor trackers after a quiet lead-in, if the
+    input begins with one (the module's "Quiet lead-ins"); the summary's ``quiet_lead_in`` says
+    what was found.
     """
     started = time.perf_counter()
     input_path, output_path = Path(input_path), Path(output_path)
@@ -185,8 +241,10 @@ def process_file(
         loudness = board[-1]
         board = Pedalboard(list(board)[:-1])
     output_path.parent.mkdir(parents=True, exist_ok=True)
+    denoisers = _denoisers(board) if lead_in else []
+    lead = scan_lead_in(input_path) if denoisers else None
     temps: list[str] = []
-    with AudioReader(input_path) as reader:
+    with _floor_start(denoisers, lead), AudioReader(input_path) as reader:
         info = reader.info
         out_rate = int(out_rate_opt or info.sample_rate)
         limit = max_sample_rate(fmt)
@@ -274,6 +332,7 @@ def process_file(
         "seconds": time.perf_counter() - started,
         "clipped_samples": sum(w.clipped_samples for w in writer_box[-1:]),
         "output_stats": out_stats.as_dict(),
+        "quiet_lead_in": None if lead is None else lead.as_dict(),
     }
     if report is not None:
         result["loudness"] = report.as_dict()

@@ -1,0 +1,128 @@
+"""Quiet lead-ins: find one at the start of a recording, so that file processing can start the
+noise-floor trackers after it.
+
+Why. The engine's noise-floor tracker (``kernels/floor.py``: continuous minimum tracking, Doblinger
+1995; Martin 2001) falls at once to the quietest level it sees and rises at most 5 dB/s. A lead-in
+that is quiet but not digital silence (16-bit dither, a muted microphone's hum, a fade-in) pulls the
+floor far under the noise of the recording that follows, and for seconds that noise stands above
+"the floor" like speech: over 8-s val mixtures one second of dither before a mixture cost
+``hance-base`` about 4 dB SI-SDR, a -80 dBFS hum about 10 dB (``benchmarks/digital_silence.py``;
+README "Quiet lead-ins"). A causal tracker cannot tell such a lead-in from a clean recording's own
+quiet pre-roll until long after: six rounds of tracker rules and a network trained on lead-ins
+recovered part of it (``models/training/ablations/digital-silence/``, ``quiet-lead/``). A file can
+be looked at ahead, and there the two differ plainly: a clean recording returns to its pre-roll's
+level in its pauses, the recording after a quiet lead-in never does.
+
+Rule (:func:`find_quiet_lead_in`). Frame levels ``L`` in dBFS: mean power over channels, 20 ms
+frames, 10 ms hop, at least ``-140``. A *candidate* is a frame louder than every frame before it by
+``RISE_DB``; the lead-in before it counts when it lasts ``MIN_LEAD_S`` or more, the candidate lies
+within the first ``MAX_LEAD_S``, and the 10th percentile of ``L`` over the ``AFTER_S`` that follow
+(the recording's own floor: its pauses) stands ``FLOOR_GAP_DB`` or more above the loudest frame of
+the lead-in. The last such candidate ends the lead-in (a lead-in of zeros, then dither, then the
+recording ends at the recording). Nothing is found in recordings that start with their own sound.
+
+Use. :attr:`hance_plugin.Denoiser.noise_floor_start_samples` makes a Denoiser's floor trackers
+start afresh once a stream reaches that sample, so that their first frame lies wholly after it
+(the audio path itself is not touched: no click, no other state reset).
+:func:`hance_plugin.fileio.process_file` (and so ``hance-plugin process`` and ``batch``) looks at
+the first ``MAX_LEAD_S + AFTER_S`` seconds of every input and does this by default.
+
+Example:
+    >>> import numpy as np
+    >>> from hance_plugin.lead_in import find_quiet_lead_in
+    >>> rng = np.random.default_rng(0)
+    >>> dither = rng.normal(0, 1e-5, 48000)            # 1 s at about -100 dBFS
+    >>> noisy = rng.normal(0, 3e-3, 4 * 48000)         # then 4 s of noise at about -50 dBFS
+    >>> lead = find_quiet_lead_in(np.concatenate([dither, noisy]).astype(np.float32), 48000)
+    >>> round(lead.end_samples / 48000, 2), round(lead.lead_dbfs), round(lead.after_floor_dbfs)
+    (1.0, -100, -51)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["QuietLeadIn", "find_quiet_lead_in", "RISE_DB", "FLOOR_GAP_DB", "AFTER_S", "MAX_LEAD_S", "MIN_LEAD_S",
+           "SCAN_SECONDS"]
+
+FRAME_S = 0.02
+HOP_S = 0.01
+LEVEL_FLOOR_DBFS = -140.0  # digital silence reads this
+RISE_DB = 15.0  # a frame this much louder than everything before it may end a lead-in ...
+FLOOR_GAP_DB = 12.0  # ... when the floor of what follows stands this far above the lead-in's loudest frame
+AFTER_S = 3.0  # the stretch after the candidate whose 10th-percentile level is that floor
+MIN_AFTER_S = 1.0  # a candidate with less than this after it (a short file) is not judged
+MIN_LEAD_S = 0.1
+MAX_LEAD_S = 30.0
+SCAN_SECONDS = MAX_LEAD_S + AFTER_S + 2 * FRAME_S  # how much of a recording the rule reads
+
+
+@dataclass(frozen=True)
+class QuietLeadIn:
+    """A quiet lead-in: input samples ``[0, end_samples)`` at ``sample_rate_hz``."""
+
+    end_samples: int
+    sample_rate_hz: float
+    lead_dbfs: float  # the lead-in's loudest 20-ms frame, dBFS (mean power over channels)
+    after_floor_dbfs: float  # the 10th-percentile frame level of the AFTER_S that follow it
+
+    @property
+    def end_s(self) -> float:
+        return self.end_samples / self.sample_rate_hz
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), end_s=self.end_s)
+
+
+def frame_levels_dbfs(audio: np.ndarray, sample_rate_hz: float) -> tuple[np.ndarray, int]:
+    """(levels (T,), hop in samples): dBFS of each 20-ms frame (10-ms hop) of ``audio`` (C, n), the
+    mean power over channels, floored at ``LEVEL_FLOOR_DBFS``."""
+    frame = max(1, int(round(FRAME_S * sample_rate_hz)))
+    hop = max(1, int(round(HOP_S * sample_rate_hz)))
+    power = np.mean(np.square(audio, dtype=np.float64), axis=0)
+    if power.size < frame:
+        return np.zeros(0), hop
+    cumulative = np.concatenate([[0.0], np.cumsum(power)])
+    starts = np.arange(0, power.size - frame + 1, hop)
+    mean = (cumulative[starts + frame] - cumulative[starts]) / frame
+    with np.errstate(divide="ignore"):
+        levels = 10.0 * np.log10(np.maximum(mean, 0.0))
+    return np.maximum(levels, LEVEL_FLOOR_DBFS), hop
+
+
+def find_quiet_lead_in(audio: np.ndarray, sample_rate_hz: float) -> QuietLeadIn | None:
+    """The quiet lead-in at the start of ``audio`` ((channels, samples) or (samples,), float, at
+    ``sample_rate_hz``), or None. Reads at most the first ``SCAN_SECONDS``; see the module's rule."""
+    if not (isinstance(sample_rate_hz, (int, float, np.integer, np.floating)) and math.isfinite(sample_rate_hz)
+            and sample_rate_hz > 0):
+        raise ValueError(f"sample_rate_hz must be a positive number, got {sample_rate_hz!r}")
+    x = np.asarray(audio)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2 or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"audio must be a float array of shape (channels, samples) or (samples,), got {x.dtype} {x.shape}")
+    x = x[:, : int(math.ceil(SCAN_SECONDS * sample_rate_hz))]
+    if not np.all(np.isfinite(x)):
+        raise ValueError("audio holds NaN or infinite samples")
+    levels, hop = frame_levels_dbfs(x, sample_rate_hz)
+    if levels.size < 2:
+        return None
+    before = np.maximum.accumulate(levels)  # before[t - 1]: the loudest frame before t
+    after_frames = int(round(AFTER_S / HOP_S))
+    min_after = int(round(MIN_AFTER_S / HOP_S))
+    first = max(1, int(round(MIN_LEAD_S / HOP_S)))
+    last = min(levels.size - 1, int(round(MAX_LEAD_S / HOP_S)))
+    found = None
+    for t in np.flatnonzero(levels[first : last + 1] > before[first - 1 : last] + RISE_DB) + first:
+        after = levels[t : t + after_frames]
+        if after.size < min_after:
+            break
+        floor = float(np.percentile(after, 10))
+        if floor >= before[t - 1] + FLOOR_GAP_DB:
+            # frame t - 1, ending at (t + 1) hops, was still quiet: the recording starts after it
+            end = min(x.shape[1], (int(t) + 1) * hop)
+            found = QuietLeadIn(end, float(sample_rate_hz), float(before[t - 1]), floor)
+    return found
