@@ -538,6 +538,8 @@ def _summary(result: dict) -> dict:
     }
     if inner.get("clipped_samples"):
         summary["clipped_samples"] = inner["clipped_samples"]
+    if inner.get("quiet_lead_in"):
+        summary["quiet_lead_in"] = inner["quiet_lead_in"]
     return summary
 
 
