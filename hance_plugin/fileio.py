@@ -33,7 +33,6 @@ one-shot processing). Memory does not depend on the file's length.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import secrets
 import time
@@ -48,7 +47,7 @@ import soxr
 from .audio_files import AudioReader, AudioWriter, choose_subtype, format_for_path, max_sample_rate
 from .chain import Pedalboard
 from .denoiser import Denoiser
-from .lead_in import SCAN_SECONDS, QuietLeadIn, find_quiet_lead_in
+from .lead_in import LeadInScanner, QuietLeadIn
 from .loudness import LoudnessMeter, LoudnessNormalizer, normalize_passes
 
 __all__ = ["denoise_file", "process_file", "file_info", "TEMP_MARKER"]
@@ -89,21 +88,16 @@ def _denoisers(chain: Any) -> list[Denoiser]:
     return found
 
 
-def scan_lead_in(input_path: str | Path) -> QuietLeadIn | None:
-    """The quiet lead-in at the start of an audio file (its first ``SCAN_SECONDS`` read), or None."""
+def scan_lead_in(input_path: str | Path, chunk_seconds: float = 1.0) -> QuietLeadIn | None:
+    """The quiet lead-in at the start of an audio file, or None: its first ``SCAN_SECONDS`` read in
+    chunks, in constant memory (``LeadInScanner``)."""
     with AudioReader(input_path) as reader:
-        rate = reader.info.sample_rate
-        need = int(math.ceil(SCAN_SECONDS * rate))
-        blocks, have = [], 0
-        for block in reader.blocks(max(1, rate)):
-            blocks.append(block)
-            have += block.shape[1]
-            if have >= need:
+        scanner = LeadInScanner(reader.info.sample_rate)
+        for block in reader.blocks(max(1, int(round(chunk_seconds * reader.info.sample_rate)))):
+            scanner.push(block)
+            if scanner.done:
                 break
-    if not blocks:
-        return None
-    audio = np.nan_to_num(np.concatenate(blocks, axis=1), nan=0.0, posinf=0.0, neginf=0.0)
-    return find_quiet_lead_in(audio, rate)
+    return scanner.result()
 
 
 @contextlib.contextmanager
@@ -242,7 +236,7 @@ def process_file(
         board = Pedalboard(list(board)[:-1])
     output_path.parent.mkdir(parents=True, exist_ok=True)
     denoisers = _denoisers(board) if lead_in else []
-    lead = scan_lead_in(input_path) if denoisers else None
+    lead = scan_lead_in(input_path, chunk_seconds) if denoisers else None
     temps: list[str] = []
     with _floor_start(denoisers, lead), AudioReader(input_path) as reader:
         info = reader.info

@@ -18,7 +18,7 @@ from hance_plugin.config import StftConfig
 from hance_plugin.engine import StreamingEngine
 from hance_plugin.fileio import process_file
 from hance_plugin.kernels.floor import FLOOR_RISE_DB_PER_S, FLOOR_SMOOTHING_S, band_floor_db
-from hance_plugin.lead_in import MAX_LEAD_S, SCAN_SECONDS, find_quiet_lead_in
+from hance_plugin.lead_in import MAX_LEAD_S, SCAN_SECONDS, LeadInScanner, find_quiet_lead_in
 
 ROOT = Path(__file__).resolve().parents[1]
 FS = 48000
@@ -107,6 +107,24 @@ def test_the_finder_reads_only_the_opening_and_rejects_bad_input():
     with pytest.raises(ValueError, match="sample_rate_hz"):
         find_quiet_lead_in(x, 0)
     assert find_quiet_lead_in(np.zeros((1, 10), np.float32), FS) is None
+
+
+@pytest.mark.parametrize("block", [1, 441, 4410, 48000, 10**7])
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_the_scanner_finds_what_the_finder_finds_for_any_block_size(block, rate):
+    rng = np.random.default_rng(8)
+    cases = [np.concatenate([_noise(rng, 1.2, -98.0, rate, 2), _speechlike(rng, 4.0, rate, -50.0, 2)], axis=1),
+             _speechlike(rng, 5.0, rate, -60.0, 2), np.zeros((2, rate), np.float32)]
+    for x in cases:
+        scanner = LeadInScanner(rate)
+        for i in range(0, x.shape[1], block):
+            scanner.push(x[:, i : i + block])
+        assert scanner.result() == find_quiet_lead_in(x, rate)
+    scanner = LeadInScanner(rate)
+    scanner.push(np.full((1, int(SCAN_SECONDS * rate) + 10), 0.1, np.float32))
+    assert scanner.done
+    scanner.push(np.full((1, 100), np.nan, np.float32))  # after the opening: ignored
+    assert scanner.result() is None
 
 
 # --- the engine's restart: what the model's floor input becomes -----------------------------------
