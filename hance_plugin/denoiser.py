@@ -260,12 +260,12 @@ class Denoiser:
         self._noise_floor_start_samples = None if value is None else int(value)
 
     def _floor_restart_at(self, sample_rate_hz: float) -> int | None:
-        """The input sample before which the floor trackers restart: the start sample plus one
-        analysis window at the input's rate (the tracker's first frame then lies wholly after it)."""
+        """The input sample before which the floor trackers restart: the start sample plus the
+        stream's latency at that rate (one analysis window at 48 kHz; elsewhere the resamplers' delay
+        on top, more than needed), so that the trackers' first frame lies wholly after the start."""
         if self._noise_floor_start_samples is None:
             return None
-        window = math.ceil(self._card.stft.window_samples * sample_rate_hz / MODEL_RATE_HZ)
-        return self._noise_floor_start_samples + window
+        return self._noise_floor_start_samples + self.get_latency_samples(sample_rate_hz)
 
     @property
     def num_threads(self) -> int:

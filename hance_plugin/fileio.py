@@ -24,7 +24,8 @@ one-shot processing). Memory does not depend on the file's length.
   :func:`hance_plugin.lead_in.find_quiet_lead_in`), every :class:`~hance_plugin.Denoiser` of the
   chain starts its noise-floor trackers after it (``noise_floor_start_samples``, restored
   afterwards), instead of carrying a floor pulled down by the lead-in into the recording. The
-  summary's ``quiet_lead_in`` says what was found (None: nothing).
+  summary's ``quiet_lead_in`` says what was found (None: nothing). The sample is the input's; a
+  plugin before the Denoiser that delays the audio moves the restart that much earlier in it.
 * **Mono into stereo-only plugins.** If the input is mono and the chain holds external (VST3)
   plugins, the chain runs on two identical channels and the output is their average (many VST3
   plugins, e.g. the zam-plugins, are stereo-only).

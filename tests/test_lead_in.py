@@ -179,19 +179,20 @@ def _lead_then_noisy(seconds: float = 4.0, rate: int = FS, seed: int = 4) -> tup
     return np.concatenate([lead, _speechlike(rng, seconds, rate, -45.0)], axis=1), lead.shape[1]
 
 
-def test_restart_lets_the_model_remove_the_noise_after_a_lead_in():
-    x, start = _lead_then_noisy()
-    plain = Denoiser()(x, FS)
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_restart_lets_the_model_remove_the_noise_after_a_lead_in(rate):
+    x, start = _lead_then_noisy(rate=rate)
+    plain = Denoiser()(x, rate)
     d = Denoiser(noise_floor_start_samples=start)
-    fixed = d(x, FS)
+    fixed = d(x, rate)
     np.testing.assert_array_equal(fixed[:, :start], plain[:, :start])  # nothing changes before it
-    t = (np.arange(x.shape[1]) - start) / FS  # the pauses between the bursts, 0.5-2 s after the lead-in
+    t = (np.arange(x.shape[1]) - start) / rate  # the pauses between the bursts, 0.5-2 s after the lead-in
     pauses = (t >= 0.5) & (t < 2.0) & (t % 0.35 >= 0.22) & (t % 0.35 < 0.33)
     level = lambda y: 10 * np.log10(np.mean(y[0, pauses].astype(np.float64) ** 2))  # noqa: E731
     assert level(plain) > level(x) - 3.0  # the weakness: the noise after the lead-in passes
     assert level(fixed) < level(plain) - 15.0  # with the restart it is removed
-    assert np.array_equal(Denoiser(noise_floor_start_samples=10 * x.shape[1])(x, FS), plain)  # never reached
-    assert np.array_equal(Denoiser(noise_floor_start_samples=None)(x, FS), plain)
+    assert np.array_equal(Denoiser(noise_floor_start_samples=10 * x.shape[1])(x, rate), plain)  # never reached
+    assert np.array_equal(Denoiser(noise_floor_start_samples=None)(x, rate), plain)
 
 
 @pytest.mark.parametrize("rate", [44100, 48000])
