@@ -41,7 +41,9 @@ class LeadInDenoiser:
 
     __call__ = process
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):  # only called for names the wrapper lacks; never for its own while unpickling
+        if name == "denoiser":
+            raise AttributeError(name)
         return getattr(self.denoiser, name)
 
 
