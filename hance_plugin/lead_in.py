@@ -14,8 +14,8 @@ be looked at ahead, and there the two differ plainly: a clean recording returns 
 level in its pauses, the recording after a quiet lead-in never does.
 
 Rule (:func:`find_quiet_lead_in`; :class:`LeadInScanner` for a stream of blocks). Frame levels
-``L`` in dBFS: mean power over channels, frames of two 10-ms hops, at least ``-140``. A *candidate* is a frame louder than every frame before it by
-``RISE_DB``; the lead-in before it counts when it lasts ``MIN_LEAD_S`` or more, the candidate lies
+``L`` in dBFS: mean power over channels, frames of two 10-ms hops, at least ``-140``. A
+*candidate* is a frame louder than every frame before it by ``RISE_DB``; the lead-in before it counts when it lasts ``MIN_LEAD_S`` or more, the candidate lies
 within the first ``MAX_LEAD_S``, and the 10th percentile of ``L`` over the ``AFTER_S`` that follow
 (the recording's own floor: its pauses) stands ``FLOOR_GAP_DB`` or more above the loudest frame of
 the lead-in. The last such candidate ends the lead-in (a lead-in of zeros, then dither, then the
@@ -25,7 +25,8 @@ Use. :attr:`hance_plugin.Denoiser.noise_floor_start_samples` makes a Denoiser's 
 start afresh once a stream reaches that sample, so that their first frame lies wholly after it
 (the audio path itself is not touched: no click, no other state reset).
 :func:`hance_plugin.fileio.process_file` (and so ``hance-plugin process`` and ``batch``) looks at
-the first ``MAX_LEAD_S + AFTER_S`` seconds of every input and does this by default.
+the first ``SCAN_SECONDS`` (33 s) of every input and does this by default. Judged on val before it
+became the default: ``models/training/ablations/lead-in-restart/rule.md``.
 
 Example:
     >>> import numpy as np
@@ -76,7 +77,7 @@ class QuietLeadIn:
         return dict(asdict(self), end_s=self.end_s)
 
 
-def _hop_and_frame(sample_rate_hz: float) -> int:
+def _hop_samples(sample_rate_hz: float) -> int:
     """Samples per 10-ms hop (a frame is two hops)."""
     return max(1, int(round(HOP_S * sample_rate_hz)))
 
@@ -94,7 +95,7 @@ def _levels_from_hop_power(hop_power: np.ndarray, hop: int) -> np.ndarray:
 def frame_levels_dbfs(audio: np.ndarray, sample_rate_hz: float) -> tuple[np.ndarray, int]:
     """(levels (T,), hop in samples): dBFS of each frame of two 10-ms hops of ``audio`` (C, n), hop by
     hop, the mean power over channels, floored at ``LEVEL_FLOOR_DBFS``."""
-    hop = _hop_and_frame(sample_rate_hz)
+    hop = _hop_samples(sample_rate_hz)
     power = np.mean(np.square(audio, dtype=np.float64), axis=0)
     n_hops = power.size // hop
     hop_power = power[: n_hops * hop].reshape(n_hops, hop).sum(axis=1)
@@ -161,7 +162,7 @@ class LeadInScanner:
 
     def __init__(self, sample_rate_hz: float) -> None:
         self.sample_rate_hz = _check_rate(sample_rate_hz)
-        self._hop = _hop_and_frame(self.sample_rate_hz)
+        self._hop = _hop_samples(self.sample_rate_hz)
         self._need = int(math.ceil(SCAN_SECONDS * self.sample_rate_hz))
         self._seen = 0
         self._carry = np.zeros(0)
