@@ -7,7 +7,8 @@ Per block of n samples (any n >= 0, 1 sample or a million):
 3. ``modified_stft`` + ``band_energy_db`` : the estimator's features; with level normalisation on
    (``level_target_dbfs``), ``track_level`` + ``normalize_features`` move them to a set level
    (features only: the mask still applies to the input's own spectrum; ``kernels/level.py``);
-   for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor;
+   for models that read it, ``track_band_floor`` (``kernels/floor.py``) tracks the bands' noise floor
+   (``restart_noise_floor()`` starts it afresh mid-stream, after a quiet lead-in: ``lead_in.py``);
    with the speech guard on (``speech_guard_db``), a second tracker on the input's own band energies
    gives ``guard_bounds`` (``kernels/guard.py``) its floor
 4. one ONNX run with T frames for all channels (batch = channels, explicit state)
