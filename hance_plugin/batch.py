@@ -423,6 +423,7 @@ def apply_overrides(chain: Any, *, model: str | None = None, attenuation_limit_d
                                             else pause_post_filter_beta),
                     speech_guard_db=(getattr(plugin, "speech_guard_db", None) if speech_guard_db is None
                                      else None if speech_guard_db == SPEECH_GUARD_OFF else speech_guard_db),
+                    noise_floor_start_samples=getattr(plugin, "noise_floor_start_samples", None),
                 )
             except (TypeError, ValueError, FileNotFoundError) as exc:
                 raise PresetError(f"--model/--attenuation-limit-db/--post-filter-beta/--pause-post-filter-beta/"

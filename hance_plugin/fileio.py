@@ -78,17 +78,6 @@ def _has_external(chain: Any) -> bool:
     return False
 
 
-def _denoisers(chain: Any) -> list[Denoiser]:
-    """Every ``Denoiser`` in ``chain``, nested chains included."""
-    found: list[Denoiser] = []
-    for plugin in chain:
-        if isinstance(plugin, Denoiser):
-            found.append(plugin)
-        elif isinstance(plugin, (Pedalboard, pedalboard.Pedalboard, pedalboard.Chain, pedalboard.Mix)):
-            found.extend(_denoisers(plugin))
-    return found
-
-
 def scan_lead_in(input_path: str | Path, chunk_seconds: float = 1.0) -> QuietLeadIn | None:
     """The quiet lead-in at the start of an audio file, or None: its first ``SCAN_SECONDS`` read in
     chunks, in constant memory (``LeadInScanner``)."""
@@ -236,7 +225,7 @@ def process_file(
         loudness = board[-1]
         board = Pedalboard(list(board)[:-1])
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    denoisers = _denoisers(board) if lead_in else []
+    denoisers = [p for p in board._flat_plugins() if isinstance(p, Denoiser)] if lead_in else []
     lead = scan_lead_in(input_path, chunk_seconds) if denoisers else None
     temps: list[str] = []
     with _floor_start(denoisers, lead), AudioReader(input_path) as reader:
