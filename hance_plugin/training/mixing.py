@@ -87,8 +87,8 @@ noise, and 6):
    factor (the SNR does not change). Finally, clipping (``p_clip``) of the noisy input only at
    30-80 % of its peak.
 7. **Quiet lead-in** (``p_quiet_lead``, default 0: off, bit-identical): the segment's first
-   ``quiet_lead_s_range`` seconds (uniform) are replaced in the noisy input by something quiet
-   and in the target by silence: hiss (white to pink noise, RMS ``quiet_lead_hiss_dbfs_range``,
+   ``quiet_lead_s_range`` seconds (uniform) are replaced in the noisy input by something quiet:
+   hiss (white to pink noise, RMS ``quiet_lead_hiss_dbfs_range``,
    as dither or a preamp's own noise), mains hum (``noises.hum``, RMS ``quiet_lead_hum_dbfs_range``,
    a muted microphone) or the mixture's own noise turned down by ``quiet_lead_fade_db_range`` (a
    fade-in, a gain raised after the start; hiss instead where the item has no noise), a third each.
@@ -99,8 +99,10 @@ noise, and 6):
    The engine's noise-floor tracker (``kernels/floor.py``) falls to such a lead-in and rises
    5 dB/s afterwards, so for seconds the noise that follows stands far above "the floor": a
    network trained only on segments that start with the recording never sees that and keeps the
-   noise (README "Known weakness"). The item's SNR, level and bandwidth describe the rest of
-   the segment. Its own stream (bit-identical mixtures at 0).
+   noise (README "Quiet lead-ins"). The item's SNR, level and bandwidth describe the rest of
+   the segment. Its own stream (bit-identical mixtures at 0). Not used by the shipped models: 1500
+   steps of it halved the hum's cost at best and cost clean speech pass-through; file processing's
+   look-ahead (``hance_plugin/lead_in.py``) does the job.
 
 Memory: decoded 48 kHz audio is cached per process as int16 (+ one float scale per file: 16-bit
 precision, half the memory of float32) in an LRU bounded by ``cache_mb``. The whole shared corpus
