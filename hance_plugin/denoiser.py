@@ -60,14 +60,12 @@ class _Stream:
         self.dry_pos = 0
         self.position = 0  # input samples since the last reset
         self.floor_restart_at: int | None = None  # restart the floor trackers before this input sample
-        self.floor_restarted = False
 
     def reset(self) -> None:
         self.core.reset()
         self.dry_ring[:] = 0.0
         self.dry_pos = 0
         self.position = 0
-        self.floor_restarted = False
 
     def process(self, x: np.ndarray, out: np.ndarray, limit_gain: float, mix: float, post_filter_beta: float,
                 level_target_dbfs: float | None = None, pause_post_filter_beta: float = 0.0,
@@ -79,13 +77,12 @@ class _Stream:
         self.engine.level_target_dbfs = level_target_dbfs
         n = x.shape[1]
         at = self.floor_restart_at
-        if at is not None and not self.floor_restarted and self.position <= at < self.position + n:
-            k = at - self.position  # once per stream: split this block where the trackers restart
+        if at is not None and self.position <= at < self.position + n:
+            k = at - self.position  # the stream crosses the sample once: split this block there
             head, tail = np.ascontiguousarray(x[:, :k]), np.ascontiguousarray(x[:, k:])
             out_head, out_tail = np.empty_like(head), np.empty_like(tail)
             self._run(head, out_head, mix)
             self.engine.restart_noise_floor()
-            self.floor_restarted = True
             self._run(tail, out_tail, mix)
             out[:, :k] = out_head
             out[:, k:] = out_tail
