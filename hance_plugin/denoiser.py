@@ -117,7 +117,8 @@ class Denoiser:
             quieter than the model card's ``analysis_level_dbfs`` up to it (at most 30 dB, never
             down). The audio itself is not scaled, the output level follows the input, and models
             whose card has no ``analysis_level_dbfs`` are not affected (``kernels/level.py``).
-            It helps quiet, continuous speech and lets more noise through in long pauses (README).
+            It helps quiet, continuous speech and lets more noise through in long pauses (README,
+            "The Denoiser"; ``models/training/HISTORY.md``).
         speech_guard_db: for clean recordings (noise 15 dB or more under the speech); None = off,
             35 (``RECOMMENDED_SPEECH_GUARD_DB``) the measured setting. Bands that stand more than this
             many dB above their tracked noise floor keep at least the power-subtraction gain
