@@ -44,7 +44,8 @@ def _mix_arg(text: str) -> str:
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     defaults = TrainConfig()
     helps = {
-        "data_dir": "shared data folder (MANIFEST.csv, speech/, noise/, rir/)",
+        "data_dir": "corpus folder: speech/, noise/ and (optional) rir/, each with train/ and val/ "
+                    "folders of audio files at any depth (MANIFEST.csv is not read)",
         "out": "run directory (checkpoints, log.jsonl)",
         "variant": "phase_aware | magnitude_twin",
         "size": "base | fast",
