@@ -5,12 +5,13 @@ uniform in -40..-10 dBFS). Fed clean val speech, the step-15000 ``hance-base`` p
 SDR when it is at -26 dBFS but at 9.5 dB (and 4.1 dB quieter) at -45 dBFS: quiet speech is taken
 for noise. Moving quiet input up before the model gains +0.03 PESQ-WB on the 3 s val mixtures, but in
 long-form speech the meter falls in the pauses, and the model, which also takes loud noise for
-speech, lets more noise through there (``benchmarks/level_normalization.py``; ``models/training/HISTORY.md``): so the
-Denoiser has it off by default. The models since step 16500 were trained with one level
-distribution for all inputs over -55..-5 dBFS and pass clean speech at -45 dBFS at 18.1 dB (step
-16500) and 20.1 dB (the shipped step 18000) without it; for them it buys +0.4 / +0.1 dB there
-(``models/training/HISTORY.md``, ``level-normalization-16500.md``, ``-18000.md``). Because masks are applied to the
-*original* spectrum, the scaling only has to reach the features: with a gain g (dB) per frame,
+speech, lets more noise through there (``benchmarks/level_normalization.py``;
+``models/training/HISTORY.md``): so the Denoiser has it off by default. The models since step
+16500 were trained with one level distribution for all inputs over -55..-5 dBFS and pass clean
+speech at -45 dBFS at 18.1 dB (step 16500) and 20.1 dB (the shipped step 18000) without it; for
+them it buys +0.4 / +0.1 dB there (``models/training/HISTORY.md``, ``level-normalization-16500.md``,
+``-18000.md``). Because masks are applied to the *original* spectrum, the scaling only has to reach
+the features: with a gain g (dB) per frame,
 
     band_db'  = band_db + g                      (band energies in dB)
     spec_low' = spec_low * 10^(c * g / 20)        (|X|^c-compressed spectrum, c = compression)

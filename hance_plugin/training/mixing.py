@@ -81,8 +81,8 @@ noise, and 6):
    SNR unchanged), for mixtures, noise-only and speech-only items alike. With the default the
    absolute level tells the model something about what it hears: noise sits at level - SNR, on
    average 7.5 dB below the speech, so quiet input is more often noise; the trained models use that
-   (clean speech at -45 dBFS loses 4 dB, ``models/training/HISTORY.md``, "level_normalization"). With it the input level of
-   every kind has one distribution and carries no such cue.
+   (clean speech at -45 dBFS loses 4 dB; ``models/training/HISTORY.md``, "level_normalization").
+   With it the input level of every kind has one distribution and carries no such cue.
 6. **Peak**: if the noisy input or the target would exceed 0.99, both are scaled by the same
    factor (the SNR does not change). Finally, clipping (``p_clip``) of the noisy input only at
    30-80 % of its peak.
