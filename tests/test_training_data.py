@@ -598,6 +598,37 @@ def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, c
     assert "no room impulse responses for split 'val'" in capsys.readouterr().err
 
 
+def test_train_shows_a_progress_bar_where_stderr_is_a_terminal(tmp_path, corpus, capsys, monkeypatch):
+    """``train`` draws a progress bar on stderr (steps done of the run's total, the last logged loss)
+    where stderr is a terminal, none where it is a file or pipe, and none with ``--quiet``; stdout
+    keeps only the JSON summary either way."""
+    pytest.importorskip("torch")
+    import json
+    import sys
+
+    from hance_plugin.training.__main__ import main
+
+    data = _two_noise_layout(tmp_path / "data", corpus)
+
+    def args(run: str, *extra: str) -> list[str]:
+        a = _one_step_run(data, tmp_path / run)
+        a[a.index("--steps") + 1] = "2"
+        return a + ["--log-every", "1", *extra]
+
+    capsys.readouterr()
+    assert main(args("piped")) == 0  # pytest's captured stderr is not a terminal
+    out, err = capsys.readouterr()
+    assert json.loads(out)["step"] == 2 and "2/2" not in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(args("terminal")) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["step"] == 2
+    assert "train:" in err and "2/2" in err and "loss=" in err
+    assert main(args("quiet", "--quiet")) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["step"] == 2 and "2/2" not in err
+
+
 def test_validate_segment_seconds_sets_the_val_mixture_length(tmp_path, corpus, capsys):
     """``validate --segment-seconds S``: the val mixtures are S seconds long whatever the run was
     trained on (how the model holds up past its training length), the result says which length it

@@ -118,7 +118,7 @@ def _cmd_train(args) -> int:
     except ValueError as exc:  # a setting out of range: a clear message, exit status 2
         print(f"train: {exc}", file=sys.stderr)
         return 2
-    summary = train(cfg)
+    summary = train(cfg, progress=False if args.quiet else None)
     print(json.dumps(summary))
     return 0
 
@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a mask estimator")
     _add_train_args(p)
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (by default one is shown on stderr where it is a terminal)")
     p.set_defaults(func=_cmd_train)
     p = sub.add_parser("export", help="export a checkpoint to ONNX + card")
     p.add_argument("--checkpoint", required=True)

@@ -17,6 +17,8 @@ Checkpoints (``last.pt``; ``best.pt`` by the chosen validation metric) are writt
 limit, and on SIGTERM/SIGINT. ``log.jsonl`` gets one JSON object per line: train records
 (``"kind": "train"``) every ``log_every`` steps and validation records (``"kind": "val"``: loss,
 SI-SDR, SI-SDR of the noisy input, PESQ-WB on a few items when ``pesq`` is installed).
+``run(progress=...)`` also shows a progress bar (tqdm, on stderr: steps, rate, time left, the last
+logged loss and val scores); by default only where stderr is a terminal, so logs and pipes stay clean.
 
 Talker generalisation: the val split has the same four fullband talkers as train (unseen words
 only). ``holdout_speech`` (glob patterns, e.g. ``nist_mrt_fullband/M4_*``) keeps matching train
@@ -54,6 +56,7 @@ import math
 import os
 import random
 import signal
+import sys
 import threading
 import time
 import dataclasses
@@ -621,6 +624,13 @@ class Trainer:
         lower_is_better = self.cfg.best_metric == "val_loss"
         return best is None or (value < best if lower_is_better else value > best)
 
+    def _val_postfix(self) -> dict:
+        """The last validation's SI-SDR and PESQ-WB for the progress bar (empty before one)."""
+        last = self.progress.last_val
+        shown = {"val_si_sdr": ("val_SI-SDR", "{:.2f} dB"), "val_pesq_wb": ("val_PESQ", "{:.3f}")}
+        return {name: fmt.format(last[key]) for key, (name, fmt) in shown.items()
+                if isinstance(last.get(key), float) and math.isfinite(last[key])}
+
     def _run_validation(self) -> None:
         metrics = self.validate()
         self.progress.last_val = dict(metrics, step=self.progress.step)
@@ -711,10 +721,18 @@ class Trainer:
         self.scheduler.step()
         return {"loss": float(loss.detach()), "grad_norm": float(grad_norm), "skipped": 0, **parts}
 
-    def run(self) -> dict:
-        """Train until ``steps`` (or ``stop_at_step``, ``max_minutes``, a signal); return a summary."""
+    def run(self, progress: bool | None = None) -> dict:
+        """Train until ``steps`` (or ``stop_at_step``, ``max_minutes``, a signal); return a summary.
+
+        ``progress``: a progress bar on stderr (True), none (False), or one only where stderr is a
+        terminal (None, the default)."""
+        from tqdm import tqdm
+
         cfg = self.cfg
         stop_step = cfg.steps if cfg.stop_at_step <= 0 else min(cfg.steps, cfg.stop_at_step)
+        bar = tqdm(total=stop_step, initial=min(self.progress.step, stop_step), unit="step", desc="train",
+                   file=sys.stderr, dynamic_ncols=True, disable=None if progress is None else not progress)
+        shown: dict[str, str] = self._val_postfix()  # what the bar shows after the counts
         previous = self._install_signal_handlers()
         t_start = time.monotonic()
         last_ckpt = t_start
@@ -748,6 +766,7 @@ class Trainer:
                     step_times = (step_times + [dt])[-50:]
                     self.progress.step += 1
                     mid_step = False
+                    bar.update(1)
                     self.progress.train_seconds += dt
                     self.progress.audio_seconds += cfg.batch_size * cfg.segment_seconds
                     window.append(out)
@@ -766,9 +785,13 @@ class Trainer:
                             vals = [w[key] for w in window if key in w and math.isfinite(w[key])]
                             record["train_" + key] = float(np.mean(vals)) if vals else float("nan")
                         self.log(record)
+                        shown["loss"] = f"{record['train_loss']:.4f}"
+                        bar.set_postfix(shown, refresh=False)
                         window, window_start = [], time.monotonic()
                     if cfg.val_every > 0 and self.progress.step % cfg.val_every == 0:
                         self._run_validation()
+                        shown.update(self._val_postfix())
+                        bar.set_postfix(shown)
                     if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60.0:
                         self.save()
                         last_ckpt = time.monotonic()
@@ -783,6 +806,7 @@ class Trainer:
                 self.save()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            bar.close()
         summary = {"kind": "end", "step": self.progress.step, "reason": reason,
                    "wall_s": round(time.monotonic() - t_start, 2)}
         self.log(summary)
@@ -850,9 +874,9 @@ def validate_checkpoint(
             "val_segment_seconds": cfg.segment_seconds, **mix, **held, **result}
 
 
-def train(cfg: TrainConfig, source_factory=None) -> dict:
-    """Build a ``Trainer`` (resuming if asked and possible) and run it."""
-    return Trainer(cfg, source_factory).run()
+def train(cfg: TrainConfig, source_factory=None, progress: bool | None = None) -> dict:
+    """Build a ``Trainer`` (resuming if asked and possible) and run it (``progress`` as in ``run``)."""
+    return Trainer(cfg, source_factory).run(progress)
 
 
 # --- logs ----------------------------------------------------------------------------------------
