@@ -598,10 +598,10 @@ def test_val_rir_split_reaches_the_val_source_and_the_result(tmp_path, corpus, c
     assert "no room impulse responses for split 'val'" in capsys.readouterr().err
 
 
-def test_train_shows_a_progress_bar_where_stderr_is_a_terminal(tmp_path, corpus, capsys, monkeypatch):
-    """``train`` draws a progress bar on stderr (steps done of the run's total, the last logged loss)
-    where stderr is a terminal, none where it is a file or pipe, and none with ``--quiet``; stdout
-    keeps only the JSON summary either way."""
+def test_train_and_validate_show_a_progress_bar_where_stderr_is_a_terminal(tmp_path, corpus, capsys, monkeypatch):
+    """``train`` and ``validate`` draw a progress bar on stderr (steps or val items done of the
+    total; train: the last logged loss) where stderr is a terminal, none where it is a file or pipe,
+    and none with ``--quiet``; stdout keeps only the JSON result either way."""
     pytest.importorskip("torch")
     import json
     import sys
@@ -627,6 +627,17 @@ def test_train_shows_a_progress_bar_where_stderr_is_a_terminal(tmp_path, corpus,
     assert main(args("quiet", "--quiet")) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["step"] == 2 and "2/2" not in err
+    checkpoint = str(tmp_path / "quiet" / "last.pt")
+    assert main(["validate", checkpoint, "--val-items", "3", "--pesq-items", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["val_items"] == 3 and "validate:" in err and "3/3" in err
+    assert main(["validate", checkpoint, "--val-items", "3", "--pesq-items", "0", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["val_items"] == 3 and "3/3" not in err
+    monkeypatch.undo()
+    assert main(["validate", checkpoint, "--val-items", "3", "--pesq-items", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["val_items"] == 3 and "3/3" not in err
 
 
 def test_validate_segment_seconds_sets_the_val_mixture_length(tmp_path, corpus, capsys):

@@ -183,7 +183,8 @@ def _cmd_validate(args) -> int:
         overrides["segment_seconds"] = args.segment_seconds
     try:
         result = validate_checkpoint(
-            args.checkpoint, args.data_dir, per_item=args.per_item, holdout=args.holdout, **overrides
+            args.checkpoint, args.data_dir, per_item=args.per_item, holdout=args.holdout,
+            progress=False if args.quiet else None, **overrides
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"validate: {exc}", file=sys.stderr)
@@ -269,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--holdout", action="store_true",
                    help="score what the run held out of training: its --holdout-speech (else val speech) "
                    "mixed with its --holdout-noise (else val noise)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (by default one is shown on stderr where it is a terminal)")
     p.add_argument("--segment-seconds", type=float, default=None,
                    help="length of the val mixtures in seconds (default: the run's --segment-seconds); "
                    "e.g. 10 to score how the model holds up past the length it was trained on")

@@ -539,13 +539,21 @@ class Trainer:
             noisy, clean, bw, _ = _collate(chunk)
             yield start, chunk, noisy, clean, bw
 
-    def validate(self, per_item: bool = False, enhance: Callable[[np.ndarray], np.ndarray] | None = None) -> dict:
+    def validate(self, per_item: bool = False, enhance: Callable[[np.ndarray], np.ndarray] | None = None,
+                 progress: bool | None = False) -> dict:
         """Means over the val items; ``per_item=True`` adds ``"per_item"``: one record per scored
         item (``index`` in the val source, ``si_sdr``, ``pesq_wb`` or None) for paired comparisons.
         ``enhance``: another system, noisy (n,) float32 at 48 kHz -> its time-aligned output (n,),
         scored on the same items instead of the model (a peer; ``benchmarks/val_peer.py``); its
-        ``val_loss`` has no residual-noise term (a peer's output has no noise component)."""
+        ``val_loss`` has no residual-noise term (a peer's output has no noise component).
+        ``progress``: a progress bar over the scored items on stderr (True), none (False, the
+        default: validation inside training has the training bar), or one where stderr is a
+        terminal (None)."""
+        from tqdm import tqdm
+
         items = self._val_data()
+        bar = tqdm(total=len(items), unit="item", desc="validate", file=sys.stderr, dynamic_ncols=True,
+                   disable=None if progress is None else not progress)
         peer_loss_fn = None
         self.model.eval()
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
@@ -585,7 +593,9 @@ class Trainer:
                                 pesq_in.append(p_in)
                                 record.update(pesq_wb=p, pesq_wb_noisy=p_in)
                         records.append(record)
+                    bar.update(len(chunk))
         finally:
+            bar.close()
             self.model.train()
         result = {
             "val_loss": float(sum(losses) / max(1, len(items))),
@@ -849,6 +859,7 @@ def validate_checkpoint(
     per_item: bool = False,
     holdout: bool = False,
     enhance: Callable[[np.ndarray], np.ndarray] | None = None,
+    progress: bool | None = False,
     **overrides,
 ) -> dict:
     """``Trainer.validate`` of a saved checkpoint with its own run settings (seed, segment length)
@@ -858,10 +869,11 @@ def validate_checkpoint(
     ``holdout=True`` scores what the run held out of training (``holdout_speech`` and/or
     ``holdout_noise``, from the train split; val speech / val noise for the part it did not hold
     out) instead of the val split (``ValueError`` if it held nothing out). ``enhance`` scores another
-    system on exactly these items instead of the checkpoint's model (``Trainer.validate``)."""
+    system on exactly these items instead of the checkpoint's model; ``progress`` as in
+    ``Trainer.validate``."""
     trainer = checkpoint_trainer(checkpoint, data_dir, source_factory, holdout, **overrides)
     cfg = trainer.cfg
-    result = trainer.validate(per_item=per_item, enhance=enhance)
+    result = trainer.validate(per_item=per_item, enhance=enhance, progress=progress)
     mix = {"val_mix": trainer.cfg.val_mix} if trainer.cfg.val_mix else {}
     held = {}
     if holdout and cfg.holdout_speech:
