@@ -109,6 +109,11 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, type=type(value), default=value, help=helps.get(f.name, f"default {value}"))
 
 
+def _add_quiet_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress bar (by default one is shown on stderr where it is a terminal)")
+
+
 def _cmd_train(args) -> int:
     from .train import train
 
@@ -245,8 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a mask estimator")
     _add_train_args(p)
-    p.add_argument("--quiet", "-q", action="store_true",
-                   help="no progress bar (by default one is shown on stderr where it is a terminal)")
+    _add_quiet_arg(p)
     p.set_defaults(func=_cmd_train)
     p = sub.add_parser("export", help="export a checkpoint to ONNX + card")
     p.add_argument("--checkpoint", required=True)
@@ -270,8 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--holdout", action="store_true",
                    help="score what the run held out of training: its --holdout-speech (else val speech) "
                    "mixed with its --holdout-noise (else val noise)")
-    p.add_argument("--quiet", "-q", action="store_true",
-                   help="no progress bar (by default one is shown on stderr where it is a terminal)")
+    _add_quiet_arg(p)
     p.add_argument("--segment-seconds", type=float, default=None,
                    help="length of the val mixtures in seconds (default: the run's --segment-seconds); "
                    "e.g. 10 to score how the model holds up past the length it was trained on")

@@ -68,6 +68,7 @@ from typing import Callable
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
+from tqdm import tqdm
 
 from ..config import StftConfig
 from .dsp_torch import TorchDsp
@@ -549,8 +550,6 @@ class Trainer:
         ``progress``: a progress bar over the scored items on stderr (True), none (False, the
         default: validation inside training has the training bar), or one where stderr is a
         terminal (None)."""
-        from tqdm import tqdm
-
         items = self._val_data()
         bar = tqdm(total=len(items), unit="item", desc="validate", file=sys.stderr, dynamic_ncols=True,
                    disable=None if progress is None else not progress)
@@ -736,8 +735,6 @@ class Trainer:
 
         ``progress``: a progress bar on stderr (True), none (False), or one only where stderr is a
         terminal (None, the default)."""
-        from tqdm import tqdm
-
         cfg = self.cfg
         stop_step = cfg.steps if cfg.stop_at_step <= 0 else min(cfg.steps, cfg.stop_at_step)
         bar = tqdm(total=stop_step, initial=min(self.progress.step, stop_step), unit="step", desc="train",
