@@ -551,8 +551,7 @@ class Trainer:
         default: validation inside training has the training bar), or one where stderr is a
         terminal (None)."""
         items = self._val_data()
-        bar = tqdm(total=len(items), unit="item", desc="validate", file=sys.stderr, dynamic_ncols=True,
-                   disable=None if progress is None else not progress)
+        bar = _progress_bar(len(items), "validate", "item", progress)
         peer_loss_fn = None
         self.model.eval()
         losses, sdr, sdr_in, pesq_scores, pesq_in = [], [], [], [], []
@@ -737,8 +736,7 @@ class Trainer:
         terminal (None, the default)."""
         cfg = self.cfg
         stop_step = cfg.steps if cfg.stop_at_step <= 0 else min(cfg.steps, cfg.stop_at_step)
-        bar = tqdm(total=stop_step, initial=min(self.progress.step, stop_step), unit="step", desc="train",
-                   file=sys.stderr, dynamic_ncols=True, disable=None if progress is None else not progress)
+        bar = _progress_bar(stop_step, "train", "step", progress, initial=min(self.progress.step, stop_step))
         shown: dict[str, str] = self._val_postfix()  # what the bar shows after the counts
         previous = self._install_signal_handlers()
         t_start = time.monotonic()
@@ -818,6 +816,13 @@ class Trainer:
                    "wall_s": round(time.monotonic() - t_start, 2)}
         self.log(summary)
         return summary
+
+
+def _progress_bar(total: int, desc: str, unit: str, progress: bool | None, initial: int = 0) -> tqdm:
+    """The training package's progress bar on stderr: shown (True), not (False), or only where stderr
+    is a terminal (None; tqdm's own test), so logs and pipes stay clean."""
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
+                disable=None if progress is None else not progress)
 
 
 def checkpoint_trainer(
